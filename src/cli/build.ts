@@ -1,0 +1,78 @@
+/**
+ * The command-line program: registers every command on one yargs instance but does not parse, so tests can
+ * check parsing without a process. Parse errors, unknown flags and bad values all become usage errors (exit 2)
+ * through `.fail()`.
+ */
+import yargs, { type Argv } from 'yargs';
+import { isNtkError, usageError } from '../errors.js';
+import type { Io } from './io.js';
+import { connectCommand } from '../commands/connect.js';
+import { listenCommand } from '../commands/listen.js';
+import { scanCommand } from '../commands/scan.js';
+import { watchCommand } from '../commands/watch.js';
+
+/** What a command handler gets: the streams, and `run` to hand over its (asynchronous) work. */
+export interface CliContext {
+  io: Io;
+  /** Takes the command's work; main awaits it and maps its result or error to the exit status. */
+  run(task: () => Promise<number>): void;
+}
+
+declare const __NTK_VERSION__: string | undefined;
+
+/** The version: set by the bundler, read from package.json when running from source (tests). */
+export function version(): string {
+  if (typeof __NTK_VERSION__ === 'string') return __NTK_VERSION__;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../../package.json') as { version: string }).version;
+}
+
+export const COMMANDS = ['connect', 'listen', 'scan', 'watch', 'completion'] as const;
+
+/** Builds the `ntk` program for `args` without parsing it. */
+export function buildCli(ctx: CliContext, args: string[]): Argv {
+  const first = args.find((a) => !a.startsWith('-'));
+  const context = (COMMANDS as readonly string[]).includes(first ?? '') ? (first as string) : '';
+  return yargs(args)
+    .scriptName('ntk')
+    .usage('ntk — connect, listen, scan and watch TCP/IP sessions\n\nUsage: ntk <command> [options]')
+    .command(connectCommand(ctx))
+    .command(listenCommand(ctx))
+    .command(scanCommand(ctx))
+    .command(watchCommand(ctx))
+    .completion('completion', 'Print a bash completion script (source it: . <(ntk completion))')
+    .demandCommand(1, 'missing command: connect, listen, scan or watch (see ntk --help)')
+    .recommendCommands()
+    .strict()
+    .parserConfiguration({
+      'parse-numbers': false,
+      'parse-positional-numbers': false,
+      'greedy-arrays': false,
+      'short-option-groups': true,
+    })
+    .exitProcess(false)
+    .version(version())
+    .alias('h', 'help')
+    .epilog('Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted.\nNTK_DEBUG=1 shows stack traces.')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (isNtkError(err)) throw err;
+      const text = msg ?? (err instanceof Error ? err.message : String(err));
+      if (!context && first !== undefined) throw usageError('', `unknown command "${first}" (see ntk --help)`);
+      throw usageError(context, lowerFirst(text));
+    });
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1).replace(/\s*\n[\s\S]*$/, '');
+}
+
+/** For options that may be given once: the last value wins when repeated (as in nc's getopt loop). */
+export function lastOf<T>(value: T | T[] | undefined): T | undefined {
+  return Array.isArray(value) ? value[value.length - 1] : value;
+}
+
+/** For repeatable options: always an array. */
+export function allOf<T>(value: T | T[] | undefined): T[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}

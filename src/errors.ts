@@ -1,0 +1,68 @@
+/**
+ * Typed errors. Every failure ntk reports is an NtkError with a stable code; src/cli/exit.ts alone turns one
+ * into the `ntk: <context>: <detail>` line on stderr and an exit status.
+ */
+
+/** Stable error codes; tests assert these, not message text. */
+export type ErrorCode =
+  | 'E_USAGE' // bad flag, value or argument
+  | 'E_ADDRINUSE' // the local address:port is taken
+  | 'E_ADDRNOTAVAIL' // the local address is not ours, or the 4-tuple is taken
+  | 'E_CONNREFUSED'
+  | 'E_TIMEDOUT'
+  | 'E_UNREACH' // host or network unreachable
+  | 'E_RESOLVE' // a name did not resolve
+  | 'E_PERM' // not allowed (privileged port, missing capability)
+  | 'E_NET' // any other network failure
+  | 'E_IO' // a file could not be read or written
+  | 'E_FORMAT' // a file is not what it claims to be
+  | 'E_CAPTURE' // the capture layer failed
+  | 'E_LIMIT' // a configured limit was exceeded
+  | 'E_INTERRUPTED' // Ctrl-C or SIGTERM ended the command before it finished; exits 130 quietly
+  | 'E_INTERNAL';
+
+export type ExitCode = 1 | 2 | 130;
+
+export interface NtkErrorOptions {
+  /** Further indented lines that explain the failure (used sparingly: the TIME_WAIT diagnosis). */
+  details?: string[];
+  /** The underlying error, shown with its stack only when NTK_DEBUG is set. */
+  cause?: unknown;
+}
+
+export class NtkError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: ExitCode;
+  /** The command or subsystem the error belongs to, e.g. "connect"; the first part of the message. */
+  readonly context: string;
+  readonly details: string[];
+
+  constructor(code: ErrorCode, context: string, message: string, options: NtkErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'NtkError';
+    this.code = code;
+    this.context = context;
+    this.exitCode = code === 'E_USAGE' ? 2 : code === 'E_INTERRUPTED' ? 130 : 1;
+    this.details = options.details ?? [];
+  }
+}
+
+/** Creates an NtkError; the one factory every module uses. */
+export function createError(
+  code: ErrorCode,
+  context: string,
+  message: string,
+  options?: NtkErrorOptions,
+): NtkError {
+  return new NtkError(code, context, message, options);
+}
+
+/** Creates a usage error (exit status 2) that names the offending input. */
+export function usageError(context: string, message: string): NtkError {
+  return new NtkError('E_USAGE', context, message);
+}
+
+/** True when `err` is an NtkError (also across bundle boundaries, by shape). */
+export function isNtkError(err: unknown): err is NtkError {
+  return err instanceof NtkError || (err instanceof Error && err.name === 'NtkError' && 'code' in err);
+}

@@ -1,0 +1,96 @@
+/**
+ * System errors to NtkErrors: each errno gets its meaning in words (as strerror gives it, the way nc prints it)
+ * and an error code; an address in use is explained from the socket table.
+ */
+import { createError, type ErrorCode, type NtkError } from '../errors.js';
+import {
+  conflictAdvice,
+  describeEntry,
+  findConflicts,
+  hostPort,
+  readSockTable,
+  type SockEntry,
+  type SockProto,
+} from './socktable.js';
+
+interface ErrnoInfo {
+  words: string;
+  code: ErrorCode;
+}
+
+const ERRNO: Record<string, ErrnoInfo> = {
+  ECONNREFUSED: { words: 'Connection refused', code: 'E_CONNREFUSED' },
+  ETIMEDOUT: { words: 'Connection timed out', code: 'E_TIMEDOUT' },
+  EHOSTUNREACH: { words: 'No route to host', code: 'E_UNREACH' },
+  ENETUNREACH: { words: 'Network is unreachable', code: 'E_UNREACH' },
+  EHOSTDOWN: { words: 'Host is down', code: 'E_UNREACH' },
+  ECONNRESET: { words: 'Connection reset by peer', code: 'E_NET' },
+  ECONNABORTED: { words: 'Software caused connection abort', code: 'E_NET' },
+  EPIPE: { words: 'Broken pipe', code: 'E_NET' },
+  EADDRINUSE: { words: 'Address already in use', code: 'E_ADDRINUSE' },
+  EADDRNOTAVAIL: { words: 'Cannot assign requested address', code: 'E_ADDRNOTAVAIL' },
+  EACCES: { words: 'Permission denied', code: 'E_PERM' },
+  EPERM: { words: 'Operation not permitted', code: 'E_PERM' },
+  EAFNOSUPPORT: { words: 'Address family not supported by protocol', code: 'E_NET' },
+  EINVAL: { words: 'Invalid argument', code: 'E_NET' },
+  EMFILE: { words: 'Too many open files', code: 'E_LIMIT' },
+  ENFILE: { words: 'Too many open files in system', code: 'E_LIMIT' },
+  ENOBUFS: { words: 'No buffer space available', code: 'E_NET' },
+  EMSGSIZE: { words: 'Message too long', code: 'E_NET' },
+  ENOTFOUND: { words: 'Name or service not known', code: 'E_RESOLVE' },
+  EAI_AGAIN: { words: 'Temporary failure in name resolution', code: 'E_RESOLVE' },
+  EAI_NODATA: { words: 'No address associated with hostname', code: 'E_RESOLVE' },
+  EAI_FAIL: { words: 'Non-recoverable failure in name resolution', code: 'E_RESOLVE' },
+  ENOENT: { words: 'No such file or directory', code: 'E_IO' },
+  EISDIR: { words: 'Is a directory', code: 'E_IO' },
+  ENODEV: { words: 'No such device', code: 'E_CAPTURE' },
+};
+
+/** Returns the errno name of a Node system error (e.g. "ECONNREFUSED"), or undefined. */
+export function errnoOf(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
+  return undefined;
+}
+
+/** Returns the meaning of a system error in words ("Connection refused"); unknown ones keep their message. */
+export function errnoWords(err: unknown): string {
+  const name = errnoOf(err);
+  if (name && ERRNO[name]) return ERRNO[name].words;
+  if (err instanceof Error) return err.message.replace(/^\w+ [A-Z_]+ ?/, '') || err.message;
+  return String(err);
+}
+
+/** Wraps a system error as an NtkError: `<what> failed: <words>`. */
+export function sysError(context: string, what: string, err: unknown): NtkError {
+  const name = errnoOf(err);
+  const code = (name && ERRNO[name]?.code) || 'E_NET';
+  return createError(code, context, `${what} failed: ${errnoWords(err)}`, { cause: err });
+}
+
+/**
+ * Builds the error for a local address:port that is taken, naming each socket that holds it with its state
+ * and timer: the diagnosis nc leaves to netstat. `conflicts` defaults to a fresh read of the socket table.
+ */
+export function addressInUseError(
+  context: string,
+  opts: {
+    proto: SockProto;
+    address: string | undefined;
+    port: number;
+    errno?: 'EADDRINUSE' | 'EADDRNOTAVAIL';
+    flag: string;
+    reuse?: string;
+    conflicts?: SockEntry[];
+    cause?: unknown;
+  },
+): NtkError {
+  const errno = opts.errno ?? 'EADDRINUSE';
+  const info = ERRNO[errno] as ErrnoInfo;
+  const conflicts = opts.conflicts ?? findConflicts(readSockTable(opts.proto), opts.port, opts.address);
+  const where = hostPort(opts.address ?? (conflicts[0]?.localAddress ?? '0.0.0.0'), opts.port);
+  const shown = conflicts.slice(0, 5);
+  const details = shown.map((c) => describeEntry(c));
+  if (conflicts.length > shown.length) details.push(`… and ${conflicts.length - shown.length} more`);
+  if (conflicts.length > 0) details.push(conflictAdvice(conflicts, opts.flag, opts.reuse));
+  return createError(info.code, context, `bind ${where} failed: ${info.words}`, { details, cause: opts.cause });
+}

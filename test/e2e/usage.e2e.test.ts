@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { errorLines, hasStackTrace, runNtk } from '../helpers/run-ntk';
+
+describe('usage errors: one line, exit 2, no stack trace', () => {
+  const cases: string[][] = [
+    [],
+    ['bogus'],
+    ['connect'],
+    ['connect', 'host', '70000'],
+    ['connect', '-p', 'abc', 'h', '1'],
+    ['connect', '-n', 'example.org', '80'],
+    ['connect', '--no-such-flag', 'h', '1'],
+    ['connect', '-4', '-6', 'h', '1'],
+    ['connect', '-w', 'soon', 'h', '1'],
+  ];
+  for (const args of cases) {
+    it(`ntk ${args.join(' ')}`, async () => {
+      const r = await runNtk(args);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      const lines = errorLines(r.stderr);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^ntk: /);
+      expect(hasStackTrace(r.stderr)).toBe(false);
+    });
+  }
+});
+
+describe('--version and --help', () => {
+  it('prints the version', async () => {
+    const r = await runNtk(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+  it('shows examples for each command', async () => {
+    for (const cmd of ['connect', 'listen', 'scan', 'watch']) {
+      const r = await runNtk([cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Examples:');
+    }
+  });
+});
