@@ -1,0 +1,56 @@
+/**
+ * Where packets come from: a live interface (live.ts, through cap), a pcap file (pcap-file.ts), or an in-memory
+ * list in tests. The watch loop and the session follower consume any of them the same way.
+ */
+
+/** One captured packet. */
+export interface Packet {
+  /** Capture time: whole seconds since the epoch, UTC. */
+  tsSec: number;
+  /** Capture time: nanoseconds within the second (files with microsecond precision have multiples of 1000). */
+  tsNsec: number;
+  /** Bytes captured (data.length). */
+  caplen: number;
+  /** Bytes on the wire (≥ caplen). */
+  len: number;
+  /** The captured bytes; owned by the consumer (sources never reuse this memory). */
+  data: Uint8Array;
+}
+
+/** pcap LINKTYPE_ values (https://www.tcpdump.org/linktypes.html) that ntk prints. */
+export const LINKTYPE = {
+  NULL: 0,
+  ETHERNET: 1,
+  RAW: 101,
+  LOOP: 108,
+  LINUX_SLL: 113,
+  IPV4: 228,
+  IPV6: 229,
+  LINUX_SLL2: 276,
+} as const;
+
+/** The consumer of a source: gets packets, and may ask the source to wait (backpressure). */
+export interface PacketSink {
+  packet(pkt: Packet): void;
+  /**
+   * Called by sources that can wait (files) between batches: a promise means "wait for it before delivering
+   * more" (stdout is full). Live sources cannot wait and never call it.
+   */
+  backlog?(): Promise<void> | undefined;
+}
+
+/** How a source ended. */
+export interface SourceEnd {
+  /** Set when the source stopped on an error after delivering what it could (a truncated file, …). */
+  error?: Error;
+}
+
+export interface PacketSource {
+  /** The LINKTYPE_ of every packet. */
+  readonly linktype: number;
+  readonly snaplen: number;
+  /** Delivers packets to `sink` until the source ends or close() is called. */
+  run(sink: PacketSink): Promise<SourceEnd>;
+  /** Stops delivery; run() then resolves. */
+  close(): void;
+}

@@ -1,0 +1,85 @@
+/**
+ * Per-run printing state and options: everything tcpdump keeps in `netdissect_options` and in static tables
+ * (relative TCP sequence numbers, the previous timestamp for -ttt), owned by one object per run so that
+ * several printers (watch, a session follower, tests) can run side by side.
+ */
+
+/** tcpdump's printing flags. */
+export interface PrintOptions {
+  /** -n: print addresses and ports as numbers (ntk never resolves names while printing; see README). */
+  numeric: boolean;
+  /** Timestamp style: 0 default (HH:MM:SS.frac), 1 -t (none), 2 -tt, 3 -ttt, 4 -tttt, 5 -ttttt. */
+  tsStyle: 0 | 1 | 2 | 3 | 4 | 5;
+  /** -#: number each packet. */
+  packetNumbers: boolean;
+  /** -e: print the link-level header. */
+  linkHeader: boolean;
+  /** -v count (0-3). */
+  verbose: number;
+  /** -q: quick (less protocol detail). */
+  quick: boolean;
+  /** -x count: hex dump (1: from the network header, 2: from the link header). */
+  hex: number;
+  /** -X count: hex and ASCII dump (1/2 as for hex). */
+  hexAscii: number;
+  /** -A count: ASCII dump (1/2 as for hex). */
+  ascii: number;
+  /** -S: absolute TCP sequence numbers. */
+  absoluteSeq: boolean;
+  /** Print timestamps in UTC (TZ=GMT0 / UTC) rather than local time; decided from TZ by the caller. */
+  utc: boolean;
+}
+
+export const DEFAULT_PRINT_OPTIONS: PrintOptions = {
+  numeric: true,
+  tsStyle: 0,
+  packetNumbers: false,
+  linkHeader: false,
+  verbose: 0,
+  quick: false,
+  hex: 0,
+  hexAscii: 0,
+  ascii: 0,
+  absoluteSeq: false,
+  utc: true,
+};
+
+/** The text of the packet being printed. Printers append to it; they never write to a stream. */
+export class Out {
+  text = '';
+
+  put(s: string): void {
+    this.text += s;
+  }
+}
+
+/** State kept across packets of one run (tcpdump's statics), plus the packet being printed. */
+export class PrintContext {
+  readonly opts: PrintOptions;
+  /** The protocol being printed: the name in the ` [|proto]` truncation mark. Each printer sets it first. */
+  proto = '';
+  /** The line being built for the current packet. */
+  out = new Out();
+  /** Packets printed so far (for -#). */
+  count = 0;
+  /** Previous packet's time in ns since the epoch (for -ttt), undefined before the first packet. */
+  prevTsNs: bigint | undefined;
+  /** First packet's time in ns since the epoch (for -ttttt). */
+  firstTsNs: bigint | undefined;
+  /** Per-run protocol state (e.g. TCP's relative sequence table), keyed by the protocol that owns it. */
+  readonly state = new Map<string, unknown>();
+
+  constructor(opts: Partial<PrintOptions> = {}) {
+    this.opts = { ...DEFAULT_PRINT_OPTIONS, ...opts };
+  }
+
+  /** Returns the per-run state object of `key`, creating it with `init` on first use. */
+  stateOf<T>(key: string, init: () => T): T {
+    let v = this.state.get(key) as T | undefined;
+    if (v === undefined) {
+      v = init();
+      this.state.set(key, v);
+    }
+    return v;
+  }
+}

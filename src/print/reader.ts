@@ -1,0 +1,128 @@
+/**
+ * The one bounds-checked reader every printer reads packet bytes through (tcpdump's GET_U_1, GET_BE_U_2 …).
+ * Offsets are absolute in the captured bytes. A read past the captured length throws the Truncated sentinel,
+ * which the dispatcher turns into tcpdump's ` [|proto]` mark; printers never index the buffer themselves.
+ */
+
+/** Thrown by a Reader when a read goes past the captured bytes; caught by the dispatcher only. */
+export class Truncated extends Error {
+  constructor() {
+    super('truncated');
+    this.name = 'Truncated';
+  }
+}
+
+const TRUNCATED = new Truncated();
+
+export class Reader {
+  /** The captured bytes of the whole packet. */
+  readonly buf: Uint8Array;
+  /** How many bytes were captured (reads at or past this throw Truncated). */
+  readonly caplen: number;
+
+  constructor(buf: Uint8Array, caplen: number = buf.length) {
+    this.buf = buf;
+    this.caplen = Math.min(caplen, buf.length);
+  }
+
+  /** True when `len` bytes at `off` were captured. */
+  has(off: number, len: number): boolean {
+    return off >= 0 && len >= 0 && off + len <= this.caplen;
+  }
+
+  /** Throws Truncated unless `len` bytes at `off` were captured. */
+  check(off: number, len: number): void {
+    if (!this.has(off, len)) throw TRUNCATED;
+  }
+
+  u8(off: number): number {
+    if (off < 0 || off >= this.caplen) throw TRUNCATED;
+    return this.buf[off] as number;
+  }
+
+  be16(off: number): number {
+    this.check(off, 2);
+    return ((this.buf[off] as number) << 8) | (this.buf[off + 1] as number);
+  }
+
+  be24(off: number): number {
+    this.check(off, 3);
+    return ((this.buf[off] as number) << 16) | ((this.buf[off + 1] as number) << 8) | (this.buf[off + 2] as number);
+  }
+
+  be32(off: number): number {
+    this.check(off, 4);
+    const b = this.buf;
+    return (((b[off] as number) << 24) | ((b[off + 1] as number) << 16) | ((b[off + 2] as number) << 8) | (b[off + 3] as number)) >>> 0;
+  }
+
+  le16(off: number): number {
+    this.check(off, 2);
+    return (this.buf[off] as number) | ((this.buf[off + 1] as number) << 8);
+  }
+
+  le32(off: number): number {
+    this.check(off, 4);
+    const b = this.buf;
+    return ((b[off] as number) | ((b[off + 1] as number) << 8) | ((b[off + 2] as number) << 16) | ((b[off + 3] as number) << 24)) >>> 0;
+  }
+
+  /** A view of `len` bytes at `off` (no copy). */
+  bytes(off: number, len: number): Uint8Array {
+    this.check(off, len);
+    return this.buf.subarray(off, off + len);
+  }
+
+  /** Dotted-quad text of the IPv4 address at `off`. */
+  ipv4(off: number): string {
+    this.check(off, 4);
+    const b = this.buf;
+    return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+  }
+
+  /** RFC 5952 text of the IPv6 address at `off` (as inet_ntop prints it, which tcpdump uses). */
+  ipv6(off: number): string {
+    this.check(off, 16);
+    const words: number[] = [];
+    for (let i = 0; i < 8; i++) words.push(((this.buf[off + 2 * i] as number) << 8) | (this.buf[off + 2 * i + 1] as number));
+    return formatIpv6(words);
+  }
+
+  /** Colon-separated lowercase hex of the 6-byte MAC address at `off`. */
+  mac(off: number): string {
+    this.check(off, 6);
+    const parts: string[] = [];
+    for (let i = 0; i < 6; i++) parts.push((this.buf[off + i] as number).toString(16).padStart(2, '0'));
+    return parts.join(':');
+  }
+}
+
+/** Formats eight 16-bit words as IPv6 text: longest run (≥2) of zero words as "::", embedded IPv4 as inet_ntop. */
+export function formatIpv6(words: number[]): string {
+  let best = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (bestLen < 2) best = -1;
+  // inet_ntop prints ::a.b.c.d and ::ffff:a.b.c.d with a dotted quad.
+  const w6 = words[6] as number;
+  const w7 = words[7] as number;
+  const dotted = `${w6 >> 8}.${w6 & 0xff}.${w7 >> 8}.${w7 & 0xff}`;
+  if (best === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff))) {
+    return bestLen === 6 ? `::${dotted}` : `::ffff:${dotted}`;
+  }
+  const hex = (ws: number[]): string => ws.map((w) => w.toString(16)).join(':');
+  if (best < 0) return hex(words);
+  return `${hex(words.slice(0, best))}::${hex(words.slice(best + bestLen))}`;
+}
