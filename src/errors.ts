@@ -18,6 +18,11 @@ export type ErrorCode =
   | 'E_FORMAT' // a file is not what it claims to be
   | 'E_CAPTURE' // the capture layer failed
   | 'E_LIMIT' // a configured limit was exceeded
+  | 'E_LINE_TOO_LONG' // listen --chat: a line longer than --max-line was cut
+  | 'E_QUEUE_FULL' // listen --chat/--broker: a peer stopped reading and its queue passed --max-queue
+  | 'E_MAXCONNS' // listen --chat/--broker: --max-conns peers are already connected
+  | 'E_DENIED' // listen: the peer's address is refused by --allow/--deny
+  | 'E_IDLE' // listen --chat/--broker: a peer sent nothing for --idle seconds
   | 'E_INTERRUPTED' // Ctrl-C or SIGTERM ended the command before it finished; exits 130 quietly
   | 'E_INTERNAL';
 

@@ -23,12 +23,12 @@ export interface TestServer {
 /** Starts a TCP server on `host` (port 0 unless given) that hands each connection to `onConn`. */
 export async function startServer(
   onConn: (socket: Socket) => void = () => {},
-  opts: { host?: string; port?: number } = {},
+  opts: { host?: string; port?: number; allowHalfOpen?: boolean } = {},
 ): Promise<TestServer> {
   const sockets: Socket[] = [];
   const queue: Socket[] = [];
   const waiting: ((s: Socket) => void)[] = [];
-  const server = createServer((socket) => {
+  const server = createServer({ allowHalfOpen: opts.allowHalfOpen ?? false }, (socket) => {
     socket.on('error', () => {});
     sockets.push(socket);
     onConn(socket);

@@ -30,6 +30,7 @@ export interface NtkProcess {
 }
 
 export interface SpawnOptions {
+  /** Bytes to send then close; 'pipe' leaves stdin open for the test; 'ignore' gives none; default: empty. */
   stdin?: string | Buffer | 'pipe' | 'ignore';
   env?: NodeJS.ProcessEnv;
   cwd?: string;
@@ -64,7 +65,9 @@ export function spawnNtk(args: string[], opts: SpawnOptions = {}): NtkProcess {
   });
   if (child.stdin) {
     child.stdin.on('error', () => {}); // the process may exit before reading all of stdin
-    if (typeof opts.stdin === 'string' || Buffer.isBuffer(opts.stdin)) child.stdin.end(opts.stdin);
+    if (opts.stdin === 'pipe') {
+      // left open: the test writes to child.stdin
+    } else if (typeof opts.stdin === 'string' || Buffer.isBuffer(opts.stdin)) child.stdin.end(opts.stdin);
     else if (opts.stdin === undefined) child.stdin.end();
   }
   const killer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
