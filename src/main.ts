@@ -34,3 +34,15 @@ export function run(args: string[]): void {
     process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   });
 }
+
+/** True inside a single executable, where this bundle is the main script and must start itself. */
+function inSingleExecutable(): boolean {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('node:sea') as { isSea(): boolean }).isSea();
+  } catch {
+    return false; // Node without node:sea, or a test runner without require
+  }
+}
+
+if (inSingleExecutable()) run(process.argv.slice(2));

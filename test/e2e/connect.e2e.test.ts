@@ -116,6 +116,14 @@ describe('connect: data path', () => {
     expect(r.stderr).not.toContain('[tcp/*]');
   });
 
+  it('-s and -p pick the source address and port the peer sees', async () => {
+    const srv = await startServer((s) => s.end(`${s.remoteAddress} ${s.remotePort}\n`));
+    const src = await freePort('127.0.0.2');
+    const r = await runNtk(['connect', '-s', '127.0.0.2', '-p', String(src), '127.0.0.1', String(srv.port)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`127.0.0.2 ${src}\n`);
+  });
+
   it('connects over IPv6 loopback with -6', async () => {
     const srv = await startServer((s) => s.end('six\n'), { host: '::1' });
     const r = await runNtk(['connect', '-6', '::1', String(srv.port)]);
