@@ -3,29 +3,39 @@
 // of this node binary with postject). The bundle dist/ntk.cjs is the main script; the capture addon cap.node
 // travels as the asset "cap.node" and is written to a cache directory and dlopen'ed on first use of watch
 // (src/capture/native.ts). Runs offline: nothing is downloaded.
+//   node scripts/build-sea.mjs [--out FILE]      (default dist/ntk)
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
 const require = createRequire(import.meta.url);
-
-execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+const outIndex = process.argv.indexOf('--out');
+const exe = outIndex > 0 ? process.argv[outIndex + 1] : join(root, 'dist/ntk');
+if (!exe) {
+  console.error('build-sea: --out needs a file name');
+  process.exit(2);
+}
+mkdirSync(dirname(exe), { recursive: true });
+// Work in a private directory: the bundle in dist/ may be in use while this runs.
+const work = mkdtempSync(join(tmpdir(), 'ntk-sea-'));
+const bundle = join(work, 'ntk.cjs');
+execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), bundle], { stdio: 'inherit' });
 
 const addon = join(root, 'node_modules/cap/build/Release/cap.node');
 if (!existsSync(addon)) {
   console.error('build-sea: node_modules/cap/build/Release/cap.node is missing (run npm ci with libpcap-dev installed)');
   process.exit(1);
 }
-const config = join(dist, 'sea-config.json');
-const blob = join(dist, 'ntk.blob');
+const config = join(work, 'sea-config.json');
+const blob = join(work, 'ntk.blob');
 writeFileSync(
   config,
   JSON.stringify({
-    main: join(dist, 'ntk.cjs'),
+    main: bundle,
     output: blob,
     disableExperimentalSEAWarning: true,
     useCodeCache: true,
@@ -34,7 +44,6 @@ writeFileSync(
 );
 execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: 'inherit' });
 
-const exe = join(dist, 'ntk');
 rmSync(exe, { force: true });
 copyFileSync(process.execPath, exe);
 chmodSync(exe, 0o755);
@@ -42,6 +51,5 @@ const { inject } = require('postject');
 await inject(exe, 'NODE_SEA_BLOB', readFileSync(blob), {
   sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
 });
-rmSync(blob, { force: true });
-rmSync(config, { force: true });
+rmSync(work, { recursive: true, force: true });
 console.log(`build-sea: wrote ${exe}`);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Bundles src/main.ts into dist/ntk.cjs: one CommonJS file (a Node 20 single executable needs a CommonJS main),
 // with the version baked in. The native capture addon is never bundled: src/capture/native.ts loads it.
+//   node scripts/build.mjs [OUTFILE]      (default dist/ntk.cjs)
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,7 +12,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 await build({
   entryPoints: [join(root, 'src/main.ts')],
-  outfile: join(root, 'dist/ntk.cjs'),
+  outfile: process.argv[2] ?? join(root, 'dist/ntk.cjs'),
   bundle: true,
   platform: 'node',
   target: 'node20',

@@ -1,0 +1,39 @@
+/** The npm package: `npm pack` then `npm install -g` into a temporary prefix gives a working `ntk` on PATH. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startServer } from '../helpers/net';
+import { runNtk } from '../helpers/run-ntk';
+
+const root = resolve(__dirname, '../..');
+
+describe('npm package', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ntk-pack-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('installs globally from the packed tarball and runs', { timeout: 240_000 }, async () => {
+    execFileSync('npm', ['pack', '--pack-destination', dir], { cwd: root, stdio: 'pipe' });
+    const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'));
+    expect(tgz).toBeDefined();
+    const prefix = join(dir, 'prefix');
+    execFileSync(
+      'npm',
+      ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', join(dir, tgz as string)],
+      { cwd: dir, stdio: 'pipe' },
+    );
+    const env = { PATH: `${join(prefix, 'bin')}:${process.env.PATH}` };
+    const which = execFileSync('sh', ['-c', 'command -v ntk'], { env: { ...process.env, ...env } }).toString().trim();
+    expect(which).toBe(join(prefix, 'bin', 'ntk'));
+
+    const version = await runNtk(['--version'], { bin: which });
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(require('../../package.json').version);
+
+    const srv = await startServer((s) => s.end('installed\n'));
+    const r = await runNtk(['connect', '127.0.0.1', String(srv.port)], { bin: which });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('installed\n');
+  });
+});
