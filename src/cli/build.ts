@@ -54,7 +54,7 @@ export function buildCli(ctx: CliContext, args: string[]): Argv {
     .version(version())
     .alias('h', 'help')
     .epilog('Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted.\nNTK_DEBUG=1 shows stack traces.')
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    .wrap(process.stdout.columns ? Math.min(120, process.stdout.columns) : null)
     .fail((msg, err) => {
       if (isNtkError(err)) throw err;
       const text = msg ?? (err instanceof Error ? err.message : String(err));
