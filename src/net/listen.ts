@@ -1,0 +1,277 @@
+/**
+ * The netcat listener (nc's `local_listen` plus the session): bind a TCP or UDP port, take one peer and run
+ * stdin ⇄ peer; with -k take the next peer when one leaves. `--chat` and `--broker` hand the port to the room
+ * (chat.ts) instead.
+ */
+import { createSocket, type RemoteInfo, type Socket as DgramSocket } from 'node:dgram';
+import { createServer, isIP, type Server, type Socket } from 'node:net';
+import { diag, type Io } from '../cli/io.js';
+import { EXIT_INTERRUPTED, EXIT_OK } from '../cli/exit.js';
+import { runRoom, type RoomMode } from './chat.js';
+import { refusedBy, type AccessRules } from './listen-access.js';
+import { MAX_DATAGRAM, pipeTcp, UDP_STDOUT_BACKLOG } from './pipe.js';
+import type { Proto } from './services.js';
+import { addressInUseError, errnoOf, errnoWords, sysError } from './sockerr.js';
+import { hostPort } from './socktable.js';
+
+export interface ListenOptions extends AccessRules {
+  /** 0: any free port, which is then printed on stderr. */
+  port: number;
+  /** -s: the local address to bind; undefined: all (0.0.0.0, or :: with -6). */
+  address?: string;
+  family: 0 | 4 | 6;
+  proto: Proto;
+  /** plain: nc -l; chat and broker: the room. */
+  mode: 'plain' | RoomMode;
+  /** -k: take the next peer after one leaves (UDP: take datagrams from any sender). */
+  keep: boolean;
+  /** -v: report the listening address and each peer. */
+  verbose: boolean;
+  /** -N: send FIN to the peer on EOF from stdin. */
+  halfClose: boolean;
+  /** -w: end a session after this many ms without traffic. */
+  idleMs?: number;
+  /** Room limits (chat and broker only). */
+  maxConns: number;
+  maxLine: number;
+  maxQueue: number;
+  /** --idle: disconnect a room participant that sent nothing for this many ms. */
+  peerIdleMs?: number;
+}
+
+const CONTEXT = 'listen';
+
+/** Connections -k keeps waiting (paused) while a session runs; more are closed at once. */
+const MAX_WAITING = 16;
+
+/** Runs `ntk listen`; resolves with the exit status, throws NtkError when the port cannot be bound. */
+export async function listenSession(opts: ListenOptions, io: Io): Promise<number> {
+  if (opts.proto === 'udp') return listenUdp(opts, io);
+  const server = await bindTcp(opts, io);
+  if (opts.mode !== 'plain') {
+    return runRoom(
+      server,
+      {
+        mode: opts.mode,
+        allow: opts.allow,
+        deny: opts.deny,
+        maxConns: opts.maxConns,
+        maxLine: opts.maxLine,
+        maxQueue: opts.maxQueue,
+        idleMs: opts.peerIdleMs,
+      },
+      io,
+    );
+  }
+  return servePeers(server, opts, io);
+}
+
+/** The address to bind: -s, else the wildcard of the family. */
+function bindAddress(opts: ListenOptions): string {
+  return opts.address ?? (opts.family === 6 ? '::' : '0.0.0.0');
+}
+
+/** Turns a failed bind into the error to report; an address in use is explained from the socket table. */
+function bindError(opts: ListenOptions, address: string, port: number, err: unknown) {
+  const errno = errnoOf(err);
+  if (errno === 'EADDRINUSE') {
+    return addressInUseError(CONTEXT, { proto: opts.proto, address, port, flag: 'PORT', cause: err });
+  }
+  return sysError(CONTEXT, `bind ${hostPort(address, port)}`, err);
+}
+
+/** Prints where we listen: always for port 0 (the kernel chose it; scripts need it), else only with -v. */
+function announce(opts: ListenOptions, io: Io, address: string, port: number): void {
+  if (opts.verbose || opts.port === 0) diag(io, `Listening on ${address} ${port}`);
+}
+
+/** Binds and listens on the TCP port; returns the listening server. */
+async function bindTcp(opts: ListenOptions, io: Io): Promise<Server> {
+  const address = bindAddress(opts);
+  // Plain sessions take peers one at a time: a waiting peer's data stays in the kernel until its turn.
+  const server = createServer({ pauseOnConnect: opts.mode === 'plain' });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: address, port: opts.port, ipv6Only: isIP(address) === 6, exclusive: true, backlog: 511 }, () => {
+        server.removeListener('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    server.close();
+    throw bindError(opts, address, opts.port, err);
+  }
+  const bound = server.address();
+  announce(opts, io, address, typeof bound === 'object' && bound ? bound.port : opts.port);
+  return server;
+}
+
+/**
+ * nc -l: runs stdin ⇄ peer with the first peer, then exits (0), or with -k takes the next one. A peer's error
+ * ends the command without -k (exit 1) and is only reported with -k.
+ */
+async function servePeers(server: Server, opts: ListenOptions, io: Io): Promise<number> {
+  const waiting: Socket[] = [];
+  let wake: (() => void) | undefined;
+  server.on('connection', (socket) => {
+    socket.on('error', () => {}); // a waiting peer may reset; its turn then finds it destroyed
+    const address = socket.remoteAddress;
+    const rule = address === undefined ? 'gone' : refusedBy(opts, address);
+    if (rule !== undefined) {
+      if (address !== undefined) diag(io, `ntk: ${CONTEXT}: refused ${address} ${socket.remotePort} (${rule})`);
+      socket.destroy();
+      return;
+    }
+    if (waiting.length >= MAX_WAITING) {
+      socket.destroy();
+      return;
+    }
+    waiting.push(socket);
+    wake?.();
+  });
+  server.on('error', (err) => diag(io, `ntk: ${CONTEXT}: accept failed: ${errnoWords(err)}`));
+
+  const nextPeer = (): Promise<Socket | undefined> =>
+    new Promise((resolve) => {
+      const onAbort = (): void => {
+        wake = undefined;
+        resolve(undefined);
+      };
+      wake = () => {
+        const s = waiting.shift();
+        if (!s) return;
+        wake = undefined;
+        io.interrupt.removeEventListener('abort', onAbort);
+        resolve(s);
+      };
+      if (io.interrupt.aborted) return onAbort();
+      io.interrupt.addEventListener('abort', onAbort, { once: true });
+      wake();
+    });
+
+  try {
+    for (;;) {
+      const socket = await nextPeer();
+      if (!socket) return EXIT_INTERRUPTED;
+      if (!opts.keep) server.close(); // nc closes the listening socket once it has its peer
+      if (socket.destroyed) {
+        if (!opts.keep) return EXIT_OK;
+        continue;
+      }
+      const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+      if (opts.verbose) diag(io, `Connection received on ${peer.address} ${peer.port}`);
+      const session = pipeTcp(socket, io, { halfClose: opts.halfClose, idleMs: opts.idleMs });
+      // -N with stdin already at EOF (an earlier -k session read it all): this peer gets its FIN at once.
+      if (opts.halfClose && io.stdin.readableEnded) socket.end();
+      try {
+        const end = await session;
+        if (end === 'interrupt') return EXIT_INTERRUPTED;
+      } catch (err) {
+        const failure = sysError(CONTEXT, `connection from ${hostPort(peer.address, peer.port)}`, err);
+        if (!opts.keep) throw failure;
+        diag(io, `ntk: ${CONTEXT}: ${failure.message}`);
+      }
+      if (!opts.keep) return EXIT_OK;
+    }
+  } finally {
+    server.close();
+    for (const s of waiting.splice(0)) s.destroy();
+  }
+}
+
+/**
+ * nc -u -l: datagrams from the peer go to stdout; stdin goes, one datagram per read, to the peer. Without -k the
+ * peer is the first sender (others are ignored, as nc connects its socket to it); with -k any sender is taken
+ * and replies go to the last one. Runs until -w idle (exit 0) or interrupt (130).
+ */
+async function listenUdp(opts: ListenOptions, io: Io): Promise<number> {
+  const address = bindAddress(opts);
+  const socket = createSocket({ type: isIP(address) === 6 ? 'udp6' : 'udp4', ipv6Only: isIP(address) === 6 });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind({ address, port: opts.port, exclusive: true }, () => {
+        socket.removeListener('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    socket.close();
+    throw bindError(opts, address, opts.port, err);
+  }
+  announce(opts, io, address, socket.address().port);
+  return udpSession(socket, opts, io);
+}
+
+function udpSession(socket: DgramSocket, opts: ListenOptions, io: Io): Promise<number> {
+  return new Promise((resolve) => {
+    let peer: RemoteInfo | undefined;
+    let dropped = 0;
+    let ignored = 0;
+    let idleTimer: NodeJS.Timeout | undefined;
+    let settled = false;
+
+    const done = (code: number): void => {
+      if (settled) return;
+      settled = true;
+      if (idleTimer) clearTimeout(idleTimer);
+      io.stdin.removeListener('data', onData);
+      io.stdin.pause();
+      io.interrupt.removeEventListener('abort', onAbort);
+      socket.removeListener('message', onMessage);
+      if (dropped > 0) diag(io, `ntk: ${CONTEXT}: ${dropped} datagrams dropped: stdout did not keep up`);
+      if (ignored > 0 && opts.verbose) diag(io, `ntk: ${CONTEXT}: ${ignored} datagrams from other senders ignored`);
+      socket.close(() => resolve(code));
+    };
+    const touch = (): void => {
+      if (!opts.idleMs) return;
+      if (idleTimer) clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => done(EXIT_OK), opts.idleMs);
+    };
+    const onData = (chunk: Buffer): void => {
+      const to = peer;
+      if (!to) return;
+      touch();
+      io.stdin.pause(); // one read in flight at a time: the send callbacks resume stdin
+      let pending = 0;
+      for (let off = 0; off < chunk.length; off += MAX_DATAGRAM) {
+        pending++;
+        socket.send(chunk.subarray(off, off + MAX_DATAGRAM), to.port, to.address, (err) => {
+          if (err) diag(io, `ntk: ${CONTEXT}: send to ${hostPort(to.address, to.port)} failed: ${errnoWords(err)}`);
+          if (--pending === 0 && !settled) io.stdin.resume();
+        });
+      }
+    };
+    const onMessage = (msg: Buffer, from: RemoteInfo): void => {
+      if (refusedBy(opts, from.address) !== undefined) {
+        ignored++;
+        return;
+      }
+      const same = peer !== undefined && peer.address === from.address && peer.port === from.port;
+      if (!same) {
+        if (peer !== undefined && !opts.keep) {
+          ignored++;
+          return;
+        }
+        if (opts.verbose) diag(io, `Connection received on ${from.address} ${from.port}`);
+        // stdin is read only once there is someone to send it to.
+        if (peer === undefined) io.stdin.on('data', onData);
+        peer = from;
+      }
+      touch();
+      if (io.stdout.writableLength > UDP_STDOUT_BACKLOG) dropped++;
+      else io.stdout.write(msg);
+    };
+    const onAbort = (): void => done(EXIT_INTERRUPTED);
+
+    socket.on('message', onMessage);
+    // An unconnected socket reports little (an ICMP error for an earlier reply, at most): say it, keep serving.
+    socket.on('error', (err) => diag(io, `ntk: ${CONTEXT}: ${errnoWords(err)}`));
+    io.stdin.on('error', () => {});
+    io.interrupt.addEventListener('abort', onAbort, { once: true });
+    touch();
+    if (io.interrupt.aborted) onAbort();
+  });
+}
+
