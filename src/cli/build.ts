@@ -63,8 +63,15 @@ export function buildCli(ctx: CliContext, args: string[]): Argv {
     });
 }
 
+/** Rewords yargs's messages in ntk's voice: lowercase, one line, flags spelled as typed. */
 function lowerFirst(text: string): string {
+  const conflict = /^Arguments (\S+) and (\S+) are mutually exclusive$/.exec(text);
+  if (conflict) return `${flagName(conflict[1] ?? '')} and ${flagName(conflict[2] ?? '')} cannot be used together`;
   return text.charAt(0).toLowerCase() + text.slice(1).replace(/\s*\n[\s\S]*$/, '');
+}
+
+function flagName(key: string): string {
+  return key.length === 1 ? `-${key}` : `--${key}`;
 }
 
 /** For options that may be given once: the last value wins when repeated (as in nc's getopt loop). */
