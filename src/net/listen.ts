@@ -3,13 +3,13 @@
  * stdin ⇄ peer; with -k take the next peer when one leaves. `--chat` and `--broker` hand the port to the room
  * (chat.ts) instead.
  */
-import { createSocket, type RemoteInfo, type Socket as DgramSocket } from 'node:dgram';
+import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { createServer, isIP, type Server, type Socket } from 'node:net';
 import { diag, type Io } from '../cli/io.js';
 import { EXIT_INTERRUPTED, EXIT_OK } from '../cli/exit.js';
 import { runRoom, type RoomMode } from './chat.js';
 import { refusedBy, type AccessRules } from './listen-access.js';
-import { MAX_DATAGRAM, pipeTcp, UDP_STDOUT_BACKLOG } from './pipe.js';
+import { pipeTcp, pipeUdp, type UdpPeer } from './pipe.js';
 import type { Proto } from './services.js';
 import { addressInUseError, errnoOf, errnoWords, sysError } from './sockerr.js';
 import { hostPort } from './socktable.js';
@@ -204,74 +204,35 @@ async function listenUdp(opts: ListenOptions, io: Io): Promise<number> {
   return udpSession(socket, opts, io);
 }
 
-function udpSession(socket: DgramSocket, opts: ListenOptions, io: Io): Promise<number> {
-  return new Promise((resolve) => {
-    let peer: RemoteInfo | undefined;
-    let dropped = 0;
-    let ignored = 0;
-    let idleTimer: NodeJS.Timeout | undefined;
-    let settled = false;
-
-    const done = (code: number): void => {
-      if (settled) return;
-      settled = true;
-      if (idleTimer) clearTimeout(idleTimer);
-      io.stdin.removeListener('data', onData);
-      io.stdin.pause();
-      io.interrupt.removeEventListener('abort', onAbort);
-      socket.removeListener('message', onMessage);
-      if (dropped > 0) diag(io, `ntk: ${CONTEXT}: ${dropped} datagrams dropped: stdout did not keep up`);
-      if (ignored > 0 && opts.verbose) diag(io, `ntk: ${CONTEXT}: ${ignored} datagrams from other senders ignored`);
-      socket.close(() => resolve(code));
-    };
-    const touch = (): void => {
-      if (!opts.idleMs) return;
-      if (idleTimer) clearTimeout(idleTimer);
-      idleTimer = setTimeout(() => done(EXIT_OK), opts.idleMs);
-    };
-    const onData = (chunk: Buffer): void => {
-      const to = peer;
-      if (!to) return;
-      touch();
-      io.stdin.pause(); // one read in flight at a time: the send callbacks resume stdin
-      let pending = 0;
-      for (let off = 0; off < chunk.length; off += MAX_DATAGRAM) {
-        pending++;
-        socket.send(chunk.subarray(off, off + MAX_DATAGRAM), to.port, to.address, (err) => {
-          if (err) diag(io, `ntk: ${CONTEXT}: send to ${hostPort(to.address, to.port)} failed: ${errnoWords(err)}`);
-          if (--pending === 0 && !settled) io.stdin.resume();
-        });
-      }
-    };
-    const onMessage = (msg: Buffer, from: RemoteInfo): void => {
-      if (refusedBy(opts, from.address) !== undefined) {
-        ignored++;
-        return;
-      }
-      const same = peer !== undefined && peer.address === from.address && peer.port === from.port;
-      if (!same) {
-        if (peer !== undefined && !opts.keep) {
+async function udpSession(socket: DgramSocket, opts: ListenOptions, io: Io): Promise<number> {
+  let peer: UdpPeer | undefined;
+  let ignored = 0;
+  const { end, dropped } = await pipeUdp(
+    socket,
+    io,
+    { halfClose: false, idleMs: opts.idleMs },
+    {
+      peer: () => peer,
+      accept: (_msg, from) => {
+        if (refusedBy(opts, from.address) !== undefined) {
           ignored++;
-          return;
+          return false;
         }
-        if (opts.verbose) diag(io, `Connection received on ${from.address} ${from.port}`);
-        // stdin is read only once there is someone to send it to.
-        if (peer === undefined) io.stdin.on('data', onData);
-        peer = from;
-      }
-      touch();
-      if (io.stdout.writableLength > UDP_STDOUT_BACKLOG) dropped++;
-      else io.stdout.write(msg);
-    };
-    const onAbort = (): void => done(EXIT_INTERRUPTED);
-
-    socket.on('message', onMessage);
-    // An unconnected socket reports little (an ICMP error for an earlier reply, at most): say it, keep serving.
-    socket.on('error', (err) => diag(io, `ntk: ${CONTEXT}: ${errnoWords(err)}`));
-    io.stdin.on('error', () => {});
-    io.interrupt.addEventListener('abort', onAbort, { once: true });
-    touch();
-    if (io.interrupt.aborted) onAbort();
-  });
+        if (peer === undefined || peer.address !== from.address || peer.port !== from.port) {
+          if (peer !== undefined && !opts.keep) {
+            ignored++;
+            return false;
+          }
+          if (opts.verbose) diag(io, `Connection received on ${from.address} ${from.port}`);
+          peer = { address: from.address, port: from.port };
+        }
+        return true;
+      },
+      // An unconnected socket reports little (an ICMP error for an earlier reply, at most): say it, keep serving.
+      onError: (err) => diag(io, `ntk: ${CONTEXT}: ${errnoWords(err)}`),
+    },
+  );
+  if (dropped > 0) diag(io, `ntk: ${CONTEXT}: ${dropped} datagrams dropped: stdout did not keep up`);
+  if (ignored > 0 && opts.verbose) diag(io, `ntk: ${CONTEXT}: ${ignored} datagrams from other senders ignored`);
+  return end === 'interrupt' ? EXIT_INTERRUPTED : EXIT_OK;
 }
-

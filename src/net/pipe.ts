@@ -87,22 +87,43 @@ export const MAX_DATAGRAM = 65507;
 /** A stdout backlog past which received datagrams are dropped (UDP cannot be paused; memory stays bounded). */
 export const UDP_STDOUT_BACKLOG = 4 * 1024 * 1024;
 
+/** An address and port to send to (dgram's RemoteInfo has these). */
+export interface UdpPeer {
+  address: string;
+  port: number;
+}
+
 /**
- * Runs stdin ⇄ connected UDP socket: each stdin read becomes one datagram (split at MAX_DATAGRAM), each received
- * datagram is written to stdout. Ends on idle timeout, -q after stdin EOF, or interrupt; rejects on a socket
- * error such as ECONNREFUSED (an ICMP port unreachable). Resolves with the end reason and how many datagrams
- * were dropped because stdout could not keep up.
+ * For an unconnected UDP socket (a listener): which datagrams are taken and where stdin goes. Without it the
+ * socket must be connected, and its errors end the session.
+ */
+export interface UdpPeering {
+  /** Where stdin's datagrams go; undefined while no peer is known (stdin is not read until one is). */
+  peer(): UdpPeer | undefined;
+  /** Decides whether the datagram from `from` is taken (written to stdout); may choose a new peer. */
+  accept(msg: Buffer, from: UdpPeer): boolean;
+  /** An error on the socket (an ICMP error for an earlier reply, a failed send): reported, not fatal. */
+  onError(err: Error): void;
+}
+
+/**
+ * Runs stdin ⇄ UDP socket: each stdin read becomes one datagram (split at MAX_DATAGRAM), each datagram taken is
+ * written to stdout. Ends on idle timeout, -q after stdin EOF, or interrupt. On a connected socket (no
+ * `peering`) it rejects on a socket error such as ECONNREFUSED (an ICMP port unreachable). Resolves with the end
+ * reason and how many datagrams were dropped because stdout could not keep up.
  */
 export function pipeUdp(
   socket: DgramSocket,
   io: Io,
   opts: SessionOptions,
+  peering?: UdpPeering,
 ): Promise<{ end: SessionEnd; dropped: number }> {
   return new Promise((resolve, reject) => {
     let dropped = 0;
     let idleTimer: NodeJS.Timeout | undefined;
     let quitTimer: NodeJS.Timeout | undefined;
     let settled = false;
+    let reading = false;
 
     const done = (end: SessionEnd, err?: unknown): void => {
       if (settled) return;
@@ -116,42 +137,50 @@ export function pipeUdp(
       socket.removeListener('message', onMessage);
       socket.close(() => (err === undefined ? resolve({ end, dropped }) : reject(err)));
     };
+    const fail = (err: Error): void => (peering ? peering.onError(err) : done('peer-closed', err));
     const touch = (): void => {
       if (!opts.idleMs) return;
       if (idleTimer) clearTimeout(idleTimer);
       idleTimer = setTimeout(() => done('idle'), opts.idleMs);
     };
+    const startStdin = (): void => {
+      if (reading || opts.readStdin === false) return;
+      reading = true;
+      io.stdin.on('data', onData);
+      io.stdin.once('end', onEnd);
+    };
     const onData = (chunk: Buffer): void => {
+      const to = peering?.peer();
       touch();
-      io.stdin.pause(); // one datagram batch in flight at a time: the send callback resumes stdin
+      io.stdin.pause(); // one read in flight at a time: the send callbacks resume stdin
       let pending = 0;
       for (let off = 0; off < chunk.length; off += MAX_DATAGRAM) {
         pending++;
-        socket.send(chunk.subarray(off, off + MAX_DATAGRAM), (err) => {
-          if (err) return done('peer-closed', err);
+        const sent = (err: Error | null): void => {
+          if (err) fail(err);
           if (--pending === 0 && !settled) io.stdin.resume();
-        });
+        };
+        const part = chunk.subarray(off, off + MAX_DATAGRAM);
+        if (to) socket.send(part, to.port, to.address, sent);
+        else socket.send(part, sent);
       }
     };
     const onEnd = (): void => {
       if (opts.quitAfterEofMs !== undefined) quitTimer = setTimeout(() => done('stdin-eof'), opts.quitAfterEofMs);
     };
-    const onMessage = (msg: Buffer): void => {
+    const onMessage = (msg: Buffer, from: UdpPeer): void => {
+      if (peering && !peering.accept(msg, from)) return;
       touch();
-      if (io.stdout.writableLength > UDP_STDOUT_BACKLOG) {
-        dropped++;
-        return;
-      }
-      io.stdout.write(msg);
+      if (io.stdout.writableLength > UDP_STDOUT_BACKLOG) dropped++;
+      else io.stdout.write(msg);
+      startStdin(); // a listener reads stdin once there is someone to send it to
     };
     const onAbort = (): void => done('interrupt');
 
     socket.on('message', onMessage);
-    socket.once('error', (err) => done('peer-closed', err));
-    if (opts.readStdin !== false) {
-      io.stdin.on('data', onData);
-      io.stdin.once('end', onEnd);
-    }
+    socket.on('error', fail);
+    io.stdin.on('error', () => {});
+    if (!peering) startStdin();
     io.interrupt.addEventListener('abort', onAbort, { once: true });
     touch();
     if (io.interrupt.aborted) onAbort();
