@@ -1,60 +1,8 @@
 /** `ntk listen --chat` and `--broker`: the real binary on loopback, port 0, several participants. */
 import { readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
-import { StringDecoder } from 'node:string_decoder';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { join, until, type Peer } from '../helpers/peer';
 import { spawnNtk, type NtkProcess } from '../helpers/run-ntk';
-
-interface Peer {
-  socket: Socket;
-  text(): string;
-  lines(): string[];
-  waitFor(text: string, timeoutMs?: number): Promise<void>;
-  closed: Promise<void>;
-}
-
-function until(check: () => boolean, what: () => string, timeoutMs = 10_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const tick = (): void => {
-      if (check()) return resolve();
-      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what()}`));
-      setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
-
-function join(port: number, localAddress = '127.0.0.1'): Promise<Peer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1', localAddress });
-    const decoder = new StringDecoder('utf8');
-    let text = '';
-    socket.on('data', (c: Buffer) => (text += decoder.write(c)));
-    const closed = new Promise<void>((r) => socket.once('close', () => r()));
-    onTestFinished(() => void socket.destroy());
-    socket.once('error', reject);
-    socket.once('connect', () => {
-      socket.removeListener('error', reject);
-      socket.on('error', () => {});
-      resolve({
-        socket,
-        text: () => text,
-        lines: () => text.split('\n').slice(0, -1),
-        closed,
-        waitFor: (want, timeoutMs) => {
-          let from = 0;
-          const found = (): boolean => {
-            const hit = text.indexOf(want, from) >= 0;
-            from = Math.max(0, text.length - want.length);
-            return hit;
-          };
-          return until(found, () => `${JSON.stringify(want)} in ${JSON.stringify(text.slice(-500))}`, timeoutMs);
-        },
-      });
-    });
-  });
-}
 
 async function room(args: string[] = []): Promise<{ ntk: NtkProcess; port: number }> {
   const ntk = spawnNtk(['listen', '--chat', ...args, '0'], { stdin: 'pipe' });

@@ -1,63 +1,10 @@
 /** The room in-process, on real loopback sockets: names, relay, limits and their error codes. */
-import { createServer, connect, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parseCidr } from '../../src/cli/args';
 import { ROOM_DEFAULTS, runRoom, type RoomEvent, type RoomOptions } from '../../src/net/chat';
-
-/** A participant: collects everything the room sends it. */
-interface Peer {
-  socket: Socket;
-  text(): string;
-  lines(): string[];
-  waitFor(pattern: RegExp | string, timeoutMs?: number): Promise<void>;
-  closed: Promise<void>;
-}
-
-function until(check: () => boolean, what: () => string, timeoutMs = 5000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const tick = (): void => {
-      if (check()) return resolve();
-      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what()}`));
-      setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
-
-function join(port: number, localAddress = '127.0.0.1'): Promise<Peer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1', localAddress });
-    const decoder = new StringDecoder('utf8');
-    let text = '';
-    socket.on('data', (c: Buffer) => (text += decoder.write(c)));
-    socket.on('error', () => {});
-    const closed = new Promise<void>((r) => socket.once('close', () => r()));
-    onTestFinished(() => void socket.destroy());
-    socket.once('error', reject);
-    socket.once('connect', () =>
-      resolve({
-        socket,
-        text: () => text,
-        lines: () => text.split('\n').slice(0, -1),
-        closed,
-        waitFor: (pattern, timeoutMs) => {
-          // Search only what arrived since the last look: a peer may receive megabytes.
-          let from = 0;
-          const found = (): boolean => {
-            if (typeof pattern !== 'string') return pattern.test(text);
-            const hit = text.indexOf(pattern, from) >= 0;
-            from = Math.max(0, text.length - pattern.length);
-            return hit;
-          };
-          return until(found, () => `${String(pattern)} in ${JSON.stringify(text.slice(-500))}`, timeoutMs);
-        },
-      }),
-    );
-  });
-}
+import { join, until, type Peer } from '../helpers/peer';
 
 async function startRoom(opts: Partial<RoomOptions> = {}) {
   const server = createServer();

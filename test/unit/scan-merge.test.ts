@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isNtkError } from '../../src/errors';
 import { mergeShards } from '../../src/net/scan-merge';
+import { memoryIo } from '../helpers/io';
 
 const dir = mkdtempSync(join(tmpdir(), 'ntk-merge-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,15 +39,9 @@ function file(name: string, lines: string[]): string {
 }
 
 async function merge(files: string[], json = false): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const io = { stdin: Readable.from([]), stdout, stderr, interrupt: new AbortController().signal, env: {} };
+  const io = memoryIo();
   const code = await mergeShards({ files, json }, io);
-  return { code, out, err };
+  return { code, out: io.out(), err: io.err() };
 }
 
 async function failure(files: string[]): Promise<string> {

@@ -1,31 +1,13 @@
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { Io } from '../../src/cli/io';
 import { isNtkError } from '../../src/errors';
 import { scanOptions } from '../../src/commands/scan';
 import { concurrencyFor, expectedProbes, limiter, scan, type ScanOptions } from '../../src/net/scan';
 import { runTcpEngine, SELF_CONNECT, type EngineJob } from '../../src/net/scan-engine';
 import { classify, portJson, portLine, summaryLine, verboseLine, type PortResult } from '../../src/net/scan-output';
 import { parseTargets, WHOLE } from '../../src/net/targets';
+import { memoryIo } from '../helpers/io';
 import { freePort, startServer } from '../helpers/net';
-
-function fakeIo(): Io & { out(): string; err(): string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return {
-    stdin: Readable.from([]),
-    stdout,
-    stderr,
-    interrupt: new AbortController().signal,
-    env: {},
-    out: () => out,
-    err: () => err,
-  };
-}
 
 function options(over: Partial<ScanOptions>): ScanOptions {
   return {
@@ -306,7 +288,7 @@ describe('runTcpEngine', () => {
 describe('scan (in-process)', () => {
   it('prints the open ports in order and exits 0', async () => {
     const truth = await loopbackTruth(3, 20);
-    const io = fakeIo();
+    const io = memoryIo();
     const code = await scan(options({ ports: [...truth.open, ...truth.closed].sort((a, b) => a - b) }), io);
     expect(code).toBe(0);
     expect(io.out()).toBe(truth.open.map((p) => `127.0.0.1 ${p}/tcp open\n`).join(''));
@@ -315,7 +297,7 @@ describe('scan (in-process)', () => {
 
   it('exits 1 when nothing is open', async () => {
     const truth = await loopbackTruth(0, 3);
-    const io = fakeIo();
+    const io = memoryIo();
     expect(await scan(options({ ports: truth.closed }), io)).toBe(1);
     expect(io.out()).toBe('');
   });
@@ -323,7 +305,7 @@ describe('scan (in-process)', () => {
   it('gives the same answers from worker threads, in order, as NDJSON', async () => {
     const truth = await loopbackTruth(2, 10);
     const ports = [...truth.open, ...truth.closed].sort((a, b) => a - b);
-    const io = fakeIo();
+    const io = memoryIo();
     await scan(options({ ports, json: true, lanes: 2 }), io);
     const lines = io.out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.slice(0, -1).map((o) => [o.port, o.state])).toEqual(
@@ -335,7 +317,7 @@ describe('scan (in-process)', () => {
   it('gives the same answers at a limited --rate and --concurrency', async () => {
     const truth = await loopbackTruth(2, 8);
     const ports = [...truth.open, ...truth.closed].sort((a, b) => a - b);
-    const io = fakeIo();
+    const io = memoryIo();
     expect(await scan(options({ ports, rate: 200, concurrency: 2 }), io)).toBe(0);
     expect(io.out()).toBe(truth.open.map((p) => `127.0.0.1 ${p}/tcp open\n`).join(''));
   });
@@ -352,7 +334,7 @@ describe('scan (in-process)', () => {
       },
     });
     stdout.on('drain', () => drains++);
-    const io = { ...fakeIo(), stdout };
+    const io = { ...memoryIo(), stdout };
     const lo = Math.max(1, (truth.open[0] as number) - 3000);
     const ports = Array.from({ length: 6000 }, (_, i) => lo + i).filter((p) => p <= 65535);
     await scan(options({ ports, json: true, lanes: 2 }), io);
@@ -366,7 +348,7 @@ describe('scan (in-process)', () => {
 
   it('reads banners of open ports', async () => {
     const server = await startServer((s) => s.write('SSH-2.0-test\r\n'));
-    const io = fakeIo();
+    const io = memoryIo();
     await scan(options({ ports: [server.port], banner: true }), io);
     expect(io.out()).toBe(`127.0.0.1 ${server.port}/tcp open "SSH-2.0-test"\n`);
   });
