@@ -1,8 +1,42 @@
 /**
- * Live capture through the `cap` package (libpcap), behind the PacketSource interface.
+ * Live capture through the `cap` package (libpcap), behind the PacketSource interface. What this hides:
+ *
+ * - cap copies every packet into one shared buffer and emits only ('packet', nbytes, truncated): each packet is
+ *   copied out before the handler returns, and stamped then (clock.ts), since cap gives JS no timestamp.
+ * - cap always captures 65535 bytes (its snaplen) and gives no wire length: ntk cuts packets to -s itself, and
+ *   reads the length on the wire from the IP header when cap's snaplen cut the packet (loopback's MTU is 65536).
+ * - cap always opens in promiscuous mode; it has no pcap_stats, so the only honest closing count is the number
+ *   of packets captured (the watch loop counts those).
+ * - No cap handle may ever be garbage-collected (see `retainedHandles`).
+ * - The uv poll handle keeps the process alive until close(), which the interrupt signal triggers.
  */
-import type { PacketSource } from './source.js';
+import { existsSync, realpathSync } from 'node:fs';
+import type { Packet, PacketSink, PacketSource, SourceEnd } from './source.js';
+import { LINKTYPE } from './source.js';
 import { createError } from '../errors.js';
+import { loadCap, type CapHandle } from './native.js';
+import { defaultInterface, deviceLines, isKnownDevice } from './devices.js';
+import { splitNs, startClock } from './clock.js';
+
+const CONTEXT = 'watch';
+
+/** cap's own snapshot length: no packet it delivers is longer. */
+export const CAP_SNAPLEN = 65535;
+
+/**
+ * The kernel ring buffer libpcap gets (pcap_set_buffer_size). In immediate mode libpcap uses TPACKET_V2, whose
+ * ring has one fixed slot per packet sized for cap's 65535-byte snaplen: 64 MiB is about a thousand slots, which
+ * is what it takes to ride out a loopback burst (or a garbage-collection pause) without drops
+ * (scripts/bench/capture-loss). libpcap's default is 2 MiB.
+ */
+const RING_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Packets are copied into slabs of this size, each packet a view of its own bytes: far fewer allocations than
+ * one per packet, which cut the collector's pauses (and so capture loss) severalfold under load. A consumer that
+ * keeps a few packets for long keeps their slabs alive, and should copy them.
+ */
+const SLAB_BYTES = 1 << 20;
 
 export interface LiveOptions {
   /** The interface name (undefined: the first non-loopback interface that is up). */
@@ -11,22 +45,250 @@ export interface LiveOptions {
   filter: string;
   /** Bytes kept of each packet. */
   snaplen: number;
+  /** When aborted (Ctrl-C, SIGTERM), the capture closes and run() resolves. */
+  signal?: AbortSignal;
 }
 
 /** A live source, with what the capture layer can tell about its counts at the end. */
 export interface LiveSource extends PacketSource {
   /** The interface actually opened. */
   readonly iface: string;
+  /** Notices worth one stderr line each after opening (e.g. delivery may lag without immediate mode). */
+  readonly notes: string[];
   /** tcpdump's closing counts that can be known honestly ("N packets received by filter", …); may be empty. */
   closingCounts(): string[];
 }
 
-/** Opens a live capture; throws E_CAPTURE (no such interface, bad filter) or E_PERM (no privileges). */
-export async function openLive(_opts: LiveOptions): Promise<LiveSource> {
-  throw createError('E_CAPTURE', 'watch', 'live capture is not available in this version');
+/**
+ * Every cap handle created, kept for the life of the process: cap's C++ destructor is unsafe whenever the
+ * garbage collector runs it. For a handle whose open() failed after pcap_create (no such device, no permission,
+ * bad filter) it stops a uv poll handle that was never initialised; for a closed one, its AsyncResource emits
+ * "destroy" from inside V8's weak callback. Both crash the process (seen as SIGSEGV in Pcap::~Pcap). Once closed
+ * a handle holds no ring or socket, so keeping it costs a few hundred bytes; ntk opens one per run.
+ */
+const retainedHandles: CapHandle[] = [];
+
+/** Opens a live capture; throws E_CAPTURE (no such interface, bad filter, no libpcap) or E_PERM (no privileges). */
+export async function openLive(opts: LiveOptions): Promise<LiveSource> {
+  const { binding } = loadCap();
+  const devs = binding.deviceList();
+  const iface = opts.iface ?? defaultInterface(devs);
+  if (iface === undefined) throw createError('E_CAPTURE', CONTEXT, 'no interfaces available for capture');
+  // libpcap would also say so, but only after printing its own "Warning: …" line from C.
+  if (!isKnownDevice(iface, devs)) throw createError('E_CAPTURE', CONTEXT, `${iface}: No such device exists`);
+  const cap = new binding.Cap();
+  retainedHandles.push(cap);
+  // One byte more than cap's snaplen, so cap never reports `truncated` (its buffer is never the limit).
+  const shared = Buffer.alloc(CAP_SNAPLEN + 1);
+  let linkWord: string;
+  try {
+    linkWord = cap.open(iface, opts.filter, RING_BYTES, shared);
+  } catch (err) {
+    throw openError(err, iface, opts.filter);
+  }
+  const linktype = linktypeOf(linkWord);
+  const notes: string[] = [];
+  if (!hasUnversionedLibpcap()) {
+    notes.push('libpcap.so (Debian package libpcap-dev) not found: without immediate mode packets may arrive up to 1 s late');
+  }
+  return new LiveCapture(cap, shared, iface, linktype, opts, notes);
 }
 
 /** Returns tcpdump -D's lines: "1.eth0 [Up, Running, Connected]", … */
 export async function listDevices(): Promise<string[]> {
-  throw createError('E_CAPTURE', 'watch', 'live capture is not available in this version');
+  const { binding } = loadCap();
+  let devs;
+  try {
+    devs = binding.deviceList();
+  } catch (err) {
+    throw createError('E_CAPTURE', CONTEXT, `cannot list the interfaces: ${errMessage(err)}`, { cause: err });
+  }
+  if (devs.length === 0) throw createError('E_CAPTURE', CONTEXT, 'no interfaces available for capture');
+  return deviceLines(devs);
+}
+
+class LiveCapture implements LiveSource {
+  readonly snaplen: number;
+  private closed = false;
+  private finish: ((end: SourceEnd) => void) | undefined;
+  private readonly onAbort = (): void => this.close();
+
+  constructor(
+    private readonly cap: CapHandle,
+    private readonly shared: Buffer,
+    readonly iface: string,
+    readonly linktype: number,
+    private readonly opts: LiveOptions,
+    readonly notes: string[],
+  ) {
+    this.snaplen = opts.snaplen;
+    if (opts.signal?.aborted) this.close();
+    else opts.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  run(sink: PacketSink): Promise<SourceEnd> {
+    if (this.closed) return Promise.resolve({});
+    const clock = startClock();
+    const { shared, linktype } = this;
+    const snaplen = Math.max(1, this.snaplen);
+    let slab = new ArrayBuffer(SLAB_BYTES);
+    let used = 0;
+    return new Promise<SourceEnd>((resolve) => {
+      this.finish = resolve;
+      this.cap.on('packet', (nbytes: number) => {
+        if (this.closed) return;
+        const { tsSec, tsNsec } = splitNs(clock.nowNs());
+        const caplen = Math.min(nbytes, snaplen);
+        // A copy: cap writes the next packet over `shared`.
+        if (caplen > slab.byteLength - used) {
+          slab = new ArrayBuffer(Math.max(SLAB_BYTES, caplen));
+          used = 0;
+        }
+        const data = new Uint8Array(slab, used, caplen);
+        data.set(shared.subarray(0, caplen));
+        used += (caplen + 7) & ~7;
+        const len = nbytes >= CAP_SNAPLEN ? wireLength(linktype, shared, nbytes) : nbytes;
+        const pkt: Packet = { tsSec, tsNsec, caplen, len, data };
+        try {
+          sink.packet(pkt);
+        } catch (err) {
+          // An exception must not escape into cap's native callback (it would be an uncaught exception).
+          this.stop({ error: err instanceof Error ? err : new Error(String(err)) });
+        }
+      });
+    });
+  }
+
+  close(): void {
+    this.stop({});
+  }
+
+  closingCounts(): string[] {
+    // cap 0.2.1 exposes no pcap_stats, and the kernel's PACKET_STATISTICS need a getsockopt on pcap's socket:
+    // "received by filter" and "dropped by kernel" cannot be known, so they are not printed.
+    return [];
+  }
+
+  private stop(end: SourceEnd): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.opts.signal?.removeEventListener('abort', this.onAbort);
+    // Stops the uv poll handle (so the process can exit); pcap_close follows once cap's dispatch loop ends.
+    this.cap.close();
+    this.cap.removeAllListeners('packet');
+    const finish = this.finish;
+    this.finish = undefined;
+    finish?.(end);
+  }
+}
+
+/** Maps cap's link-type word ("ETHERNET", "LINKTYPE_LINUX_SLL", "Unknown linktype 276") to a LINKTYPE_ value. */
+export function linktypeOf(word: string): number {
+  switch (word) {
+    case 'NULL':
+      return LINKTYPE.NULL;
+    case 'ETHERNET':
+      return LINKTYPE.ETHERNET;
+    case 'RAW':
+      return LINKTYPE.RAW; // DLT_RAW is 12 or 14 by platform; the file format says 101.
+    case 'LINKTYPE_LINUX_SLL':
+      return LINKTYPE.LINUX_SLL;
+    case 'IEEE802_11_RADIO':
+      return 127;
+  }
+  const m = /^Unknown linktype (\d+)$/.exec(word);
+  if (!m) throw createError('E_CAPTURE', CONTEXT, `unexpected link type from the capture layer: ${word}`);
+  // On Linux the remaining DLT_ values equal their LINKTYPE_ values (https://www.tcpdump.org/linktypes.html).
+  return Number(m[1]);
+}
+
+/**
+ * Returns the length of a packet on the wire when cap's snaplen may have cut it: the link header plus the IPv4
+ * total length (RFC 791) or the IPv6 header plus payload length (RFC 8200), never less than `nbytes`. Packets
+ * whose IP header cannot be found keep `nbytes`.
+ */
+export function wireLength(linktype: number, data: Uint8Array, nbytes: number): number {
+  const have = Math.min(nbytes, data.length);
+  const u16 = (off: number): number | undefined =>
+    off + 2 <= have ? ((data[off] as number) << 8) | (data[off + 1] as number) : undefined;
+  let off: number;
+  let ethertype: number | undefined;
+  switch (linktype) {
+    case LINKTYPE.ETHERNET: {
+      off = 14;
+      ethertype = u16(12);
+      // 802.1Q / 802.1ad tags (IEEE 802.1Q): 4 bytes each.
+      while ((ethertype === 0x8100 || ethertype === 0x88a8) && off + 4 <= have) {
+        ethertype = u16(off + 2);
+        off += 4;
+      }
+      break;
+    }
+    case LINKTYPE.LINUX_SLL:
+      off = 16;
+      ethertype = u16(14);
+      break;
+    case LINKTYPE.LINUX_SLL2:
+      off = 20;
+      ethertype = u16(0);
+      break;
+    case LINKTYPE.RAW:
+    case LINKTYPE.IPV4:
+    case LINKTYPE.IPV6:
+    case LINKTYPE.NULL:
+    case LINKTYPE.LOOP:
+      off = linktype === LINKTYPE.NULL || linktype === LINKTYPE.LOOP ? 4 : 0;
+      if (off >= have) return nbytes;
+      ethertype = (data[off] as number) >> 4 === 6 ? 0x86dd : (data[off] as number) >> 4 === 4 ? 0x0800 : undefined;
+      break;
+    default:
+      return nbytes;
+  }
+  let ipLen: number | undefined;
+  if (ethertype === 0x0800) ipLen = u16(off + 2);
+  else if (ethertype === 0x86dd) {
+    const payload = u16(off + 4);
+    // A payload length of 0 is a jumbogram (RFC 2675): the real length is in an option; keep nbytes.
+    ipLen = payload === undefined || payload === 0 ? undefined : 40 + payload;
+  }
+  return ipLen === undefined ? nbytes : Math.max(nbytes, off + ipLen);
+}
+
+/** Turns cap's open() exception (libpcap's error text) into one line. */
+function openError(err: unknown, iface: string, filter: string): Error {
+  const text = errMessage(err);
+  if (/permission|not permitted/i.test(text)) {
+    return createError(
+      'E_PERM',
+      CONTEXT,
+      `${iface}: capturing needs root or the CAP_NET_RAW capability: run as root, or once: ` +
+        `setcap cap_net_raw,cap_net_admin=eip ${executable()}`,
+      { cause: err },
+    );
+  }
+  if (/No such device/i.test(text)) return createError('E_CAPTURE', CONTEXT, `${iface}: No such device exists`, { cause: err });
+  if (/filter|syntax|unknown|parse|invalid|expression|not found|illegal/i.test(text) && filter !== '') {
+    return createError('E_CAPTURE', CONTEXT, `bad filter "${filter}": ${text}`, { cause: err });
+  }
+  return createError('E_CAPTURE', CONTEXT, `${iface}: ${text}`, { cause: err });
+}
+
+/** cap asks dlopen("libpcap.so") for pcap_set_immediate_mode; only libpcap-dev installs that unversioned name. */
+function hasUnversionedLibpcap(): boolean {
+  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib', '/lib'];
+  const extra = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d !== '');
+  return [...extra, ...dirs].some((d) => existsSync(`${d}/libpcap.so`));
+}
+
+/** The file setcap must mark: the node binary, or the single executable itself (setcap refuses symlinks). */
+function executable(): string {
+  try {
+    return realpathSync(process.execPath);
+  } catch {
+    return process.execPath;
+  }
+}
+
+function errMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

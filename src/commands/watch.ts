@@ -32,10 +32,13 @@ interface WatchArgs {
   '#'?: boolean;
 }
 
-/** True when TZ asks for UTC (tcpdump's tests run with TZ=GMT0). */
+/**
+ * True when TZ asks for UTC (tcpdump's tests run with TZ=GMT0). Without TZ the local zone is used, which is
+ * what tcpdump does and gives the same text when the system zone is UTC.
+ */
 export function isUtc(env: NodeJS.ProcessEnv): boolean {
   const tz = env.TZ;
-  if (tz === undefined) return Intl.DateTimeFormat().resolvedOptions().timeZone === 'UTC';
+  if (tz === undefined) return false;
   return /^:?(UTC|GMT|UCT|Etc\/UTC|Etc\/GMT|Zulu)?0?$/i.test(tz) || /^(GMT|UTC)0$/i.test(tz);
 }
 

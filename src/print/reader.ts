@@ -14,6 +14,8 @@ export class Truncated extends Error {
 
 const TRUNCATED = new Truncated();
 
+const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export class Reader {
   /** The captured bytes of the whole packet. */
   readonly buf: Uint8Array;
@@ -91,9 +93,9 @@ export class Reader {
   /** Colon-separated lowercase hex of the 6-byte MAC address at `off`. */
   mac(off: number): string {
     this.check(off, 6);
-    const parts: string[] = [];
-    for (let i = 0; i < 6; i++) parts.push((this.buf[off + i] as number).toString(16).padStart(2, '0'));
-    return parts.join(':');
+    const b = this.buf;
+    const h = (i: number): string => HEX2[b[off + i] as number] as string;
+    return `${h(0)}:${h(1)}:${h(2)}:${h(3)}:${h(4)}:${h(5)}`;
   }
 }
 

@@ -1,0 +1,35 @@
+/** An in-memory PacketSource: delivers a fixed list of packets (tests, and printing packets already in hand). */
+import type { Packet, PacketSink, PacketSource, SourceEnd } from './source.js';
+
+/** Delivers its packets in order, waiting whenever the sink asks; ends with `endError` if given. */
+export class MemorySource implements PacketSource {
+  private closed = false;
+
+  constructor(
+    readonly linktype: number,
+    private readonly packets: Packet[],
+    readonly snaplen = 262144,
+    /** An error to end with after the packets (to test how consumers report it). */
+    private readonly endError?: Error,
+  ) {}
+
+  async run(sink: PacketSink): Promise<SourceEnd> {
+    for (const p of this.packets) {
+      if (this.closed) break;
+      sink.packet(p);
+      const wait = sink.backlog?.();
+      if (wait) await wait;
+    }
+    return this.endError ? { error: this.endError } : {};
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/** Builds a Packet from bytes (hex string or buffer), with `len` defaulting to the captured length. */
+export function packetOf(bytes: string | Uint8Array, tsSec = 0, tsNsec = 0, len?: number): Packet {
+  const data = typeof bytes === 'string' ? Uint8Array.from(Buffer.from(bytes.replace(/\s+/g, ''), 'hex')) : bytes;
+  return { tsSec, tsNsec, caplen: data.length, len: len ?? data.length, data };
+}

@@ -1,0 +1,236 @@
+/**
+ * The one place that locates and loads the `cap` native addon (libpcap bindings, a nan/node-gyp module tied to
+ * the Node ABI).
+ *
+ * - From the repository or an npm install: `require('cap')` from node_modules (cap's own wrapper).
+ * - In a single executable (node:sea): the addon travels as the SEA asset `cap.node`. A SEA cannot load a file
+ *   from inside itself, so the asset is written once to a per-version cache directory
+ *   ($XDG_CACHE_HOME/ntk/<version>/, else ~/.cache/ntk/<version>/), or to a private temp directory when that is
+ *   not writable, and loaded from there with `process.dlopen`. cap's JS wrapper (lib/Cap.js) is not there, so
+ *   what it does is done here: the binding's `Cap` must inherit `EventEmitter.prototype` before `new Cap()`,
+ *   because its constructor looks `emit` up on the new object once and keeps it.
+ */
+import { EventEmitter } from 'node:events';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  closeSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createError } from '../errors.js';
+
+const CONTEXT = 'watch';
+
+/** The SEA asset key under which the build puts node_modules/cap/build/Release/cap.node. */
+export const CAP_ASSET = 'cap.node';
+
+/** One interface as libpcap's pcap_findalldevs describes it (through cap). */
+export interface CapDevice {
+  name: string;
+  description?: string;
+  addresses: Array<{ addr?: string; netmask?: string; broadaddr?: string; dstaddr?: string }>;
+  /** cap sets only this one flag, and only for loopback interfaces. */
+  flags?: 'PCAP_IF_LOOPBACK';
+}
+
+/** A raw cap handle: libpcap plus a uv poll handle; emits ('packet', nbytes, truncated). */
+export interface CapHandle extends EventEmitter {
+  /**
+   * pcap_create + activate + setfilter on `device`; every packet is then copied into `buffer` (the same memory
+   * each time) before 'packet' is emitted. Returns the link type as a word ("ETHERNET", "Unknown linktype N").
+   */
+  open(device: string, filter: string, bufferSize: number, buffer: Buffer): string;
+  /** Stops the poll handle and closes pcap (deferred to after the packet being delivered); true if it was open. */
+  close(): boolean;
+}
+
+/** The addon's exports, as ntk uses them. */
+export interface CapBinding {
+  Cap: new () => CapHandle;
+  deviceList(): CapDevice[];
+}
+
+/** Where the addon came from (for diagnostics and tests). */
+export interface LoadedCap {
+  binding: CapBinding;
+  /** "node_modules" or the path of the file written from the SEA asset. */
+  from: string;
+  /** Set when the cache directory could not be used and the temp directory was: the reason, for one notice. */
+  fallback?: string;
+}
+
+interface SeaModule {
+  isSea(): boolean;
+  getRawAsset(key: string): ArrayBuffer;
+}
+
+declare const __NTK_VERSION__: string | undefined;
+
+/**
+ * The addon once loaded by process.dlopen. A native module can be registered only once per process (a second
+ * dlopen of the same file fails with "Module did not self-register"), so, like require's own cache, this one
+ * process-wide value is deliberate.
+ */
+const dlopened = new Map<string, LoadedCap>();
+
+/** Loads cap (node_modules in development, the SEA asset in a single executable); throws E_CAPTURE in words. */
+export function loadCap(env: NodeJS.ProcessEnv = process.env): LoadedCap {
+  const sea = seaModule();
+  if (sea?.isSea()) {
+    const cached = dlopened.get(CAP_ASSET);
+    if (cached) return cached;
+    const loaded = loadFromSea(sea, env);
+    dlopened.set(CAP_ASSET, loaded);
+    return loaded;
+  }
+  let raw: unknown;
+  try {
+    // A plain specifier: the bundler keeps 'cap' external, so this resolves from node_modules at run time.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    raw = require('cap');
+  } catch (err) {
+    throw loadError(err, 'the cap package (npm ci, with libpcap-dev installed to build it)');
+  }
+  return { binding: asBinding(raw), from: 'node_modules' };
+}
+
+function seaModule(): SeaModule | undefined {
+  try {
+    // node:sea exists from Node 20.12; without it this is certainly not a single executable.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('node:sea') as SeaModule;
+  } catch {
+    return undefined;
+  }
+}
+
+function loadFromSea(sea: SeaModule, env: NodeJS.ProcessEnv): LoadedCap {
+  let bytes: Buffer;
+  try {
+    bytes = Buffer.from(sea.getRawAsset(CAP_ASSET));
+  } catch (err) {
+    throw createError('E_CAPTURE', CONTEXT, `this executable was built without the capture addon (${CAP_ASSET})`, {
+      cause: err,
+    });
+  }
+  const { path, fallback } = materialize(bytes, env);
+  const mod = { exports: {} as unknown };
+  try {
+    process.dlopen(mod, path);
+  } catch (err) {
+    throw loadError(err, path);
+  }
+  return { binding: asBinding(mod.exports), from: path, fallback };
+}
+
+/**
+ * Writes `bytes` as cap.node into the per-version cache directory (reusing an identical file from an earlier
+ * run), falling back to a private directory under the temp directory; returns the path to load.
+ */
+export function materialize(bytes: Buffer, env: NodeJS.ProcessEnv): { path: string; fallback?: string } {
+  const version = typeof __NTK_VERSION__ === 'string' ? __NTK_VERSION__ : 'dev';
+  // The digest in the name keeps two different builds of one version from sharing (or fighting over) a file.
+  const name = `cap-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.node`;
+  // XDG Base Directory: a relative XDG_CACHE_HOME is invalid and ignored.
+  const cacheRoot = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache');
+  const cacheDir = join(cacheRoot, 'ntk', version);
+  let first: string;
+  try {
+    return { path: placeFile(cacheDir, name, bytes) };
+  } catch (err) {
+    first = `${cacheDir}: ${errText(err)}`;
+  }
+  const uid = process.getuid?.() ?? 0;
+  const tempDir = join(env.TMPDIR || tmpdir(), `ntk-${uid}`, version);
+  try {
+    return { path: placeFile(tempDir, name, bytes, true), fallback: first };
+  } catch (err) {
+    throw createError(
+      'E_CAPTURE',
+      CONTEXT,
+      `cannot write the capture addon: ${first}; ${tempDir}: ${errText(err)} (set XDG_CACHE_HOME to a writable directory)`,
+      { cause: err },
+    );
+  }
+}
+
+/** Returns dir/name holding exactly `bytes`, writing it (atomically, by rename) unless it is already there. */
+function placeFile(dir: string, name: string, bytes: Buffer, private_ = false): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (private_) {
+    // A shared temp directory: the directory must be ours and not a link someone else planted.
+    const st = lstatSync(dir);
+    if (!st.isDirectory() || st.uid !== (process.getuid?.() ?? st.uid)) throw new Error('not a directory owned by this user');
+    chmodSync(dir, 0o700);
+  }
+  const path = join(dir, name);
+  try {
+    if (readFileSync(path).equals(bytes)) return path;
+  } catch {
+    // Not there yet (or unreadable): write it.
+  }
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o700);
+  try {
+    writeSync(fd, bytes);
+    if (fstatSync(fd).size !== bytes.length) throw new Error('short write');
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    unlinkSync(tmp);
+    throw err;
+  }
+  return path;
+}
+
+/** Gives the binding's Cap the EventEmitter prototype (what cap's lib/Cap.js does) and checks its shape. */
+function asBinding(raw: unknown): CapBinding {
+  const b = raw as Partial<CapBinding> | null;
+  if (!b || typeof b.Cap !== 'function' || typeof b.deviceList !== 'function') {
+    throw createError('E_CAPTURE', CONTEXT, 'the capture addon does not look like cap 0.2');
+  }
+  const proto = b.Cap.prototype as object;
+  if (!(proto instanceof EventEmitter)) Object.setPrototypeOf(proto, EventEmitter.prototype);
+  return b as CapBinding;
+}
+
+/** Turns a failed require/dlopen into one line that says what is missing. */
+function loadError(err: unknown, what: string): Error {
+  const text = errText(err);
+  let message: string;
+  if (/libpcap\.so[.\d]*: cannot open shared object file/.test(text)) {
+    message = 'live capture needs the libpcap runtime (Debian package libpcap0.8); reading files with -r works without it';
+  } else if (/NODE_MODULE_VERSION/.test(text)) {
+    message = `the capture addon was built for another Node.js version (rebuild cap: npm rebuild cap): ${firstLine(text)}`;
+  } else if (/Cannot find module 'cap'/.test(text)) {
+    message = `live capture needs ${what}`;
+  } else {
+    message = `cannot load the capture addon from ${what}: ${firstLine(text)}`;
+  }
+  return createError('E_CAPTURE', CONTEXT, message, { cause: err });
+}
+
+function errText(err: unknown): string {
+  if (err && typeof err === 'object' && 'code' in err && 'syscall' in err) {
+    const e = err as NodeJS.ErrnoException;
+    return e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'EPERM' ? `${e.code}, not writable` : (e.code ?? e.message);
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+function firstLine(text: string): string {
+  const nl = text.indexOf('\n');
+  return nl < 0 ? text : text.slice(0, nl);
+}

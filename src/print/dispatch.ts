@@ -1,0 +1,97 @@
+/**
+ * One packet to its full text, as tcpdump 4.99's pretty_print_packet prints it: packet number (-#), timestamp,
+ * the link-layer printer chosen by link type, then the -x/-X/-A dumps. A read past the captured bytes anywhere
+ * below ends the line with ` [|proto]` (tcpdump's nd_trunc_longjmp); nothing here ever throws.
+ */
+import type { Packet } from '../capture/source.js';
+import { LINKTYPE } from '../capture/source.js';
+import type { PrintContext } from './context.js';
+import { Reader } from './reader.js';
+import { formatTimestamp } from './ts.js';
+import { asciiDump, hexAsciiDump, hexDump } from './hex.js';
+import { printEther } from './ether.js';
+import { printSll, printSll2 } from './sll.js';
+import { printNull } from './null.js';
+import { printRaw } from './raw.js';
+
+/** A link-layer printer: prints the packet and returns the length of its link-layer header. */
+type LinkPrinter = (ctx: PrintContext, r: Reader, wireLen: number) => number;
+
+const LINK_PRINTERS: ReadonlyMap<number, LinkPrinter> = new Map<number, LinkPrinter>([
+  [LINKTYPE.ETHERNET, printEther],
+  [LINKTYPE.LINUX_SLL, printSll],
+  [LINKTYPE.LINUX_SLL2, printSll2],
+  [LINKTYPE.NULL, (ctx, r, len) => printNull(ctx, r, len, false)],
+  [LINKTYPE.LOOP, (ctx, r, len) => printNull(ctx, r, len, true)],
+  [LINKTYPE.RAW, printRaw],
+  [LINKTYPE.IPV4, printRaw],
+  [LINKTYPE.IPV6, printRaw],
+]);
+
+/** True when ntk has a printer for pcap link type `linktype`. */
+export function canPrint(linktype: number): boolean {
+  return LINK_PRINTERS.has(linktype);
+}
+
+const PAD5 = ['', '    ', '   ', '  ', ' ', ''];
+
+/** The sanity checks tcpdump makes on a record header before printing it: "" when it is fine. */
+function invalidHeader(caplen: number, len: number): string {
+  const why: string[] = [];
+  if (caplen === 0) why.push('caplen==0');
+  if (len === 0) why.push('len==0');
+  else if (len < caplen) why.push(`len(${len}) < caplen(${caplen})`);
+  if (caplen > 262144) why.push(`caplen(${caplen}) > 262144`);
+  if (len > 262144) why.push(`len(${len}) > 262144`);
+  return why.length === 0 ? '' : `[Invalid header: ${why.join(', ')}]`;
+}
+
+/** Returns the text tcpdump prints for `pkt` (every line ending in "\n"); updates ctx's per-run state. */
+export function formatPacket(ctx: PrintContext, linktype: number, pkt: Packet): string {
+  const o = ctx.opts;
+  ctx.count++;
+  ctx.out.text = '';
+  ctx.proto = '';
+  let head = '';
+  if (o.packetNumbers) {
+    const n = String(ctx.count);
+    head = (n.length < 5 ? PAD5[n.length] : '') + n + '  ';
+  }
+  const bad = invalidHeader(pkt.caplen, pkt.len);
+  if (bad !== '') return head + bad + '\n';
+  head += formatTimestamp(ctx, pkt.tsSec, pkt.tsNsec);
+  const r = new Reader(pkt.data, pkt.caplen);
+  const printer = LINK_PRINTERS.get(linktype);
+  let hdrlen = 0;
+  try {
+    if (printer === undefined) {
+      ctx.proto = `linktype ${linktype}`;
+      ctx.out.put(`[|${ctx.proto}]`);
+    } else {
+      hdrlen = printer(ctx, r, pkt.len);
+    }
+  } catch {
+    // Truncated (or any other failure to read the packet): tcpdump's " [|proto]"; the link printer never
+    // returned its header length, so -x/-X/-A dump the whole packet, as tcpdump's do after its longjmp.
+    ctx.out.put(` [|${ctx.proto}]`);
+    hdrlen = 0;
+  }
+  let text = head + ctx.out.text;
+  ctx.out.text = '';
+  const caplen = r.caplen;
+  try {
+    if (o.hexAscii > 0) {
+      if (o.hexAscii > 1) text += hexAsciiDump(r, '\n\t', 0, caplen).text;
+      else if (caplen > hdrlen) text += hexAsciiDump(r, '\n\t', hdrlen, caplen - hdrlen).text;
+    } else if (o.hex > 0) {
+      if (o.hex > 1) text += hexDump(r, '\n\t', 0, caplen).text;
+      else if (caplen > hdrlen) text += hexDump(r, '\n\t', hdrlen, caplen - hdrlen).text;
+    } else if (o.ascii > 0) {
+      if (o.ascii > 1) text += asciiDump(r, 0, caplen).text;
+      else if (caplen > hdrlen) text += asciiDump(r, hdrlen, caplen - hdrlen).text;
+    }
+  } catch {
+    // The dumps stay within the captured bytes; nothing to add if that ever fails.
+  }
+  return text + '\n';
+}

@@ -1,0 +1,234 @@
+/**
+ * IPv4 (print-ip.c, RFC 791) and the one IP-protocol switch (print-ip-demux.c) shared with IPv6.
+ *
+ *   | ver/ihl | tos | total length | id | flags/offset | ttl | proto | cksum | src(4) | dst(4) | options … |
+ */
+import type { PrintContext } from './context.js';
+import { Reader } from './reader.js';
+import { IPPROTOS, IP_FRAG_FLAGS, IP_OPTIONS, bittok2str, tok2str } from './tables.js';
+import { cksumShouldBe, foldSum, sumWords } from './util.js';
+import { printTcp } from './tcp.js';
+import { printUdp } from './udp.js';
+import { printIcmp } from './icmp.js';
+import { printIcmp6 } from './icmp6.js';
+import { printIp6 } from './ip6.js';
+
+const IP_MF = 0x2000;
+const IP_OFFMASK = 0x1fff;
+
+/** A reader that ends `len` bytes after `off` if that is before its own end (tcpdump's nd_push_snaplen). */
+export function narrow(r: Reader, off: number, len: number): Reader {
+  const end = off + len;
+  return end < r.caplen ? new Reader(r.buf, Math.max(off, end)) : r;
+}
+
+/** ip_printroute: the addresses of a record-route or source-route option; false when cut by the capture. */
+function printRoute(ctx: PrintContext, r: Reader, cp: number, length: number): boolean {
+  const out = ctx.out;
+  if (length < 3) {
+    out.put(` [bad length ${length}]`);
+    return true;
+  }
+  if ((length + 1) & 3) out.put(` [bad length ${length}]`);
+  const ptr = r.u8(cp + 2) - 1;
+  if (ptr < 3 || (ptr + 1) & 3 || ptr > length + 1) out.put(` [bad ptr ${r.u8(cp + 2)}]`);
+  for (let len = 3; len < length; len += 4) {
+    if (!r.has(cp + len, 4)) return false;
+    out.put(' ' + r.ipv4(cp + len));
+    if (ptr > len) out.put(',');
+  }
+  return true;
+}
+
+/** ip_printts: the RFC 791 timestamp option; false when cut by the capture. */
+function printTimestamps(ctx: PrintContext, r: Reader, cp: number, length: number): boolean {
+  const out = ctx.out;
+  if (length < 4) {
+    out.put(`[bad length ${length}]`);
+    return true;
+  }
+  out.put(' TS{');
+  const flags = r.u8(cp + 3);
+  const hoplen = (flags & 0xf) !== 0 ? 8 : 4;
+  if ((length - 4) & (hoplen - 1)) out.put(`[bad length ${length}]`);
+  const ptr = r.u8(cp + 2) - 1;
+  let len = 0;
+  if (ptr < 4 || (ptr - 4) & (hoplen - 1) || ptr > length + 1) out.put(`[bad ptr ${r.u8(cp + 2)}]`);
+  const kind = ({ 0: 'TSONLY', 1: 'TS+ADDR', 3: 'PRESPEC' } as Record<number, string>)[flags & 0xf];
+  if (kind === undefined) out.put(`[bad ts type ${flags & 0xf}]`);
+  else {
+    out.put(kind);
+    let type = ' ';
+    for (len = 4; len < length; len += hoplen) {
+      if (ptr === len) type = ' ^ ';
+      if (!r.has(cp + len, hoplen)) return false;
+      out.put(`${type}${r.be32(cp + len + hoplen - 4)}@${hoplen !== 8 ? '' : r.ipv4(cp + len)}`);
+      type = ' ';
+    }
+  }
+  out.put(ptr === len ? ' ^ ' : '');
+  out.put(flags >> 4 ? ` [${flags >> 4} hops not recorded]} ` : '}');
+  return true;
+}
+
+/** ip_optprint: returns false when an option was cut by the capture. */
+function printOptions(ctx: PrintContext, r: Reader, cp: number, length: number): boolean {
+  const out = ctx.out;
+  let sep = '';
+  while (length > 0) {
+    out.put(sep);
+    sep = ',';
+    const code = r.u8(cp);
+    out.put(tok2str(IP_OPTIONS, 'unknown %u', code));
+    let optLen: number;
+    if (code === 0 || code === 1) optLen = 1;
+    else {
+      optLen = r.u8(cp + 1);
+      if (optLen < 2) {
+        out.put(` [bad length ${optLen}]`);
+        return true;
+      }
+    }
+    if (optLen > length) {
+      out.put(` [bad length ${optLen}]`);
+      return true;
+    }
+    switch (code) {
+      case 0:
+        return true;
+      case 68:
+        if (!printTimestamps(ctx, r, cp, optLen)) return false;
+        break;
+      case 7:
+      case 131:
+      case 137:
+        if (!printRoute(ctx, r, cp, optLen)) return false;
+        break;
+      case 148:
+        if (optLen < 4) out.put(` [bad length ${optLen}]`);
+        else if (r.be16(cp + 2) !== 0) out.put(` value ${r.be16(cp + 2)}`);
+        break;
+      default:
+        break;
+    }
+    cp += optLen;
+    length -= optLen;
+  }
+  return true;
+}
+
+/** Prints an IPv4 packet of `length` bytes (from the link layer) at `off`. */
+export function printIp(ctx: PrintContext, r: Reader, off: number, length: number): void {
+  ctx.proto = 'ip';
+  const out = ctx.out;
+  const vhl = r.u8(off);
+  const ver = vhl >> 4;
+  if (ver !== 4) {
+    out.put(ver === 6 ? 'IP6, wrong link-layer encapsulation' : `IP${ver}`);
+    out.put(' (invalid)');
+    return;
+  }
+  if (!ctx.opts.linkHeader) out.put('IP ');
+  if (!r.has(off, 20)) {
+    out.put(' [|ip]');
+    return;
+  }
+  if (length < 20) {
+    out.put(`truncated-ip ${length}`);
+    return;
+  }
+  const hlen = (vhl & 0x0f) * 4;
+  if (hlen < 20) {
+    out.put(`bad-hlen ${hlen}`);
+    return;
+  }
+  let len = r.be16(off + 2);
+  if (length < len) out.put(`truncated-ip - ${len - length} bytes missing! `);
+  if (len < hlen) {
+    out.put(`bad-len ${len}`);
+    return;
+  }
+  r = narrow(r, off, len);
+  const totalLen = r.be16(off + 2);
+  len -= hlen;
+  const ipOff = r.be16(off + 6);
+  const proto = r.u8(off + 9);
+  const src = r.ipv4(off + 12);
+  const dst = r.ipv4(off + 16);
+  if (ctx.opts.verbose > 0) {
+    const tos = r.u8(off + 1);
+    let s = `(tos 0x${tos.toString(16)}`;
+    const ecn = tos & 3;
+    if (ecn === 1) s += ',ECT(1)';
+    else if (ecn === 2) s += ',ECT(0)';
+    else if (ecn === 3) s += ',CE';
+    const ttl = r.u8(off + 8);
+    if (ttl >= 1) s += `, ttl ${ttl}`;
+    s += `, id ${r.be16(off + 4)}, offset ${(ipOff & IP_OFFMASK) * 8}, flags [${bittok2str(IP_FRAG_FLAGS, 'none', ipOff & 0xe000)}]`;
+    s += `, proto ${tok2str(IPPROTOS, 'unknown', proto)} (${proto}), length ${totalLen}`;
+    out.put(s);
+    let truncated = false;
+    if (hlen > 20) {
+      out.put(', options (');
+      if (!printOptions(ctx, r, off + 20, hlen - 20)) {
+        out.put(' [truncated-option]');
+        truncated = true;
+      }
+      out.put(')');
+    }
+    if (r.has(off, hlen)) {
+      const sum = foldSum(sumWords(r, off, hlen, 0));
+      if (sum !== 0) {
+        const field = r.be16(off + 10);
+        out.put(`, bad cksum ${field.toString(16)} (->${cksumShouldBe(field, sum).toString(16)})!`);
+      }
+    }
+    out.put(')\n    ');
+    if (truncated) {
+      out.put(`${src} > ${dst}:  [|ip]`);
+      return;
+    }
+  }
+  if ((ipOff & IP_OFFMASK) === 0) {
+    if (proto !== 6 && proto !== 17 && proto !== 132 && proto !== 33) out.put(`${src} > ${dst}: `);
+    if (!r.has(off, hlen)) {
+      out.put(` [remaining caplen(${Math.max(0, r.caplen - off)}) < header length(${hlen})]`);
+      r.check(off, hlen);
+    }
+    demux(ctx, r, off + hlen, len, 4, (ipOff & IP_MF) !== 0, proto, off);
+  } else {
+    out.put(`${src} > ${dst}: ip-proto-${proto}`);
+  }
+}
+
+/** ip_demux_print: hands the payload to the printer of protocol `nh`. */
+export function demux(ctx: PrintContext, r: Reader, off: number, length: number, ver: 4 | 6, fragmented: boolean, nh: number, ipOff: number): void {
+  const out = ctx.out;
+  switch (nh) {
+    case 6:
+      printTcp(ctx, r, off, length, ipOff, ver, fragmented);
+      return;
+    case 17:
+      printUdp(ctx, r, off, length, ipOff, ver, fragmented);
+      return;
+    case 1:
+      if (ver === 4) printIcmp(ctx, r, off, length, fragmented);
+      else out.put(`[${tok2str(IPPROTOS, 'unknown', nh)} requires IPv4] (invalid)`);
+      return;
+    case 58:
+      if (ver === 6) printIcmp6(ctx, r, off, length, ipOff, fragmented);
+      else out.put(`[${tok2str(IPPROTOS, 'unknown', nh)} requires IPv6] (invalid)`);
+      return;
+    case 4:
+      printIp(ctx, r, off, length);
+      return;
+    case 41:
+      printIp6(ctx, r, off, length);
+      return;
+    case 59:
+      out.put('no next header');
+      return;
+    default:
+      out.put(` ip-proto-${nh} ${length}`);
+  }
+}

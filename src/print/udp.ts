@@ -1,0 +1,103 @@
+/**
+ * UDP (print-udp.c, RFC 768): addresses and ports, checksum with -vv (IPv4) or -v (IPv6), DNS on port 53,
+ * otherwise "UDP, length N".
+ *
+ *   | sport | dport | length | cksum | payload … |
+ */
+import type { PrintContext } from './context.js';
+import { Truncated, type Reader } from './reader.js';
+import { cksum4, cksum6, cksumShouldBe } from './util.js';
+import { printDns } from './dns.js';
+
+/** udpipaddr_print: "src.sport > dst.dport: " (or only the ports inside IPv6 extension headers). */
+function addrs(ctx: PrintContext, r: Reader, ipOff: number, v6: boolean, sport: number, dport: number): void {
+  const direct = r.u8(ipOff + (v6 ? 6 : 9)) === 17;
+  if (direct) {
+    const src = v6 ? r.ipv6(ipOff + 8) : r.ipv4(ipOff + 12);
+    const dst = v6 ? r.ipv6(ipOff + 24) : r.ipv4(ipOff + 16);
+    ctx.out.put(sport < 0 ? `${src} > ${dst}: ` : `${src}.${sport} > ${dst}.${dport}: `);
+  } else if (sport >= 0) {
+    ctx.out.put(`${sport} > ${dport}: `);
+  }
+}
+
+/** Prints a UDP datagram of `length` bytes at `off`, inside the IP header at `ipOff`; DNS on 53 and mDNS on 5353. */
+export function printUdp(ctx: PrintContext, r: Reader, off: number, length: number, ipOff: number, ver: 4 | 6, fragmented: boolean): void {
+  ctx.proto = 'udp';
+  const out = ctx.out;
+  const v6 = ver === 6;
+  if (!r.has(off + 2, 2)) {
+    addrs(ctx, r, ipOff, v6, -1, -1);
+    out.put(' [|udp]');
+    return;
+  }
+  const sport = r.be16(off);
+  const dport = r.be16(off + 2);
+  if (length < 8) {
+    addrs(ctx, r, ipOff, v6, sport, dport);
+    out.put(`truncated-udp ${length}`);
+    return;
+  }
+  if (!r.has(off + 4, 2)) {
+    addrs(ctx, r, ipOff, v6, sport, dport);
+    out.put(' [|udp]');
+    return;
+  }
+  let ulen = r.be16(off + 4);
+  // RFC 2675: a zero length in an IPv6 jumbogram means "see the IP length".
+  if (ulen === 0 && length > 65535) ulen = length;
+  if (ulen < 8) {
+    addrs(ctx, r, ipOff, v6, sport, dport);
+    out.put(`truncated-udplength ${ulen}`);
+    return;
+  }
+  ulen -= 8;
+  length -= 8;
+  if (ulen < length) length = ulen;
+  const cp = off + 8;
+  if (cp > r.caplen) {
+    addrs(ctx, r, ipOff, v6, sport, dport);
+    out.put(' [|udp]');
+    return;
+  }
+  addrs(ctx, r, ipOff, v6, sport, dport);
+  if (ctx.opts.verbose > 0 && !fragmented) {
+    if (!v6 && ctx.opts.verbose > 1) {
+      const field = r.be16(off + 6);
+      if (field === 0) out.put('[no cksum] ');
+      else if (r.has(cp, length)) {
+        const sum = cksum4(r, ipOff, off, length + 8, 17);
+        out.put(sum !== 0 ? `[bad udp cksum 0x${hex4(field)} -> 0x${hex4(cksumShouldBe(field, sum))}!] ` : '[udp sum ok] ');
+      }
+    } else if (v6 && r.has(cp, length)) {
+      const sum = cksum6(r, ipOff, off, length + 8, 17);
+      const field = r.be16(off + 6);
+      out.put(sum !== 0 ? `[bad udp cksum 0x${hex4(field)} -> 0x${hex4(cksumShouldBe(field, sum))}!] ` : '[udp sum ok] ');
+    }
+  }
+  if (!ctx.opts.quick && (sport === 53 || dport === 53)) {
+    dns(ctx, r, cp, length, false);
+    return;
+  }
+  // Multicast DNS (RFC 6762): tcpdump checks it after its other port printers, none of which use 5353.
+  if (!ctx.opts.quick && (sport === 5353 || dport === 5353)) {
+    dns(ctx, r, cp, length, false, true);
+    return;
+  }
+  if (ulen > length && !fragmented) out.put(`UDP, bad length ${ulen} > ${length}`);
+  else out.put(`UDP, length ${ulen}`);
+}
+
+/** Runs the DNS printer; a cut message ends the line with ` [|domain]` the way tcpdump's domain_print returns. */
+export function dns(ctx: PrintContext, r: Reader, off: number, len: number, overTcp: boolean, mdns = false): void {
+  try {
+    printDns(ctx, r, off, len, overTcp, mdns);
+  } catch (e) {
+    if (!(e instanceof Truncated)) throw e;
+    ctx.out.put(` [|${ctx.proto}]`);
+  }
+}
+
+function hex4(v: number): string {
+  return v.toString(16).padStart(4, '0');
+}

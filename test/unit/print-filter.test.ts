@@ -1,0 +1,57 @@
+/** Filters on files: pcap-filter(7)'s common primitives, evaluated as a BPF program would. */
+import { describe, expect, it } from 'vitest';
+import { LINKTYPE } from '../../src/capture/source';
+import { compileFilter, FilterSyntaxError } from '../../src/print/filter';
+
+const bytes = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, 'hex'));
+const ETH = '00112233445566778899aabb';
+// 10.0.0.1:40000 > 10.0.0.2:80 TCP SYN; 10.0.0.1:1053 > 10.0.0.2:53 UDP; an ARP request; ::1 > ::1 ICMPv6.
+const TCP = bytes(ETH + '0800' + '4500002800014000400626cd0a0000010a0000029c400050000003e800000000500203e800000000');
+const UDP = bytes(ETH + '0800' + '4500001d00014000401126ca0a0000010a000002041d0035000900007a');
+const ARP = bytes(ETH + '0806' + '00010800060400010101010101010a0000010000000000000a000002');
+const ICMP6 = bytes(ETH + '86dd' + '6000000000083a40' + '00000000000000000000000000000001'.repeat(2) + '8000000000010002');
+const all = { TCP, UDP, ARP, ICMP6 };
+
+function matching(expr: string): string[] {
+  const f = compileFilter(expr);
+  return Object.entries(all)
+    .filter(([, p]) => f(LINKTYPE.ETHERNET, p, p.length))
+    .map(([n]) => n);
+}
+
+describe('compileFilter', () => {
+  it('matches protocols, hosts, nets and ports', () => {
+    expect(matching('')).toEqual(['TCP', 'UDP', 'ARP', 'ICMP6']);
+    expect(matching('tcp')).toEqual(['TCP']);
+    expect(matching('ip')).toEqual(['TCP', 'UDP']);
+    expect(matching('icmp6 or arp')).toEqual(['ARP', 'ICMP6']);
+    expect(matching('host 10.0.0.1')).toEqual(['TCP', 'UDP', 'ARP']);
+    expect(matching('dst host 10.0.0.1')).toEqual([]);
+    expect(matching('src 10.0.0.1 and port domain')).toEqual(['UDP']);
+    expect(matching('net 10.0.0.0/8 and not udp')).toEqual(['TCP', 'ARP']);
+    expect(matching('tcp port 80')).toEqual(['TCP']);
+    expect(matching('udp port 80')).toEqual([]);
+    expect(matching('portrange 50-100')).toEqual(['TCP', 'UDP']);
+    expect(matching('host ::1')).toEqual(['ICMP6']);
+    expect(matching('ip6 proto 58')).toEqual(['ICMP6']);
+    expect(matching('! ( tcp || udp ) && ! arp')).toEqual(['ICMP6']);
+  });
+
+  it('groups "and" and "or" left to right with equal precedence, as pcap-filter does', () => {
+    expect(matching('tcp or udp and port 53')).toEqual(['UDP']);
+  });
+
+  it('rejects a packet outright when a test reads past its captured bytes, even under "not"', () => {
+    const f = compileFilter('not tcp');
+    const short = TCP.subarray(0, 20);
+    expect(f(LINKTYPE.ETHERNET, short, short.length)).toBe(false);
+  });
+
+  it('refuses what it does not support, naming it', () => {
+    expect(() => compileFilter('ether host 00:11:22:33:44:55')).toThrow(FilterSyntaxError);
+    expect(() => compileFilter('ether host 00:11:22:33:44:55')).toThrow('"ether" is not supported');
+    expect(() => compileFilter('port foo')).toThrow('invalid port "foo"');
+    expect(() => compileFilter('(tcp')).toThrow(FilterSyntaxError);
+    expect(() => compileFilter('host example.org')).toThrow('names are not looked up');
+  });
+});
