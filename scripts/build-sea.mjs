@@ -19,37 +19,40 @@ if (!exe) {
   console.error('build-sea: --out needs a file name');
   process.exit(2);
 }
-mkdirSync(dirname(exe), { recursive: true });
-// Work in a private directory: the bundle in dist/ may be in use while this runs.
-const work = mkdtempSync(join(tmpdir(), 'ntk-sea-'));
-const bundle = join(work, 'ntk.cjs');
-execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), bundle], { stdio: 'inherit' });
-
 const addon = join(root, 'node_modules/cap/build/Release/cap.node');
 if (!existsSync(addon)) {
   console.error('build-sea: node_modules/cap/build/Release/cap.node is missing (run npm ci with libpcap-dev installed)');
   process.exit(1);
 }
-const config = join(work, 'sea-config.json');
-const blob = join(work, 'ntk.blob');
-writeFileSync(
-  config,
-  JSON.stringify({
-    main: bundle,
-    output: blob,
-    disableExperimentalSEAWarning: true,
-    useCodeCache: true,
-    assets: { 'cap.node': addon },
-  }),
-);
-execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: 'inherit' });
+mkdirSync(dirname(exe), { recursive: true });
+// Work in a private directory (removed however the build ends): the bundle in dist/ may be in use while this runs.
+const work = mkdtempSync(join(tmpdir(), 'ntk-sea-'));
+try {
+  const bundle = join(work, 'ntk.cjs');
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), bundle], { stdio: 'inherit' });
 
-rmSync(exe, { force: true });
-copyFileSync(process.execPath, exe);
-chmodSync(exe, 0o755);
-const { inject } = require('postject');
-await inject(exe, 'NODE_SEA_BLOB', readFileSync(blob), {
-  sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
-});
-rmSync(work, { recursive: true, force: true });
+  const config = join(work, 'sea-config.json');
+  const blob = join(work, 'ntk.blob');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      main: bundle,
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      useCodeCache: true,
+      assets: { 'cap.node': addon },
+    }),
+  );
+  execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: 'inherit' });
+
+  rmSync(exe, { force: true });
+  copyFileSync(process.execPath, exe);
+  chmodSync(exe, 0o755);
+  const { inject } = require('postject');
+  await inject(exe, 'NODE_SEA_BLOB', readFileSync(blob), {
+    sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
+  });
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
 console.log(`build-sea: wrote ${exe}`);

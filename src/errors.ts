@@ -26,7 +26,14 @@ export type ErrorCode =
   | 'E_INTERRUPTED' // Ctrl-C or SIGTERM ended the command before it finished; exits 130 quietly
   | 'E_INTERNAL';
 
-export type ExitCode = 1 | 2 | 130;
+/** Exit statuses (src/cli/exit.ts prints and returns them; this is the one table of their numbers). */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+/** Interrupted by a signal, as a shell reports SIGINT (128 + 2). */
+export const EXIT_INTERRUPTED = 130;
+
+export type ExitCode = typeof EXIT_FAILURE | typeof EXIT_USAGE | typeof EXIT_INTERRUPTED;
 
 export interface NtkErrorOptions {
   /** Further indented lines that explain the failure (used sparingly: the TIME_WAIT diagnosis). */
@@ -47,7 +54,7 @@ export class NtkError extends Error {
     this.name = 'NtkError';
     this.code = code;
     this.context = context;
-    this.exitCode = code === 'E_USAGE' ? 2 : code === 'E_INTERRUPTED' ? 130 : 1;
+    this.exitCode = code === 'E_USAGE' ? EXIT_USAGE : code === 'E_INTERRUPTED' ? EXIT_INTERRUPTED : EXIT_FAILURE;
     this.details = options.details ?? [];
   }
 }

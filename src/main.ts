@@ -2,13 +2,15 @@
  * Entry point: parse the command line, run the command, map the outcome to an exit status. The only place in
  * the tree that calls process.exit.
  */
-import { buildCli } from './cli/build.js';
-import { reportError } from './cli/exit.js';
+import { buildCli, commandOf } from './cli/build.js';
+import { reportError, statusAfterAbort } from './cli/exit.js';
 import { processIo, type Io } from './cli/io.js';
+import { isNtkError } from './errors.js';
 
 /** Runs ntk with `args` (without node and script) on `io`; resolves with the exit status. Never rejects. */
 export async function main(args: string[], io: Io): Promise<number> {
   let pending: Promise<number> | undefined;
+  let reported = false;
   const ctx = {
     io,
     run(task: () => Promise<number>): void {
@@ -16,7 +18,10 @@ export async function main(args: string[], io: Io): Promise<number> {
       // printed as help text.
       pending = Promise.resolve()
         .then(task)
-        .catch((err: unknown) => reportError(err, io.stderr, io.env));
+        .catch((err: unknown) => {
+          reported = !(isNtkError(err) && err.code === 'E_INTERRUPTED');
+          return reportError(err, io.stderr, io.env);
+        });
     },
   };
   try {
@@ -24,14 +29,25 @@ export async function main(args: string[], io: Io): Promise<number> {
   } catch (err) {
     return reportError(err, io.stderr, io.env);
   }
-  return pending ? await pending : 0;
+  const status = pending ? await pending : 0;
+  // A command that reported its own failure keeps it; otherwise why it was stopped decides (EPIPE is success).
+  return io.interrupt.aborted && !reported ? statusAfterAbort(io.interrupt.reason, status, io.stderr, io.env) : status;
 }
 
 /** Runs ntk as this process: exits with the status once stdout and stderr are flushed. */
 export function run(args: string[]): void {
-  const io = processIo();
+  const io = processIo((status) => process.exit(status), commandOf(args));
   void main(args, io).then((code) => {
-    process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+    const abortedBefore = io.interrupt.aborted;
+    // The last writes can still fail (a full disk, a reader gone): once their 'error' is out, that decides too.
+    const exit = (): void => {
+      const late = !abortedBefore && io.interrupt.aborted;
+      const status = late ? statusAfterAbort(io.interrupt.reason, code, io.stderr, io.env) : code;
+      process.stderr.write('', () => process.exit(status));
+    };
+    // Wait for what stdout still holds; with nothing queued, skip the empty write (/dev/full fails even that).
+    if (process.stdout.writableLength > 0) process.stdout.write('', () => setImmediate(exit));
+    else setImmediate(exit);
   });
 }
 

@@ -104,9 +104,18 @@ export function parseCidr(context: string, text: string): Cidr {
     throw usageError(context, `invalid prefix length in "${text}" (0-${bits})`);
   }
   const prefix = Number(prefixText);
-  const value = addressToBigInt(addr);
-  const mask = prefix === 0 ? 0n : ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - prefix)) - 1n);
-  return { family, network: value & mask, prefix, text };
+  return { family, network: addressToBigInt(addr) & prefixMask(family, prefix), prefix, text };
+}
+
+/** The netmask of a /`prefix` block of `family` as a big integer (the top `prefix` bits set). */
+function prefixMask(family: 4 | 6, prefix: number): bigint {
+  const bits = family === 4 ? 32 : 128;
+  return ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - prefix)) - 1n);
+}
+
+/** Returns the IPv4 address inside an IPv4-mapped IPv6 one (`::ffff:10.0.0.1` → `10.0.0.1`, RFC 4291 §2.5.5.2), else `addr`. */
+export function unmapIpv4(addr: string): string {
+  return addr.toLowerCase().startsWith('::ffff:') && isIP(addr.slice(7)) === 4 ? addr.slice(7) : addr;
 }
 
 /** Converts an IPv4 or IPv6 literal to a big integer (IPv4-mapped IPv6 stays 128-bit). */
@@ -127,17 +136,26 @@ export function addressToBigInt(addr: string): bigint {
 
 /** True when `addr` lies in `block`. */
 export function cidrContains(block: Cidr, addr: string): boolean {
-  let family = isIP(addr);
-  let value: bigint;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
-  if (block.family === 4 && mapped?.[1]) {
-    value = addressToBigInt(mapped[1]);
-    family = 4;
-  } else {
-    value = family ? addressToBigInt(addr) : -1n;
+  // A peer on a dual-stack socket shows as ::ffff:a.b.c.d; an IPv4 block holds it as a.b.c.d.
+  const plain = block.family === 4 ? unmapIpv4(addr) : addr;
+  if (isIP(plain) !== block.family) return false;
+  return (addressToBigInt(plain) & prefixMask(block.family, block.prefix)) === block.network;
+}
+
+/** Formats a big integer as an IPv4 dotted quad or a compressed IPv6 address (RFC 5952). */
+export function bigIntToAddress(value: bigint, family: 4 | 6): string {
+  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 0xffn)).join('.');
+  const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
+  // RFC 5952 §4.2: compress the longest run (of two or more) of zero groups, the first one on a tie.
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) [best, bestLen] = [i, j - i];
+    i = j === i ? i + 1 : j;
   }
-  if (family !== block.family) return false;
-  const bits = block.family === 4 ? 32 : 128;
-  const mask = block.prefix === 0 ? 0n : ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - block.prefix)) - 1n);
-  return (value & mask) === block.network;
+  const hex = groups.map((g) => g.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }

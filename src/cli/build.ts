@@ -29,10 +29,16 @@ export function version(): string {
 
 export const COMMANDS = ['connect', 'listen', 'scan', 'watch', 'completion'] as const;
 
+/** The command `args` name (the context of its messages), or '' when none is named. */
+export function commandOf(args: readonly string[]): string {
+  const first = args.find((a) => !a.startsWith('-'));
+  return (COMMANDS as readonly string[]).includes(first ?? '') ? (first as string) : '';
+}
+
 /** Builds the `ntk` program for `args` without parsing it. */
 export function buildCli(ctx: CliContext, args: string[]): Argv {
   const first = args.find((a) => !a.startsWith('-'));
-  const context = (COMMANDS as readonly string[]).includes(first ?? '') ? (first as string) : '';
+  const context = commandOf(args);
   return yargs(args)
     .scriptName('ntk')
     .usage('ntk — connect, listen, scan and watch TCP/IP sessions\n\nUsage: ntk <command> [options]')

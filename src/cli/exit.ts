@@ -1,14 +1,10 @@
 /**
- * The one place that maps errors to exit statuses and prints them:
+ * The one place that prints errors and decides the exit status (numbers in src/errors.ts):
  *   0 success, 1 runtime or network failure, 2 usage error, 130 interrupted (Ctrl-C, after a clean close).
  * Messages are `ntk: <context>: <detail>` on one line; a stack trace only when NTK_DEBUG is set.
  */
-import { isNtkError } from '../errors.js';
-
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_INTERRUPTED = 130;
+import { EXIT_FAILURE, EXIT_OK, isNtkError } from '../errors.js';
+import { STDOUT_CLOSED } from './io.js';
 
 /** Writes the message for `err` to `stderr` and returns the exit status it maps to. */
 export function reportError(
@@ -29,6 +25,22 @@ export function reportError(
   stderr.write(`ntk: internal error: ${firstLine(message)}\n`);
   if (debug) stderr.write(stackOf(err) + '\n');
   return EXIT_FAILURE;
+}
+
+/**
+ * The exit status of a command that ended with `status` after its `interrupt` was aborted for `reason`: stdout's
+ * reader going away (EPIPE, `ntk … | head`) is success, as for tcpdump; a failed stdout (an NtkError) is reported;
+ * a signal leaves the command's own status (130).
+ */
+export function statusAfterAbort(
+  reason: unknown,
+  status: number,
+  stderr: NodeJS.WritableStream,
+  env: NodeJS.ProcessEnv = process.env,
+): number {
+  if (reason === STDOUT_CLOSED) return EXIT_OK;
+  if (isNtkError(reason)) return reportError(reason, stderr, env);
+  return status;
 }
 
 function stackOf(err: unknown): string {

@@ -3,6 +3,8 @@
  * can be called in-process (by tests, or by `watch -- <command>`) as well as from the CLI.
  */
 import type { Readable, Writable } from 'node:stream';
+import { createError } from '../errors.js';
+import { errnoWords } from '../net/sockerr.js';
 
 export interface Io {
   /** Data in (connect/listen payload). */
@@ -11,29 +13,73 @@ export interface Io {
   stdout: Writable;
   /** Diagnostics: -v chatter, notices, summaries, progress. */
   stderr: Writable;
-  /** Aborted on the first SIGINT/SIGTERM; the reason is the signal name. */
+  /**
+   * Aborted on the first SIGINT/SIGTERM (the reason is the signal name), when stdout's reader went away (the
+   * reason is STDOUT_CLOSED), or when stdout failed otherwise (the reason is an E_IO NtkError). Commands close
+   * cleanly the same way in every case; src/cli/exit.ts maps the reason to the exit status.
+   */
   interrupt: AbortSignal;
   env: NodeJS.ProcessEnv;
 }
 
-/** Returns the Io of this process, with `interrupt` fired by the first SIGINT or SIGTERM. */
-export function processIo(): Io {
+/** The `interrupt` reason when stdout's reader closed its end (`ntk … | head`): EPIPE on write. */
+export const STDOUT_CLOSED = 'EPIPE';
+
+/**
+ * Returns the Io of this process, with `interrupt` fired by the first SIGINT or SIGTERM or by an error on stdout;
+ * a second signal calls `forceExit(130)` (only main.ts ends the process). `command` names stdout errors.
+ */
+export function processIo(forceExit: (status: number) => void, command = ''): Io {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) {
-      // A second Ctrl-C means "now": leave without waiting for a graceful close.
-      process.exit(130);
-    }
-    controller.abort(signal);
+    // A second Ctrl-C means "now": leave without waiting for a graceful close.
+    if (controller.signal.aborted) forceExit(130);
+    else controller.abort(signal);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  watchStdout(process.stdout, controller, command);
   return {
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
     interrupt: controller.signal,
     env: process.env,
+  };
+}
+
+/**
+ * Turns an error on `stdout` into an abort of `controller`: EPIPE (the reader is gone, as with `| head`) ends the
+ * command quietly like tcpdump; any other error becomes E_IO. Stays attached: later writes fail the same way.
+ */
+export function watchStdout(stdout: Writable, controller: AbortController, command: string): void {
+  stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (controller.signal.aborted) return;
+    if (err.code === 'EPIPE') controller.abort(STDOUT_CLOSED);
+    else controller.abort(createError('E_IO', command, `writing to stdout failed: ${errnoWords(err)}`, { cause: err }));
+  });
+}
+
+/**
+ * Calls `onEnd` once, when stdin ends or fails: a read error (EIO from a vanished terminal, …) counts as the end
+ * of input, said in one line. Returns the function that removes both listeners (call it when the session closes).
+ */
+export function onStdinEnd(io: Io, context: string, onEnd: () => void): () => void {
+  let ended = false;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    onEnd();
+  };
+  const onError = (err: unknown): void => {
+    if (!ended) diag(io, `ntk: ${context}: reading stdin failed: ${errnoWords(err)}; taken as end of input`);
+    end();
+  };
+  io.stdin.once('end', end);
+  io.stdin.on('error', onError);
+  return () => {
+    io.stdin.removeListener('end', end);
+    io.stdin.removeListener('error', onError);
   };
 }
 

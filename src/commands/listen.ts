@@ -5,13 +5,14 @@ import { parseAddress, parseCidr, parseCount, parseLocalPort, parseSeconds } fro
 import { allOf, lastOf, type CliContext } from '../cli/build.js';
 import { usageError } from '../errors.js';
 import type { ListenOptions } from '../net/listen.js';
+import { DEFAULT_MAX_WAITING, ROOM_DEFAULTS } from '../net/listen-defaults.js';
 
 const CONTEXT = 'listen';
 
-/** The room's defaults (src/net/chat.ts ROOM_DEFAULTS; repeated here so --help does not load the room). */
-const DEFAULT_MAX_CONNS = 1000;
-const DEFAULT_MAX_LINE = 64 * 1024;
-const DEFAULT_MAX_QUEUE = 1024 * 1024;
+const { maxConns: DEFAULT_MAX_CONNS, maxLine: DEFAULT_MAX_LINE, maxQueue: DEFAULT_MAX_QUEUE } = ROOM_DEFAULTS;
+
+/** Options that apply to the room only (--chat, --broker), checked in one place. */
+const ROOM_ONLY = ['max-conns', 'idle', 'max-line', 'max-queue'] as const;
 
 interface ListenArgs {
   port?: string;
@@ -33,6 +34,7 @@ interface ListenArgs {
   idle?: string;
   'max-line'?: string;
   'max-queue'?: string;
+  'max-waiting'?: string;
 }
 
 /** Converts parsed arguments into ListenOptions; throws E_USAGE naming the bad input. */
@@ -46,14 +48,11 @@ export function listenOptions(argv: ListenArgs): ListenOptions {
   if (address !== undefined && family !== 0 && isIP(address) !== family) {
     throw usageError(CONTEXT, `-${family} given, but "${s}" is an IPv${isIP(address)} address`);
   }
-  const roomFlags = ['max-conns', 'idle', 'max-line', 'max-queue'] as const;
-  const given = mode === 'plain' ? roomFlags.find((f) => argv[f] !== undefined) : undefined;
+  const given = mode === 'plain' ? ROOM_ONLY.find((f) => argv[f] !== undefined) : undefined;
   if (given) throw usageError(CONTEXT, `--${given} applies to --chat and --broker only`);
-  if (mode !== 'plain' && argv.w !== undefined) throw usageError(CONTEXT, '-w applies to one peer (the room has --idle)');
-  if (mode !== 'plain' && argv.N) throw usageError(CONTEXT, `-N applies to one peer, not to --${mode}`);
   const w = lastOf(argv.w);
   const idle = lastOf(argv.idle);
-  const count = (flag: (typeof roomFlags)[number], what: string, fallback: number, max: number): number => {
+  const count = (flag: (typeof ROOM_ONLY)[number] | 'max-waiting', what: string, fallback: number, max: number): number => {
     const text = lastOf(argv[flag]);
     return text === undefined ? fallback : parseCount(CONTEXT, text, what, 1, max);
   };
@@ -72,6 +71,7 @@ export function listenOptions(argv: ListenArgs): ListenOptions {
     maxConns: count('max-conns', '--max-conns', DEFAULT_MAX_CONNS, 1_000_000),
     maxLine: count('max-line', '--max-line', DEFAULT_MAX_LINE, 16 * 1024 * 1024),
     maxQueue: count('max-queue', '--max-queue', DEFAULT_MAX_QUEUE, 1024 * 1024 * 1024),
+    maxWaiting: count('max-waiting', '--max-waiting', DEFAULT_MAX_WAITING, 65535),
     peerIdleMs: idle === undefined ? undefined : parseSeconds(CONTEXT, idle, '--idle timeout') || undefined,
   };
 }
@@ -109,9 +109,17 @@ export function listenCommand(ctx: CliContext): CommandModule<object, ListenArgs
           describe: `room: disconnect a peer with more than BYTES waiting for it (default ${DEFAULT_MAX_QUEUE})`,
           requiresArg: true,
         })
+        .option('max-waiting', {
+          type: 'string',
+          describe: `-k: peers kept waiting while one is served; more are closed (default ${DEFAULT_MAX_WAITING})`,
+          requiresArg: true,
+        })
         .conflicts('4', '6')
         .conflicts('chat', 'broker')
         .conflicts('u', ['chat', 'broker', 'N'])
+        // -w and -N concern one peer; the room has --idle and no stdin EOF to pass on.
+        .conflicts('chat', ['w', 'N', 'max-waiting'])
+        .conflicts('broker', ['w', 'N', 'max-waiting'])
         .example('ntk listen 1567', 'wait for one peer on port 1567 and talk (nc -l 1567)')
         .example('ntk listen 9000 > file', 'receive a file (send it with: ntk connect -N host 9000 < file)')
         .example('ntk listen -kv 8080', 'serve one peer after another, reporting each')

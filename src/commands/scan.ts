@@ -5,6 +5,7 @@ import { lastOf, type CliContext } from '../cli/build.js';
 import { usageError } from '../errors.js';
 import { parsePortList } from '../net/ports.js';
 import type { ScanOptions } from '../net/scan.js';
+import type { MergeOptions } from '../net/scan-merge.js';
 import { parseShard, parseTargets, WHOLE } from '../net/targets.js';
 
 const CONTEXT = 'scan';
@@ -31,9 +32,10 @@ interface ScanArgs {
   merge?: boolean;
 }
 
-/** Converts parsed arguments into ScanOptions; throws E_USAGE naming the bad input. */
-export function scanOptions(argv: Omit<ScanArgs, '_'>): ScanOptions {
+/** Converts parsed arguments into ScanOptions (or, with --merge, the files to merge); throws E_USAGE naming the bad input. */
+export function scanOptions(argv: Omit<ScanArgs, '_'>): ScanOptions | { merge: MergeOptions } {
   const args = argv.targets ?? [];
+  if (argv.merge) return { merge: { files: args, json: argv.json === true } };
   if (args.length < 2) {
     throw usageError(CONTEXT, `missing ${args.length === 0 ? 'HOST and PORTS' : 'HOST or PORTS'} (${USAGE})`);
   }
@@ -118,18 +120,9 @@ export function scanCommand(ctx: CliContext): CommandModule<object, Omit<ScanArg
         .example('ntk scan --merge s0.ndjson s1.ndjson s2.ndjson s3.ndjson', 'check and join the quarters'),
     handler: (argv) => {
       ctx.run(async () => {
-        const positionals = argv._.slice(1).map(String);
-        if (argv.merge) {
-          const files = positionals;
-          if (files.length === 0) {
-            throw usageError(CONTEXT, '--merge needs the files of the shards (ntk scan --merge FILE...)');
-          }
-          const { mergeShards } = await import('../net/scan-merge.js');
-          return mergeShards({ files, json: argv.json === true }, ctx.io);
-        }
-        const opts = scanOptions({ ...argv, targets: positionals });
-        const { scan } = await import('../net/scan.js');
-        return scan(opts, ctx.io);
+        const opts = scanOptions({ ...argv, targets: argv._.slice(1).map(String) });
+        const { runScan } = await import('../net/scan.js');
+        return runScan(opts, ctx.io);
       });
     },
   };

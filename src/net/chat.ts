@@ -12,11 +12,12 @@
  * chunk of plain whole lines is relayed in one pass (relayPlain) without a buffer per line.
  */
 import type { Server, Socket } from 'node:net';
-import { diag, onceAborted, type Io } from '../cli/io.js';
-import { EXIT_INTERRUPTED } from '../cli/exit.js';
-import type { ErrorCode } from '../errors.js';
+import { diag, onceAborted, onStdinEnd, type Io } from '../cli/io.js';
+import { EXIT_INTERRUPTED, type ErrorCode } from '../errors.js';
 import { cleanText, parseCommand, validNick, MAX_NICK } from './chat-text.js';
 import { LineSplitter } from './linebuf.js';
+// CLOSE_GRACE_MS: how long a refused or timed-out peer gets to take its closing notice before it is destroyed.
+import { CLOSE_GRACE_MS } from './pipe.js';
 import { refusedBy, type AccessRules } from './listen-access.js';
 import { errnoWords } from './sockerr.js';
 import { hostPort } from './socktable.js';
@@ -48,18 +49,12 @@ export interface RoomEvent {
   text: string;
 }
 
-/** Defaults for the limits: generous for people, small enough that a thousand idle peers stay cheap. */
-export const ROOM_DEFAULTS = {
-  maxConns: 1000,
-  maxLine: 64 * 1024,
-  maxQueue: 1024 * 1024,
-} as const;
+/** The limits' defaults (listen-defaults.ts, where --help reads them). */
+export { ROOM_DEFAULTS } from './listen-defaults.js';
 
 /** How much output may wait for the operator's stdout before lines are dropped. */
 export const OPERATOR_BACKLOG = 4 * 1024 * 1024;
 
-/** How long a refused or timed-out peer gets to take its closing notice before the socket is destroyed. */
-const CLOSE_GRACE_MS = 1000;
 
 /** Names nobody can take: the operator's. */
 const RESERVED = new Set(['server']);
@@ -191,25 +186,26 @@ class Room {
     const stdin = this.io.stdin;
     const lines = new LineSplitter(this.opts.maxLine);
     const prefix = Buffer.from('<server> ');
-    const onData = (chunk: Buffer): void => {
-      if (this.opts.mode === 'broker') {
-        this.broadcast(chunk, undefined);
-        return;
-      }
+    const relay = (feed: (onLine: (line: Buffer) => void) => void): void => {
       const out: Buffer[] = [];
-      const onLine = (line: Buffer): void => {
+      feed((line) => {
         const text = cleanText(line);
         if (text.length > 0) out.push(prefix, text, NL);
-      };
-      lines.push(chunk, onLine);
+      });
       if (out.length === 0) return;
       this.flush();
       this.broadcast(Buffer.concat(out), undefined);
     };
+    const onData = (chunk: Buffer): void => {
+      if (this.opts.mode === 'broker') this.broadcast(chunk, undefined);
+      else relay((onLine) => lines.push(chunk, onLine));
+    };
     stdin.on('data', onData);
-    stdin.on('error', () => {}); // a closed terminal ends the operator's input, not the room
+    // The operator's last line may lack its newline; a closed terminal ends the operator's input, not the room.
+    const stopWatching = onStdinEnd(this.io, 'listen', () => relay((onLine) => lines.end(onLine)));
     return () => {
       stdin.removeListener('data', onData);
+      stopWatching();
       stdin.pause();
     };
   }

@@ -5,8 +5,7 @@
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { diag, type Io } from '../cli/io.js';
-import { EXIT_INTERRUPTED, EXIT_OK } from '../cli/exit.js';
-import { createError, isNtkError } from '../errors.js';
+import { createError, EXIT_INTERRUPTED, EXIT_OK, isNtkError } from '../errors.js';
 import { pipeTcp, pipeUdp, type SessionEnd } from './pipe.js';
 import { resolveHost, type Family, type ResolvedAddress } from './resolve.js';
 import { serviceName, type Proto } from './services.js';
@@ -45,11 +44,16 @@ export async function connectSession(opts: ConnectOptions, io: Io): Promise<numb
   const socket = await connectFirst(opts, addresses, io);
   if (opts.verbose) diag(io, succeeded(opts, socket.remoteAddress ?? opts.host));
   if (opts.zero) {
-    await new Promise<void>((resolve) => socket.end(() => resolve()));
-    socket.destroy();
+    await new Promise<void>((resolve) => {
+      // The port accepted: that is the answer. A RST that follows (a server that resets at once) changes nothing.
+      socket.on('error', () => {});
+      socket.once('close', () => resolve());
+      socket.end(() => socket.destroy());
+    });
     return EXIT_OK;
   }
   const end = await pipeTcp(socket, io, {
+    context: CONTEXT,
     halfClose: opts.halfClose,
     quitAfterEofMs: opts.quitAfterEofMs,
     idleMs: opts.timeoutMs,
@@ -150,6 +154,7 @@ function tcpAttempt(opts: ConnectOptions, target: ResolvedAddress, interrupt: Ab
     let timer: NodeJS.Timeout | undefined;
     if (opts.timeoutMs) {
       timer = setTimeout(() => {
+        interrupt.removeEventListener('abort', onAbort);
         socket.destroy();
         reject(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }));
       }, opts.timeoutMs);
@@ -199,6 +204,7 @@ async function udpSession(opts: ConnectOptions, addresses: ResolvedAddress[], io
   if (opts.zero) return udpProbe(opts, socket, target, io);
   if (opts.verbose) diag(io, succeeded(opts, target.address));
   const { end, dropped } = await pipeUdp(socket, io, {
+    context: CONTEXT,
     halfClose: false,
     quitAfterEofMs: opts.quitAfterEofMs,
     idleMs: opts.timeoutMs,
@@ -215,16 +221,26 @@ async function udpSession(opts: ConnectOptions, addresses: ResolvedAddress[], io
  */
 function udpProbe(opts: ConnectOptions, socket: DgramSocket, target: ResolvedAddress, io: Io): Promise<number> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const end = (): void => {
+      clearTimeout(timer);
+      io.interrupt.removeEventListener('abort', onAbort);
       socket.close();
+    };
+    const timer = setTimeout(() => {
+      end();
       if (opts.verbose) diag(io, succeeded(opts, target.address));
       resolve(EXIT_OK);
     }, opts.timeoutMs ?? 1000);
+    const onAbort = (): void => {
+      end();
+      resolve(EXIT_INTERRUPTED);
+    };
+    io.interrupt.addEventListener('abort', onAbort, { once: true });
     socket.once('error', (err) => {
-      clearTimeout(timer);
-      socket.close();
+      end();
       reject(sysError(CONTEXT, attempt(target.address, opts.port, 'udp'), err));
     });
     socket.send(Buffer.from('X'));
+    if (io.interrupt.aborted) onAbort();
   });
 }

@@ -6,7 +6,7 @@
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { createServer, isIP, type Server, type Socket } from 'node:net';
 import { diag, type Io } from '../cli/io.js';
-import { EXIT_INTERRUPTED, EXIT_OK } from '../cli/exit.js';
+import { EXIT_INTERRUPTED, EXIT_OK } from '../errors.js';
 import { runRoom, type RoomMode } from './chat.js';
 import { refusedBy, type AccessRules } from './listen-access.js';
 import { pipeTcp, pipeUdp, type UdpPeer } from './pipe.js';
@@ -31,6 +31,8 @@ export interface ListenOptions extends AccessRules {
   halfClose: boolean;
   /** -w: end a session after this many ms without traffic. */
   idleMs?: number;
+  /** -k: connections kept waiting while a session runs; more are closed at once (DEFAULT_MAX_WAITING). */
+  maxWaiting: number;
   /** Room limits (chat and broker only). */
   maxConns: number;
   maxLine: number;
@@ -40,9 +42,6 @@ export interface ListenOptions extends AccessRules {
 }
 
 const CONTEXT = 'listen';
-
-/** Connections -k keeps waiting (paused) while a session runs; more are closed at once. */
-const MAX_WAITING = 16;
 
 /** Runs `ntk listen`; resolves with the exit status, throws NtkError when the port cannot be bound. */
 export async function listenSession(opts: ListenOptions, io: Io): Promise<number> {
@@ -123,7 +122,10 @@ async function servePeers(server: Server, opts: ListenOptions, io: Io): Promise<
       socket.destroy();
       return;
     }
-    if (waiting.length >= MAX_WAITING) {
+    if (waiting.length >= opts.maxWaiting) {
+      if (opts.verbose) {
+        diag(io, `ntk: ${CONTEXT}: closed ${address} ${socket.remotePort}: ${opts.maxWaiting} peers already waiting (--max-waiting)`);
+      }
       socket.destroy();
       return;
     }
@@ -161,7 +163,7 @@ async function servePeers(server: Server, opts: ListenOptions, io: Io): Promise<
       }
       const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
       if (opts.verbose) diag(io, `Connection received on ${peer.address} ${peer.port}`);
-      const session = pipeTcp(socket, io, { halfClose: opts.halfClose, idleMs: opts.idleMs });
+      const session = pipeTcp(socket, io, { context: CONTEXT, halfClose: opts.halfClose, idleMs: opts.idleMs });
       // -N with stdin already at EOF (an earlier -k session read it all): this peer gets its FIN at once.
       if (opts.halfClose && io.stdin.readableEnded) socket.end();
       try {
@@ -210,7 +212,7 @@ async function udpSession(socket: DgramSocket, opts: ListenOptions, io: Io): Pro
   const { end, dropped } = await pipeUdp(
     socket,
     io,
-    { halfClose: false, idleMs: opts.idleMs },
+    { context: CONTEXT, halfClose: false, idleMs: opts.idleMs },
     {
       peer: () => peer,
       accept: (_msg, from) => {

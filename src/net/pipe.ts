@@ -5,9 +5,11 @@
  */
 import type { Socket as DgramSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
-import type { Io } from '../cli/io.js';
+import { onStdinEnd, type Io } from '../cli/io.js';
 
 export interface SessionOptions {
+  /** The command, for diagnostics (`ntk: <context>: …`). */
+  context: string;
   /** -N: on EOF from stdin, shut down the write side (send FIN) instead of leaving it open. */
   halfClose: boolean;
   /** -q: end the session this many ms after EOF on stdin (0: at once). */
@@ -22,14 +24,22 @@ export interface SessionOptions {
 export type SessionEnd = 'peer-closed' | 'stdin-eof' | 'idle' | 'interrupt';
 
 /**
+ * How long a closing session waits for its FIN to go out before the socket is destroyed: a peer that stopped
+ * reading keeps our send buffer full, and end() would wait for it forever.
+ */
+export const CLOSE_GRACE_MS = 1000;
+
+/**
  * Runs stdin ⇄ socket until the peer closes, the idle timeout fires, -q expires after stdin EOF, or `io.interrupt`
- * is aborted (then the socket is closed the normal way, with a FIN). Resolves once the socket is closed; rejects
+ * is aborted (then the socket is closed the normal way, with a FIN, destroyed after CLOSE_GRACE_MS if the FIN cannot
+ * get out; -w idle closes at once). Resolves once the socket is closed; rejects
  * with the socket's error (ECONNRESET, …).
  */
 export function pipeTcp(socket: Socket, io: Io, opts: SessionOptions): Promise<SessionEnd> {
   return new Promise((resolve, reject) => {
     let reason: SessionEnd = 'peer-closed';
     let quitTimer: NodeJS.Timeout | undefined;
+    let graceTimer: NodeJS.Timeout | undefined;
     const readStdin = opts.readStdin !== false;
 
     socket.pipe(io.stdout, { end: false });
@@ -43,11 +53,18 @@ export function pipeTcp(socket: Socket, io: Io, opts: SessionOptions): Promise<S
     const finish = (why: SessionEnd): void => {
       reason = why;
       stopStdin();
-      // end() sends our FIN once queued data is written; close the descriptor after that, like nc's exit does.
+      // -w: nothing moved for the whole timeout, so a FIN may never get out (the peer does not read): close now.
+      if (why === 'idle') {
+        socket.destroy();
+        return;
+      }
+      // end() sends our FIN once queued data is written; close the descriptor after that, like nc's exit does,
+      // or after a grace period if the peer does not read what is queued.
       socket.end(() => socket.destroy());
+      graceTimer ??= setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
     };
 
-    const onStdinEnd = (): void => {
+    const onEof = (): void => {
       if (opts.halfClose) socket.end();
       if (opts.quitAfterEofMs !== undefined) {
         quitTimer = setTimeout(() => finish('stdin-eof'), opts.quitAfterEofMs);
@@ -55,7 +72,7 @@ export function pipeTcp(socket: Socket, io: Io, opts: SessionOptions): Promise<S
     };
     const onAbort = (): void => finish('interrupt');
 
-    if (readStdin) io.stdin.once('end', onStdinEnd);
+    const stopWatchingStdin = readStdin ? onStdinEnd(io, opts.context, onEof) : () => {};
     io.interrupt.addEventListener('abort', onAbort, { once: true });
     if (opts.idleMs) {
       socket.setTimeout(opts.idleMs);
@@ -70,7 +87,8 @@ export function pipeTcp(socket: Socket, io: Io, opts: SessionOptions): Promise<S
     });
     socket.once('close', () => {
       if (quitTimer) clearTimeout(quitTimer);
-      if (readStdin) io.stdin.removeListener('end', onStdinEnd);
+      if (graceTimer) clearTimeout(graceTimer);
+      stopWatchingStdin();
       io.interrupt.removeEventListener('abort', onAbort);
       stopStdin();
       socket.unpipe(io.stdout);
@@ -124,6 +142,7 @@ export function pipeUdp(
     let quitTimer: NodeJS.Timeout | undefined;
     let settled = false;
     let reading = false;
+    let stopWatchingStdin = (): void => {};
 
     const done = (end: SessionEnd, err?: unknown): void => {
       if (settled) return;
@@ -131,7 +150,7 @@ export function pipeUdp(
       if (idleTimer) clearTimeout(idleTimer);
       if (quitTimer) clearTimeout(quitTimer);
       io.stdin.removeListener('data', onData);
-      io.stdin.removeListener('end', onEnd);
+      stopWatchingStdin();
       io.stdin.pause();
       io.interrupt.removeEventListener('abort', onAbort);
       socket.removeListener('message', onMessage);
@@ -147,7 +166,7 @@ export function pipeUdp(
       if (reading || opts.readStdin === false) return;
       reading = true;
       io.stdin.on('data', onData);
-      io.stdin.once('end', onEnd);
+      stopWatchingStdin = onStdinEnd(io, opts.context, onEnd);
     };
     const onData = (chunk: Buffer): void => {
       const to = peering?.peer();
@@ -179,7 +198,6 @@ export function pipeUdp(
 
     socket.on('message', onMessage);
     socket.on('error', fail);
-    io.stdin.on('error', () => {});
     if (!peering) startStdin();
     io.interrupt.addEventListener('abort', onAbort, { once: true });
     touch();

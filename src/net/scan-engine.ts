@@ -5,9 +5,14 @@
  * thread (one per core) or in the main thread; it is built as one self-contained function because a worker
  * receives it as source text (a single executable has no separate worker file to load).
  *
+ * When that binding is not there or not as expected (a future Node, --experimental-permission), runSocketEngine
+ * does the same job with public net.Socket calls: slower, one thread, same results.
+ *
  * Results travel as Float64Array batches of (probe index, status, rtt in ms) triples. The status is libuv's:
  * 0 connected, a negative errno (-111 refused, -110 timed out, -113 no route…), or SELF_CONNECT.
  */
+
+import { connect as netConnect, type Socket } from 'node:net';
 
 /** What a lane probes and how. Probe k is host floor(k / ports.length), port ports[k % ports.length]. */
 export interface EngineJob {
@@ -35,6 +40,9 @@ export interface EngineJob {
 
 /** Status of a probe that connected to itself: TCP simultaneous open of port P from ephemeral port P. */
 export const SELF_CONNECT = 1;
+
+/** Runs one lane of a TCP scan: `emit` gets result batches, `done` is called once after the last one. */
+export type TcpEngine = (job: EngineJob, emit: (batch: Float64Array) => void, done: () => void) => LaneControl;
 
 /** Controls a running lane. */
 export interface LaneControl {
@@ -305,6 +313,126 @@ export function runTcpEngine(job: EngineJob, emit: (batch: Float64Array) => void
     },
   };
 }
+
+/**
+ * True when `process.binding('tcp_wrap')` is there and has every constructor and method runTcpEngine calls;
+ * false when it is missing, throws (as under --experimental-permission), or has another shape.
+ */
+export function tcpBindingUsable(): boolean {
+  try {
+    const b = (process as unknown as { binding(name: string): unknown }).binding('tcp_wrap') as {
+      TCP?: { prototype?: Record<string, unknown> };
+      TCPConnectWrap?: unknown;
+      constants?: { SOCKET?: unknown };
+    };
+    const proto = b.TCP?.prototype;
+    return (
+      typeof b.TCP === 'function' &&
+      typeof b.TCPConnectWrap === 'function' &&
+      typeof b.constants?.SOCKET === 'number' &&
+      proto !== undefined &&
+      ['connect', 'connect6', 'getsockname', 'getpeername', 'reset', 'close'].every((m) => typeof proto[m] === 'function')
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** The engine to use here: runTcpEngine when its binding is usable, else runSocketEngine. */
+export function defaultTcpEngine(): TcpEngine {
+  return tcpBindingUsable() ? runTcpEngine : runSocketEngine;
+}
+
+/**
+ * The same lane as runTcpEngine on public API (net.connect, resetAndDestroy), with `job.concurrency` probes in
+ * flight: for when the libuv binding cannot be used. Each result is emitted as a batch of one.
+ */
+export const runSocketEngine: TcpEngine = (job, emit, done) => {
+  const P = job.ports.length;
+  const open = new Map<Socket, () => void>();
+  const t0 = performance.now();
+  let inflight = 0;
+  let started = 0;
+  let exhausted = false;
+  let stopped = false;
+  let paused = false;
+  let finished = false;
+  let rateTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const probe = (k: number): void => {
+    const host = job.hosts[Math.floor(k / P)];
+    if (!host) return;
+    const port = job.ports[k % P] as number;
+    const t = performance.now();
+    const socket = netConnect({ host: host.address, port, family: host.family });
+    inflight++;
+    started++;
+    let settled = false;
+    const settle = (status: number): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      open.delete(socket);
+      inflight--;
+      // An open probe is closed with a RST (nmap -sT) unless --fin asks for nc's FIN.
+      if (status === 0 && !job.fin) socket.resetAndDestroy();
+      else socket.destroy();
+      if (stopped) return;
+      emit(Float64Array.of(k, status, performance.now() - t));
+      pump();
+    };
+    const deadline = setTimeout(() => settle(-110 /* ETIMEDOUT */), job.timeoutMs);
+    open.set(socket, () => {
+      settled = true;
+      clearTimeout(deadline);
+      socket.destroy();
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => settle(typeof err.errno === 'number' ? err.errno : -5));
+    socket.once('connect', () => {
+      const self = socket.localPort === socket.remotePort && socket.localAddress === socket.remoteAddress;
+      settle(self ? SELF_CONNECT : 0);
+    });
+  };
+
+  const pump = (): void => {
+    if (stopped || paused || rateTimer) return;
+    while (!exhausted && inflight < Math.max(1, job.concurrency)) {
+      if (job.rate > 0) {
+        const wait = t0 + (started * 1000) / job.rate - performance.now();
+        if (wait > 0) {
+          rateTimer = setTimeout(() => {
+            rateTimer = undefined;
+            pump();
+          }, wait);
+          return;
+        }
+      }
+      const s = Number(Atomics.add(job.claim, 0, 1n));
+      if (s >= job.count) exhausted = true;
+      else probe(job.first + job.step * s);
+    }
+    if (exhausted && inflight === 0 && !finished) {
+      finished = true;
+      done();
+    }
+  };
+
+  // Started on the next turn, as runTcpEngine's first results are: the caller has its controls by then.
+  setImmediate(pump);
+  return {
+    stop: () => {
+      stopped = true;
+      if (rateTimer) clearTimeout(rateTimer);
+      for (const drop of [...open.values()]) drop();
+      open.clear();
+    },
+    pause: () => void (paused = true),
+    resume: () => {
+      paused = false;
+      pump();
+    },
+  };
+};
 
 /** Source text that runs runTcpEngine in a worker thread on `workerData` (an EngineJob). */
 export function engineWorkerSource(): string {

@@ -6,11 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { diag, type Io } from '../cli/io.js';
-import { EXIT_FAILURE, EXIT_OK } from '../cli/exit.js';
 import { addressToBigInt } from '../cli/args.js';
-import { createError } from '../errors.js';
+import { createError, EXIT_FAILURE, EXIT_OK, usageError } from '../errors.js';
 import { errnoWords } from './sockerr.js';
-import { summaryLine, type PortState, type ScanSummary } from './scan-output.js';
+import { openLine, summaryLine, type OpenPort, type ScanSummary } from './scan-output.js';
 
 const CONTEXT = 'scan';
 
@@ -20,14 +19,7 @@ export interface MergeOptions {
 }
 
 /** A port object of --json output (the fields the merge reads; the rest are passed through). */
-interface PortObject {
-  host: string;
-  port: number;
-  proto: string;
-  state: PortState;
-  service?: string;
-  banner?: string;
-}
+type PortObject = OpenPort;
 
 interface ShardFile {
   file: string;
@@ -39,6 +31,7 @@ interface ShardFile {
 
 /** Merges shard files and prints the whole scan; resolves 0 when a port is open, else 1; throws E_FORMAT/E_IO. */
 export async function mergeShards(opts: MergeOptions, io: Io): Promise<number> {
+  if (opts.files.length === 0) throw usageError(CONTEXT, '--merge needs the files of the shards (ntk scan --merge FILE...)');
   const shards = opts.files.map(readShard);
   const merged = checkCoverage(shards);
   const ports = shards.flatMap((s) => s.ports).sort(byAddressThenPort);
@@ -159,11 +152,4 @@ function byAddressThenPort(a: PortObject, b: PortObject): number {
     if (x !== y) return x < y ? -1 : 1;
   }
   return a.port - b.port;
-}
-
-function openLine(p: PortObject): string {
-  let line = `${p.host} ${p.port}/${p.proto} ${p.state}`;
-  if (p.service) line += ` ${p.service}`;
-  if (p.banner !== undefined) line += ` ${JSON.stringify(p.banner)}`;
-  return line;
 }

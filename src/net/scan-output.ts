@@ -74,13 +74,28 @@ function answered(r: PortResult): boolean {
   return r.rttMs !== undefined && r.status !== ETIMEDOUT;
 }
 
+/** The fields of an open-port line, as the NDJSON object of the port has them (what --merge reads back). */
+export interface OpenPort {
+  host: string;
+  port: number;
+  proto: string;
+  state: PortState;
+  service?: string;
+  banner?: string;
+}
+
 /** The default stdout line for an open port: `127.0.0.1 22/tcp open ssh`, and its banner JSON-quoted. */
-export function portLine(r: PortResult): string {
-  const svc = serviceName(r.port, r.proto);
-  let line = `${r.host} ${r.port}/${r.proto} ${r.state}`;
-  if (svc) line += ` ${svc}`;
-  if (r.banner) line += ` ${JSON.stringify(bannerText(r.banner))}`;
+export function openLine(p: OpenPort): string {
+  let line = `${p.host} ${p.port}/${p.proto} ${p.state}`;
+  if (p.service) line += ` ${p.service}`;
+  if (p.banner !== undefined) line += ` ${JSON.stringify(p.banner)}`;
   return line;
+}
+
+/** openLine for a probe result: the service named from /etc/services, the banner as text. */
+export function portLine(r: PortResult): string {
+  const banner = r.banner ? bannerText(r.banner) : undefined;
+  return openLine({ host: r.host, port: r.port, proto: r.proto, state: r.state, service: serviceName(r.port, r.proto), banner });
 }
 
 /**

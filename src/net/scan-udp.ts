@@ -91,7 +91,8 @@ function runRound(
     let inflight = 0;
     let cap = Math.max(1, job.concurrency);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const open = new Set<Socket>();
+    /** Probes waiting for an answer, each with the function that drops it (timer cleared, socket closed). */
+    const open = new Map<Socket, () => void>();
     const t0 = performance.now();
     const finish = (): void => {
       if (timer) clearTimeout(timer);
@@ -99,8 +100,7 @@ function runRound(
       resolve();
     };
     const stop = (): void => {
-      for (const s of open) s.close();
-      open.clear();
+      for (const drop of [...open.values()]) drop();
       finish();
     };
     signal.addEventListener('abort', stop, { once: true });
@@ -109,18 +109,23 @@ function runRound(
       const host = job.hosts[Math.floor(k / P)] as { address: string; family: 4 | 6 };
       const port = job.ports[k % P] as number;
       const socket = createSocket(host.family === 6 ? 'udp6' : 'udp4');
-      open.add(socket);
       inflight++;
       const start = performance.now();
       let settled = false;
       let deadline: ReturnType<typeof setTimeout> | undefined;
-      const settle = (status: number): void => {
-        if (settled) return;
+      // Closes the probe once: by its answer, its deadline, or a stop (whichever comes first; the others do nothing).
+      const drop = (): boolean => {
+        if (settled) return false;
         settled = true;
         if (deadline) clearTimeout(deadline);
         open.delete(socket);
         socket.close();
         inflight--;
+        return true;
+      };
+      open.set(socket, drop);
+      const settle = (status: number): void => {
+        if (!drop()) return;
         if (status === -24 || status === -23) {
           // Out of descriptors: try this one again later, with fewer in flight.
           ks.push(k);
@@ -137,6 +142,7 @@ function runRound(
       });
       socket.on('error', (err: NodeJS.ErrnoException) => settle(typeof err.errno === 'number' ? err.errno : -5));
       socket.connect(port, host.address, () => {
+        if (settled) return; // stopped while connecting
         deadline = setTimeout(() => settle(ETIMEDOUT), job.timeoutMs);
         socket.send(udpPayload(port));
       });

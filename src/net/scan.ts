@@ -9,10 +9,17 @@ import { connect as tcpConnect } from 'node:net';
 import { availableParallelism, networkInterfaces } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { diag, type Io } from '../cli/io.js';
-import { EXIT_FAILURE, EXIT_OK } from '../cli/exit.js';
-import { createError, isNtkError } from '../errors.js';
+import { createError, EXIT_FAILURE, EXIT_OK, isNtkError } from '../errors.js';
 import { resolveHost, type Family } from './resolve.js';
-import { engineWorkerSource, runTcpEngine, type EngineJob, type LaneControl } from './scan-engine.js';
+import {
+  defaultTcpEngine,
+  engineWorkerSource,
+  runTcpEngine,
+  type EngineJob,
+  type LaneControl,
+  type TcpEngine,
+} from './scan-engine.js';
+import { mergeShards, type MergeOptions } from './scan-merge.js';
 import {
   classify,
   emptyCounts,
@@ -27,7 +34,7 @@ import { ResultOrder } from './scan-order.js';
 import { runUdpEngine } from './scan-udp.js';
 import { formatPortList } from './ports.js';
 import type { Proto } from './services.js';
-import { blockAddresses, formatShard, isLocalAddress, type Shard, type TargetSpec } from './targets.js';
+import { blockAddresses, formatShard, isLocalAddress, shardSize, type Shard, type TargetSpec } from './targets.js';
 
 const CONTEXT = 'scan';
 
@@ -77,8 +84,16 @@ interface Host {
   local: boolean;
 }
 
-/** Runs the scan; resolves with 0 when at least one port is open, else 1; throws NtkError (E_INTERRUPTED…). */
-export async function scan(opts: ScanOptions, io: Io): Promise<number> {
+/** Runs `ntk scan`: a scan, or with --merge the joining of shard files; resolves with the exit status. */
+export function runScan(opts: ScanOptions | { merge: MergeOptions }, io: Io): Promise<number> {
+  return 'merge' in opts ? mergeShards(opts.merge, io) : scan(opts, io);
+}
+
+/**
+ * Runs the scan; resolves with 0 when at least one port is open, else 1; throws NtkError (E_INTERRUPTED…).
+ * `engine` probes TCP lanes: by default the libuv one when its binding is usable, else the net.Socket one.
+ */
+export async function scan(opts: ScanOptions, io: Io, engine: TcpEngine = defaultTcpEngine()): Promise<number> {
   const start = performance.now();
   const hosts = await resolveTargets(opts, io);
   const P = opts.ports.length;
@@ -124,7 +139,7 @@ export async function scan(opts: ScanOptions, io: Io): Promise<number> {
   // Probe k of this shard has sequence (k - I) / N; results are released in sequence order.
   const kOf = (seq: number): number => shard.index + seq * shard.count;
   const quiet = !opts.json && !opts.verbose;
-  const count = Math.max(0, Math.ceil((total - shard.index) / shard.count)); // probes of this shard
+  const count = shardSize(total, shard); // probes of this shard
   const order = new ResultOrder<PortResult>(
     count,
     (seq) => !hosts[Math.floor(kOf(seq) / P)],
@@ -152,7 +167,7 @@ export async function scan(opts: ScanOptions, io: Io): Promise<number> {
     const port = opts.ports[k % P] as number;
     const r = result(host, port, opts.proto, status, rttMs);
     const confirmNow = (): Promise<{ status: number; rttMs: number }> => {
-      const turn = confirmChain.then(() => confirm(host, port, opts));
+      const turn = confirmChain.then(() => confirm(host, port, opts, engine));
       confirmChain = turn.catch(() => undefined);
       return turn;
     };
@@ -161,7 +176,8 @@ export async function scan(opts: ScanOptions, io: Io): Promise<number> {
 
   const budget = concurrencyFor(opts);
   // Each worker thread needs descriptors of its own (event loop, wakeups): with few to spare, use one thread.
-  const lanes = budget < 128 ? 1 : laneCount(opts, expectedProbes(hosts, P, shard));
+  // Worker threads run the libuv engine only (the fallback is one lane in this thread).
+  const lanes = budget < 128 || engine !== runTcpEngine ? 1 : laneCount(opts, expectedProbes(hosts, P, shard));
   try {
     if (opts.proto === 'udp') {
       await runUdpEngine(
@@ -180,7 +196,7 @@ export async function scan(opts: ScanOptions, io: Io): Promise<number> {
         io.interrupt,
       );
     } else {
-      const running = runTcpLanes(opts, hosts, count, lanes, budget, io.interrupt, onResult);
+      const running = runTcpLanes(opts, hosts, count, lanes, budget, io.interrupt, onResult, engine);
       flow = running;
       await running.done;
     }
@@ -255,9 +271,8 @@ function ownAddresses(): string[] {
 /** How many probes this shard makes: the slice of the space that belongs to resolved hosts. */
 export function expectedProbes(hosts: readonly (unknown | null)[], ports: number, shard: Shard): number {
   let n = 0;
-  const upTo = (x: number): number => (x > shard.index ? Math.floor((x - 1 - shard.index) / shard.count) + 1 : 0);
   hosts.forEach((h, i) => {
-    if (h) n += upTo((i + 1) * ports) - upTo(i * ports);
+    if (h) n += shardSize((i + 1) * ports, shard) - shardSize(i * ports, shard);
   });
   return n;
 }
@@ -297,7 +312,10 @@ interface Lanes {
   resume(): void;
 }
 
-/** Runs the TCP engine in `lanes` lanes: lane 0 in this thread, the others in worker threads. */
+/**
+ * Runs `engine` in `lanes` lanes: lane 0 in this thread, the others in worker threads (libuv engine only), which
+ * are started once lane 0 has delivered its first results, so a scan whose engine fails costs no threads.
+ */
 function runTcpLanes(
   opts: ScanOptions,
   hosts: (Host | null)[],
@@ -306,6 +324,7 @@ function runTcpLanes(
   concurrency: number,
   interrupt: AbortSignal,
   onResult: (k: number, status: number, rttMs: number) => void,
+  engine: TcpEngine,
 ): Lanes {
   const onBatch = (b: Float64Array): void => {
     for (let i = 0; i + 2 < b.length; i += 3) onResult(b[i] as number, b[i + 1] as number, b[i + 2] as number);
@@ -325,8 +344,10 @@ function runTcpLanes(
     fin: opts.fin,
   }));
   const controls: LaneControl[] = [];
+  let paused = false;
   const done = new Promise<void>((resolve, reject) => {
     let left = lanes;
+    let workersStarted = false;
     const laneDone = (): void => {
       if (--left === 0) {
         interrupt.removeEventListener('abort', onAbort);
@@ -334,36 +355,62 @@ function runTcpLanes(
       }
     };
     const onAbort = (): void => {
+      workersStarted = true; // none after a stop
       for (const c of controls) c.stop();
       resolve();
     };
     interrupt.addEventListener('abort', onAbort, { once: true });
-    // Lane 0 runs in this thread (it starts at once, while the workers boot); the others in worker threads.
-    const source = lanes > 1 ? engineWorkerSource() : '';
-    for (const job of jobs.slice(1)) {
-      const worker = new Worker(source, { eval: true, workerData: job });
-      controls.push({
-        stop: () => void worker.terminate(),
-        pause: () => worker.postMessage('pause'),
-        resume: () => worker.postMessage('resume'),
-      });
-      worker.on('message', (m: Float64Array | string) => {
-        if (typeof m === 'string') {
-          void worker.terminate();
-          laneDone();
-        } else onBatch(m);
-      });
-      worker.on('error', (err) => {
-        for (const c of controls) c.stop();
-        reject(createError('E_INTERNAL', CONTEXT, `scan thread failed: ${err.message}`, { cause: err }));
-      });
-    }
-    controls.push(runTcpEngine(jobs[0] as EngineJob, onBatch, laneDone));
+    const startWorkers = (): void => {
+      if (workersStarted) return;
+      workersStarted = true;
+      const source = lanes > 1 ? engineWorkerSource() : '';
+      for (const job of jobs.slice(1)) {
+        const worker = new Worker(source, { eval: true, workerData: job });
+        controls.push({
+          stop: () => void worker.terminate(),
+          pause: () => worker.postMessage('pause'),
+          resume: () => worker.postMessage('resume'),
+        });
+        if (paused) worker.postMessage('pause');
+        worker.on('message', (m: Float64Array | string) => {
+          if (typeof m === 'string') {
+            void worker.terminate();
+            laneDone();
+          } else onBatch(m);
+        });
+        worker.on('error', (err) => {
+          for (const c of controls) c.stop();
+          reject(createError('E_INTERNAL', CONTEXT, `scan thread failed: ${err.message}`, { cause: err }));
+        });
+      }
+    };
+    const lane0 = engine(
+      jobs[0] as EngineJob,
+      (b) => {
+        startWorkers();
+        onBatch(b);
+      },
+      () => {
+        // Lane 0 finished before it had any result: the whole space was claimed, no worker is needed.
+        if (!workersStarted) {
+          workersStarted = true;
+          left = 1;
+        }
+        laneDone();
+      },
+    );
+    controls.unshift(lane0);
   });
   return {
     done,
-    pause: () => controls.forEach((c) => c.pause()),
-    resume: () => controls.forEach((c) => c.resume()),
+    pause: () => {
+      paused = true;
+      controls.forEach((c) => c.pause());
+    },
+    resume: () => {
+      paused = false;
+      controls.forEach((c) => c.resume());
+    },
   };
 }
 
@@ -371,7 +418,12 @@ function runTcpLanes(
  * One quiet probe of an open port: the answer when no other probe of ours is in flight to cross it (TCP
  * simultaneous open, or a UDP probe that receives another probe's datagram).
  */
-async function confirm(host: Host, port: number, opts: ScanOptions): Promise<{ status: number; rttMs: number }> {
+async function confirm(
+  host: Host,
+  port: number,
+  opts: ScanOptions,
+  engine: TcpEngine,
+): Promise<{ status: number; rttMs: number }> {
   if (opts.proto === 'udp') {
     let answer = { status: -110, rttMs: opts.timeoutMs };
     const job = { hosts: [host], ports: [port], first: 0, step: 1, count: 1, concurrency: 1, rate: 0, retries: 1 };
@@ -394,7 +446,7 @@ async function confirm(host: Host, port: number, opts: ScanOptions): Promise<{ s
     };
     let status = -110;
     let rttMs = opts.timeoutMs;
-    runTcpEngine(
+    engine(
       job,
       (b) => {
         status = b[1] as number;

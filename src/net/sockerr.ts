@@ -43,6 +43,8 @@ const ERRNO: Record<string, ErrnoInfo> = {
   EAI_FAIL: { words: 'Non-recoverable failure in name resolution', code: 'E_RESOLVE' },
   ENOENT: { words: 'No such file or directory', code: 'E_IO' },
   EISDIR: { words: 'Is a directory', code: 'E_IO' },
+  ENOSPC: { words: 'No space left on device', code: 'E_IO' },
+  EIO: { words: 'Input/output error', code: 'E_IO' },
   ENODEV: { words: 'No such device', code: 'E_CAPTURE' },
 };
 

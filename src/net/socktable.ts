@@ -12,6 +12,7 @@
  */
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { bigIntToAddress, unmapIpv4 } from '../cli/args.js';
 
 export type SockProto = 'tcp' | 'udp';
 
@@ -50,9 +51,6 @@ const TCP_STATES = [
   'NEW_SYN_RECV',
 ] as const;
 
-/** Linux's TIME_WAIT length (TCP_TIMEWAIT_LEN): the "2MSL" of RFC 793, fixed at 60 s. */
-export const TIME_WAIT_MS = 60_000;
-
 const USER_HZ = 100;
 
 /** Decodes a /proc/net address word ("0100007F" or 32 hex digits for IPv6) to text. */
@@ -66,29 +64,7 @@ export function decodeProcAddress(hex: string): string {
   if (bytes.length === 4) return bytes.join('.');
   const isMapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
   if (isMapped) return `::ffff:${bytes.slice(12).join('.')}`;
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
-  return compressIpv6(groups);
-}
-
-function compressIpv6(groups: string[]): string {
-  let best = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > bestLen && j - i > 1) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (best < 0) return groups.join(':');
-  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+  return bigIntToAddress(bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n), 6);
 }
 
 /** Parses the text of one /proc/net/{tcp,udp}[6] file into entries. */
@@ -137,10 +113,6 @@ export function readSockTable(proto: SockProto): SockEntry[] {
   ];
 }
 
-function unmap(addr: string): string {
-  return addr.toLowerCase().startsWith('::ffff:') && isIP(addr.slice(7)) === 4 ? addr.slice(7) : addr;
-}
-
 function isWildcard(addr: string): boolean {
   return addr === '0.0.0.0' || addr === '::';
 }
@@ -150,11 +122,11 @@ function isWildcard(addr: string): boolean {
  * means "any address"): same port, and the same address or a wildcard on either side, in a compatible family.
  */
 export function findConflicts(entries: SockEntry[], port: number, address?: string): SockEntry[] {
-  const ours = address === undefined ? undefined : unmap(address);
+  const ours = address === undefined ? undefined : unmapIpv4(address);
   const ourFamily = ours === undefined ? 0 : isIP(ours);
   return entries.filter((e) => {
     if (e.localPort !== port) return false;
-    const theirs = unmap(e.localAddress);
+    const theirs = unmapIpv4(e.localAddress);
     // An IPv6 wildcard socket is dual-stack: it takes the port for IPv4 as well.
     if (ourFamily !== 0 && isIP(theirs) !== ourFamily && theirs !== '::' && ours !== '::') return false;
     if (ours === undefined || isWildcard(ours) || isWildcard(theirs)) return true;
@@ -195,13 +167,13 @@ export function socketOwner(inode: number): string | undefined {
 
 /** Formats an address:port pair, bracketing IPv6. */
 export function hostPort(address: string, port: number): string {
-  const a = unmap(address);
+  const a = unmapIpv4(address);
   return isIP(a) === 6 ? `[${a}]:${port}` : `${a}:${port}`;
 }
 
 /** Describes one entry in a line: its 4-tuple (or local address for LISTEN/UNCONN), state, timer and owner. */
 export function describeEntry(e: SockEntry, owner: (inode: number) => string | undefined = socketOwner): string {
-  const unbound = e.remotePort === 0 && isWildcard(unmap(e.remoteAddress));
+  const unbound = e.remotePort === 0 && isWildcard(unmapIpv4(e.remoteAddress));
   const tuple = unbound
     ? hostPort(e.localAddress, e.localPort)
     : `${hostPort(e.localAddress, e.localPort)} -> ${hostPort(e.remoteAddress, e.remotePort)}`;

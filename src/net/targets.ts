@@ -5,7 +5,7 @@
  * work: disjoint, deterministic, no seed to keep in sync.
  */
 import { isIP } from 'node:net';
-import { addressToBigInt, parseCidr, parseCount, parseHost } from '../cli/args.js';
+import { addressToBigInt, bigIntToAddress, parseCidr, parseCount, parseHost, unmapIpv4 } from '../cli/args.js';
 import { usageError } from '../errors.js';
 import type { Family } from './resolve.js';
 
@@ -59,24 +59,6 @@ export function blockAddresses(spec: Extract<TargetSpec, { kind: 'block' }>): st
   return out;
 }
 
-/** Formats a big integer as an IPv4 dotted quad or a compressed IPv6 address (RFC 5952). */
-export function bigIntToAddress(value: bigint, family: 4 | 6): string {
-  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 0xffn)).join('.');
-  const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
-  // RFC 5952 §4.2: compress the longest run (of two or more) of zero groups, the first one on a tie.
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) [best, bestLen] = [i, j - i];
-    i = j === i ? i + 1 : j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
-}
-
 /** A shard: slice `index` (0-based) of `count` slices of the (host, port) space. */
 export interface Shard {
   index: number;
@@ -101,11 +83,6 @@ export function shardSize(total: number, shard: Shard): number {
   return total > shard.index ? Math.floor((total - 1 - shard.index) / shard.count) + 1 : 0;
 }
 
-/** True when probe `k` of the space belongs to `shard`. */
-export function inShard(k: number, shard: Shard): boolean {
-  return k % shard.count === shard.index;
-}
-
 /** Formats a shard as `I/N`, the form --shard takes and the summary object records. */
 export function formatShard(shard: Shard): string {
   return `${shard.index}/${shard.count}`;
@@ -113,8 +90,8 @@ export function formatShard(shard: Shard): string {
 
 /** True when `address` is one of this machine's own: loopback (127.0.0.0/8, ::1) or an interface address. */
 export function isLocalAddress(address: string, own: readonly string[]): boolean {
-  if (isIP(address) === 4 && address.startsWith('127.')) return true;
-  if (address === '::1' || /^::ffff:127\./i.test(address)) return true;
-  if (isIP(address) === 6 && addressToBigInt(address) === 1n) return true;
+  const plain = unmapIpv4(address);
+  if (isIP(plain) === 4 && plain.startsWith('127.')) return true;
+  if (isIP(plain) === 6 && addressToBigInt(plain) === 1n) return true;
   return own.includes(address);
 }

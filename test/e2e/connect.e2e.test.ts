@@ -1,9 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
+import { closeSync, openSync } from 'node:fs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { freePort, readAll, startServer } from '../helpers/net';
-import { errorLines, hasStackTrace, runNtk, spawnNtk } from '../helpers/run-ntk';
+import { errorLines, hasStackTrace, NTK_BIN, runNtk, spawnNtk } from '../helpers/run-ntk';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -174,3 +175,79 @@ describe('connect: failures in words, exit 1', () => {
     expect(r.stderr).toContain('Cannot assign requested address');
   });
 });
+
+describe('connect: ending when the other side stops', () => {
+  it('stdout closed early (ntk connect … | head): ends quietly, exit 0', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const srv = await startServer((s) => {
+      // Sends until ntk goes away.
+      const more = (): void => {
+        while (!s.destroyed && s.write(chunk));
+      };
+      s.on('drain', more);
+      more();
+    });
+    const p = spawnNtk(['connect', '127.0.0.1', String(srv.port)], { stdin: 'pipe', timeoutMs: 20_000 });
+    await p.waitFor('a', { stream: 'stdout' });
+    p.child.stdout?.destroy();
+    const r = await p.done;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+
+  it('a stdout that fails otherwise (a full disk: /dev/full) is reported in one line, exit 1', async () => {
+    const srv = await startServer((s) => s.end('hello\n'));
+    const full = openSync('/dev/full', 'w');
+    onTestFinished(() => closeSync(full));
+    const child = spawn(NTK_BIN, ['connect', '127.0.0.1', String(srv.port)], { stdio: ['ignore', full, 'pipe'] });
+    onTestFinished(() => void child.kill('SIGKILL'));
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((res) => child.on('close', (c) => res(c)));
+    expect(code).toBe(1);
+    expect(errorLines(stderr)).toHaveLength(1);
+    expect(stderr).toMatch(/^ntk: connect: writing to stdout failed: /);
+  });
+
+  it('-w ends an idle session even when the peer does not read what is queued for it', async () => {
+    const srv = await startServer((s) => s.pause());
+    const p = spawnNtk(['connect', '-w', '1', '127.0.0.1', String(srv.port)], { stdin: 'pipe', timeoutMs: 20_000 });
+    p.child.stdin?.write(Buffer.alloc(32 * 1024 * 1024));
+    await srv.nextConnection();
+    const r = await p.done;
+    expect(r.signal).toBeNull();
+    expect(r.code).toBe(0);
+  });
+
+  it('Ctrl-C ends the session even when the peer does not read what is queued for it, exit 130', async () => {
+    const srv = await startServer((s) => s.pause());
+    const p = spawnNtk(['connect', '127.0.0.1', String(srv.port)], { stdin: 'pipe', timeoutMs: 20_000 });
+    const stdin = p.child.stdin;
+    stdin?.write(Buffer.alloc(32 * 1024 * 1024));
+    await srv.nextConnection();
+    // Until the send buffers are full: the test's own pipe to ntk stops draining.
+    let last = -1;
+    for (let i = 0; i < 100 && stdin && stdin.writableLength !== last; i++) {
+      last = stdin.writableLength;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    p.child.kill('SIGINT');
+    const r = await p.done;
+    expect(r.signal).toBeNull();
+    expect(r.code).toBe(130);
+  });
+
+  it('-u -z: Ctrl-C while waiting for an ICMP answer ends it, exit 130', async () => {
+    const silent = createSocket('udp4');
+    await new Promise<void>((res) => silent.bind(0, '127.0.0.1', res));
+    onTestFinished(() => void silent.close());
+    const probed = new Promise<void>((res) => silent.once('message', () => res()));
+    const p = spawnNtk(['connect', '-u', '-z', '-w', '30', '127.0.0.1', String(silent.address().port)], { timeoutMs: 20_000 });
+    await probed;
+    p.child.kill('SIGINT');
+    const r = await p.done;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toBe('');
+  });
+});
+

@@ -114,6 +114,29 @@ describe('ntk listen (TCP)', () => {
     expect(hasStackTrace(r.stderr)).toBe(false);
   });
 
+  it('stdout closed early (ntk listen … | head): ends quietly, exit 0', async () => {
+    const { ntk, port } = await listen([], { stdin: 'pipe', timeoutMs: 20_000 });
+    const s = await dial(port);
+    s.on('error', () => {});
+    s.write(Buffer.alloc(8 * 1024 * 1024, 0x62));
+    await ntk.waitFor('b', { stream: 'stdout' });
+    ntk.child.stdout?.destroy();
+    const r = await ntk.done;
+    expect(r.code).toBe(0);
+    expect(hasStackTrace(r.stderr)).toBe(false);
+    expect(errorLines(r.stderr)).toHaveLength(1); // only the Listening line
+  });
+
+  it('-k closes peers past --max-waiting, and says so with -v', async () => {
+    const { ntk, port } = await listen(['-k', '-v', '--max-waiting', '1'], { stdin: 'pipe' });
+    await dial(port);
+    await ntk.waitFor('Connection received on 127.0.0.1');
+    await dial(port); // waits its turn
+    const third = await dial(port);
+    const m = await ntk.waitFor(/ntk: listen: closed 127\.0\.0\.1 (\d+): 1 peers already waiting \(--max-waiting\)/);
+    expect(Number(m[1])).toBe(third.localPort);
+  });
+
   it('exits 130 on SIGTERM while waiting for a peer', async () => {
     const { ntk } = await listen([], { stdin: 'pipe' });
     ntk.child.kill('SIGTERM');

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { serviceName } from '../../src/net/services';
 import { readSockTable } from '../../src/net/socktable';
 import { freePort, startServer } from '../helpers/net';
-import { errorLines, hasStackTrace, runNtk } from '../helpers/run-ntk';
+import { errorLines, hasStackTrace, runNtk, spawnNtk } from '../helpers/run-ntk';
 
 const dir = mkdtempSync(join(tmpdir(), 'ntk-scan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -111,6 +111,17 @@ describe('ntk scan on loopback', () => {
     const missing = await runNtk(['scan', '--merge', files[0] as string, files[2] as string]);
     expect(missing.code).toBe(1);
     expect(errorLines(missing.stderr)).toEqual(['ntk: scan: shards missing: 1/3']);
+  });
+
+  it('stdout closed early (ntk scan --json … | head): stops its probes and ends quietly, exit 0', async () => {
+    const { lo, hi } = await fixture();
+    // 256 addresses × 10 ports: far more NDJSON than a pipe holds.
+    const p = spawnNtk(['scan', '--json', '-n', '127.0.0.0/24', `${lo}-${hi}`], { timeoutMs: 30_000 });
+    await p.waitFor('{', { stream: 'stdout' });
+    p.child.stdout?.destroy();
+    const r = await p.done;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
   });
 
   it('reports a HOST that does not resolve in one line and scans the others', async () => {

@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { errorLines, hasStackTrace, runNtk } from '../helpers/run-ntk';
 
 describe('usage errors: one line, exit 2, no stack trace', () => {
@@ -40,3 +44,20 @@ describe('--version and --help', () => {
     }
   });
 });
+
+describe('bin/ntk without a build', () => {
+  it('says to build instead of showing a stack, exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ntk-unbuilt-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    mkdirSync(join(dir, 'bin'));
+    copyFileSync(resolve(__dirname, '../../bin/ntk'), join(dir, 'bin/ntk'));
+    const r = await new Promise<{ code: number | null; stderr: string }>((res) => {
+      const child = execFile(process.execPath, [join(dir, 'bin/ntk'), '--version'], (_err, _out, stderr) =>
+        res({ code: child.exitCode, stderr }),
+      );
+    });
+    expect(r.stderr).toBe('ntk: not built: run npm run build\n');
+    expect(r.code).toBe(1);
+  });
+});
+

@@ -24,10 +24,10 @@ export function until(check: () => boolean, what: () => string, timeoutMs = 10_0
   });
 }
 
-/** Connects to 127.0.0.1:`port` from `localAddress`; the socket is destroyed when the test finishes. */
-export function join(port: number, localAddress = '127.0.0.1'): Promise<Peer> {
+/** Connects to `host`:`port` from `localAddress`; the socket is destroyed when the test finishes. */
+export function join(port: number, localAddress = '127.0.0.1', host = '127.0.0.1'): Promise<Peer> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1', localAddress });
+    const socket = connect({ port, host, localAddress });
     const decoder = new StringDecoder('utf8');
     let text = '';
     socket.on('data', (c: Buffer) => (text += decoder.write(c)));

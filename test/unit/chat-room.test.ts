@@ -6,9 +6,20 @@ import { parseCidr } from '../../src/cli/args';
 import { ROOM_DEFAULTS, runRoom, type RoomEvent, type RoomOptions } from '../../src/net/chat';
 import { join, until, type Peer } from '../helpers/peer';
 
+/**
+ * The rooms listen on an address of their own, so that probes other tests send to 127.0.0.1 (port scans of
+ * ports free a moment ago) can never join them.
+ */
+const ROOM_HOST = '127.0.0.3';
+
+/** Joins the room at ROOM_HOST:`port`. */
+function enter(port: number, localAddress?: string): Promise<Peer> {
+  return join(port, localAddress, ROOM_HOST);
+}
+
 async function startRoom(opts: Partial<RoomOptions> = {}) {
   const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(0, ROOM_HOST, r));
   const port = (server.address() as { port: number }).port;
   const stdin = new PassThrough();
   const stdout = new PassThrough();
@@ -35,7 +46,7 @@ async function startRoom(opts: Partial<RoomOptions> = {}) {
 
 /** Joins and waits until the room has announced the participant to itself. */
 async function joinAs(port: number, name: string, localAddress?: string): Promise<Peer> {
-  const p = await join(port, localAddress);
+  const p = await enter(port, localAddress);
   await p.waitFor(`* ${name} joined from `);
   return p;
 }
@@ -68,6 +79,27 @@ describe('chat room', () => {
     await b.waitFor('<server> welcome\n');
   });
 
+  it("sends the operator's last line at stdin EOF even without its newline", async () => {
+    const room = await startRoom();
+    const a = await joinAs(room.port, 'user1');
+    room.stdin.end('first\nbye');
+    await a.waitFor('<server> bye\n');
+    expect(a.lines().filter((l) => l.startsWith('<'))).toEqual(['<server> first', '<server> bye']);
+  });
+
+  it('takes an error on stdin as its end: one line on stderr, the room keeps running', async () => {
+    const room = await startRoom();
+    const a = await joinAs(room.port, 'user1');
+    room.stdin.write('last words');
+    room.stdin.destroy(Object.assign(new Error('read EIO'), { code: 'EIO' }));
+    await a.waitFor('<server> last words\n');
+    await until(() => /reading stdin failed/.test(room.stderr()), () => `the stdin line in ${room.stderr()}`);
+    expect(room.stderr().match(/^ntk: listen: reading stdin failed: .*$/gm)).toHaveLength(1);
+    const b = await joinAs(room.port, 'user2');
+    b.socket.write('still here\n');
+    await a.waitFor('<user2> still here\n');
+  });
+
   it('renames with /nick, refuses taken, reserved and invalid names, and skips taken userN names', async () => {
     const room = await startRoom();
     const a = await joinAs(room.port, 'user1');
@@ -84,7 +116,7 @@ describe('chat room', () => {
     await a.waitFor('<user2> /nick no way\n');
     b.socket.write('hi\n');
     await a.waitFor('<user3> hi\n');
-    const c = await join(room.port);
+    const c = await enter(room.port);
     await c.waitFor('* user4 joined from ');
     // A rename in the middle of one chunk: the lines around it keep their order and their names.
     b.socket.write('before\n/nick bob\nafter\n');
@@ -169,7 +201,7 @@ describe('chat room', () => {
     const room = await startRoom({ maxConns: 2 });
     const a = await joinAs(room.port, 'user1');
     const b = await joinAs(room.port, 'user2');
-    const c = await join(room.port);
+    const c = await enter(room.port);
     await c.closed;
     expect(c.text()).toBe('* room full (2 connected)\n');
     expect((await room.event((e) => e.kind === 'refused')).code).toBe('E_MAXCONNS');
@@ -183,7 +215,7 @@ describe('chat room', () => {
       allow: [parseCidr('listen', '127.0.0.0/8')],
       deny: [parseCidr('listen', '127.0.0.2/32')],
     });
-    const denied = await join(room.port, '127.0.0.2');
+    const denied = await enter(room.port, '127.0.0.2');
     await denied.closed;
     expect(denied.text()).toBe('');
     const e = await room.event((x) => x.kind === 'refused');
@@ -212,9 +244,9 @@ describe('chat room', () => {
 describe('broker', () => {
   it('relays raw bytes unchanged to every other peer and the operator, without names or notices', async () => {
     const room = await startRoom({ mode: 'broker' });
-    const a = await join(room.port);
+    const a = await enter(room.port);
     await room.event((e) => e.kind === 'join');
-    const b = await join(room.port);
+    const b = await enter(room.port);
     await until(() => room.events.filter((e) => e.kind === 'join').length === 2, () => 'two joins');
     const bytes = Buffer.from('1b5b324a00ff0a41', 'hex');
     const got: Buffer[] = [];

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isNtkError } from '../../src/errors';
 import { scanOptions } from '../../src/commands/scan';
 import { concurrencyFor, expectedProbes, limiter, scan, type ScanOptions } from '../../src/net/scan';
-import { runTcpEngine, SELF_CONNECT, type EngineJob } from '../../src/net/scan-engine';
+import { runSocketEngine, runTcpEngine, SELF_CONNECT, tcpBindingUsable, type EngineJob } from '../../src/net/scan-engine';
 import { classify, portJson, portLine, summaryLine, verboseLine, type PortResult } from '../../src/net/scan-output';
 import { parseTargets, WHOLE } from '../../src/net/targets';
 import { memoryIo } from '../helpers/io';
@@ -130,7 +130,7 @@ describe('output lines', () => {
 
 describe('scanOptions', () => {
   it('reads HOST... PORTS and the flags', () => {
-    const o = scanOptions({ targets: ['127.0.0.1', '::1', '21-25'], n: true, v: true, w: '0.5', shard: '1/3' });
+    const o = scanOptions({ targets: ['127.0.0.1', '::1', '21-25'], n: true, v: true, w: '0.5', shard: '1/3' }) as ScanOptions;
     expect(o.ports).toEqual([21, 22, 23, 24, 25]);
     expect(o.targets.map((t) => t.text)).toEqual(['127.0.0.1', '::1']);
     expect(o.timeoutMs).toBe(500);
@@ -351,5 +351,56 @@ describe('scan (in-process)', () => {
     const io = memoryIo();
     await scan(options({ ports: [server.port], banner: true }), io);
     expect(io.out()).toBe(`127.0.0.1 ${server.port}/tcp open "SSH-2.0-test"\n`);
+  });
+});
+
+describe('scan without the libuv binding (runSocketEngine)', () => {
+  it('finds the same open and closed ports, with the same -v lines', async () => {
+    const truth = await loopbackTruth(3, 20);
+    const ports = [...truth.open, ...truth.closed].sort((a, b) => a - b);
+    const io = memoryIo();
+    // lanes: 2 asks for worker threads; the fallback engine runs in this thread only.
+    const code = await scan(options({ ports, verbose: true, lanes: 2 }), io, runSocketEngine);
+    expect(code).toBe(0);
+    const lines = io.err().split('\n').filter((l) => l.startsWith('ntk: connect') || l.startsWith('Connection'));
+    expect(lines).toEqual(
+      ports.map((p) =>
+        truth.open.includes(p)
+          ? `Connection to 127.0.0.1 ${p} port [tcp/*] succeeded!`
+          : `ntk: connect to 127.0.0.1 port ${p} (tcp) failed: Connection refused`,
+      ),
+    );
+  });
+
+  it('is used only when the binding is not usable (here it is)', () => {
+    expect(tcpBindingUsable()).toBe(true);
+  });
+
+  it('stops at once when stopped: no result after stop(), done never called', async () => {
+    const truth = await loopbackTruth(0, 10);
+    const emitted: number[] = [];
+    let finished = false;
+    const lane = runSocketEngine(
+      {
+        hosts: [{ address: '127.0.0.1', family: 4 }],
+        ports: truth.closed,
+        first: 0,
+        step: 1,
+        count: truth.closed.length,
+        claim: new BigInt64Array(1),
+        concurrency: 1,
+        timeoutMs: 1000,
+        rate: 0,
+        fin: false,
+      },
+      (b) => {
+        emitted.push(b[0] as number);
+        if (emitted.length === 3) lane.stop();
+      },
+      () => (finished = true),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect(emitted).toEqual([0, 1, 2]);
+    expect(finished).toBe(false);
   });
 });

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { isNtkError } from '../../src/errors';
+import { bigIntToAddress } from '../../src/cli/args';
 import {
-  bigIntToAddress,
   blockAddresses,
   formatShard,
-  inShard,
   isLocalAddress,
   parseShard,
   parseTargets,
@@ -79,7 +78,7 @@ describe('shards', () => {
           const shard = { index, count };
           let n = 0;
           for (let k = 0; k < total; k++) {
-            if (!inShard(k, shard)) continue;
+            if (k % shard.count !== shard.index) continue; // probe k belongs to shard k mod N
             if (owner[k] !== -1) twice++;
             owner[k] = index;
             n++;
