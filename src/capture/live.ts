@@ -8,7 +8,7 @@
  * - cap always opens in promiscuous mode; it has no pcap_stats, so the only honest closing count is the number
  *   of packets captured (the watch loop counts those).
  * - No cap handle may ever be garbage-collected (see `retainedHandles`).
- * - The uv poll handle keeps the process alive until close(), which the interrupt signal triggers.
+ * - The uv poll handle keeps the process alive until close(), which the caller calls on an interrupt.
  */
 import { existsSync, realpathSync } from 'node:fs';
 import type { Packet, PacketSink, PacketSource, SourceEnd } from './source.js';
@@ -17,6 +17,8 @@ import { createError } from '../errors.js';
 import { loadCap, type CapHandle } from './native.js';
 import { defaultInterface, deviceLines, isKnownDevice } from './devices.js';
 import { splitNs, startClock } from './clock.js';
+import { Reader } from '../print/reader.js';
+import { networkLayer } from '../print/link.js';
 
 const CONTEXT = 'watch';
 
@@ -45,8 +47,6 @@ export interface LiveOptions {
   filter: string;
   /** Bytes kept of each packet. */
   snaplen: number;
-  /** When aborted (Ctrl-C, SIGTERM), the capture closes and run() resolves. */
-  signal?: AbortSignal;
 }
 
 /** A live source, with what the capture layer can tell about its counts at the end. */
@@ -55,8 +55,6 @@ export interface LiveSource extends PacketSource {
   readonly iface: string;
   /** Notices worth one stderr line each after opening (e.g. delivery may lag without immediate mode). */
   readonly notes: string[];
-  /** tcpdump's closing counts that can be known honestly ("N packets received by filter", …); may be empty. */
-  closingCounts(): string[];
 }
 
 /**
@@ -111,19 +109,16 @@ class LiveCapture implements LiveSource {
   readonly snaplen: number;
   private closed = false;
   private finish: ((end: SourceEnd) => void) | undefined;
-  private readonly onAbort = (): void => this.close();
 
   constructor(
     private readonly cap: CapHandle,
     private readonly shared: Buffer,
     readonly iface: string,
     readonly linktype: number,
-    private readonly opts: LiveOptions,
+    opts: LiveOptions,
     readonly notes: string[],
   ) {
     this.snaplen = opts.snaplen;
-    if (opts.signal?.aborted) this.close();
-    else opts.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
   run(sink: PacketSink): Promise<SourceEnd> {
@@ -163,16 +158,9 @@ class LiveCapture implements LiveSource {
     this.stop({});
   }
 
-  closingCounts(): string[] {
-    // cap 0.2.1 exposes no pcap_stats, and the kernel's PACKET_STATISTICS need a getsockopt on pcap's socket:
-    // "received by filter" and "dropped by kernel" cannot be known, so they are not printed.
-    return [];
-  }
-
   private stop(end: SourceEnd): void {
     if (this.closed) return;
     this.closed = true;
-    this.opts.signal?.removeEventListener('abort', this.onAbort);
     // Stops the uv poll handle (so the process can exit); pcap_close follows once cap's dispatch loop ends.
     this.cap.close();
     this.cap.removeAllListeners('packet');
@@ -208,48 +196,21 @@ export function linktypeOf(word: string): number {
  * whose IP header cannot be found keep `nbytes`.
  */
 export function wireLength(linktype: number, data: Uint8Array, nbytes: number): number {
-  const have = Math.min(nbytes, data.length);
-  const u16 = (off: number): number | undefined =>
-    off + 2 <= have ? ((data[off] as number) << 8) | (data[off + 1] as number) : undefined;
-  let off: number;
-  let ethertype: number | undefined;
-  switch (linktype) {
-    case LINKTYPE.ETHERNET: {
-      off = 14;
-      ethertype = u16(12);
-      // 802.1Q / 802.1ad tags (IEEE 802.1Q): 4 bytes each.
-      while ((ethertype === 0x8100 || ethertype === 0x88a8) && off + 4 <= have) {
-        ethertype = u16(off + 2);
-        off += 4;
-      }
-      break;
-    }
-    case LINKTYPE.LINUX_SLL:
-      off = 16;
-      ethertype = u16(14);
-      break;
-    case LINKTYPE.LINUX_SLL2:
-      off = 20;
-      ethertype = u16(0);
-      break;
-    case LINKTYPE.RAW:
-    case LINKTYPE.IPV4:
-    case LINKTYPE.IPV6:
-    case LINKTYPE.NULL:
-    case LINKTYPE.LOOP:
-      off = linktype === LINKTYPE.NULL || linktype === LINKTYPE.LOOP ? 4 : 0;
-      if (off >= have) return nbytes;
-      ethertype = (data[off] as number) >> 4 === 6 ? 0x86dd : (data[off] as number) >> 4 === 4 ? 0x0800 : undefined;
-      break;
-    default:
-      return nbytes;
+  const r = new Reader(data, Math.min(nbytes, data.length));
+  const net = networkLayer(linktype, r);
+  if (net === undefined) return nbytes;
+  let { off, type } = net;
+  // 802.1Q / 802.1ad tags (IEEE 802.1Q): 4 bytes each.
+  while (linktype === LINKTYPE.ETHERNET && (type === 0x8100 || type === 0x88a8) && r.has(off, 4)) {
+    type = r.be16(off + 2);
+    off += 4;
   }
   let ipLen: number | undefined;
-  if (ethertype === 0x0800) ipLen = u16(off + 2);
-  else if (ethertype === 0x86dd) {
-    const payload = u16(off + 4);
+  if (type === 0x0800 && r.has(off + 2, 2)) ipLen = r.be16(off + 2);
+  else if (type === 0x86dd && r.has(off + 4, 2)) {
+    const payload = r.be16(off + 4);
     // A payload length of 0 is a jumbogram (RFC 2675): the real length is in an option; keep nbytes.
-    ipLen = payload === undefined || payload === 0 ? undefined : 40 + payload;
+    ipLen = payload === 0 ? undefined : 40 + payload;
   }
   return ipLen === undefined ? nbytes : Math.max(nbytes, off + ipLen);
 }

@@ -1,14 +1,14 @@
 /** An in-memory PacketSource: delivers a fixed list of packets (tests, and printing packets already in hand). */
-import type { Packet, PacketSink, PacketSource, SourceEnd } from './source.js';
+import { MAX_SNAPLEN, type Packet, type PacketSink, type PacketSource, type SourceEnd } from './source.js';
 
-/** Delivers its packets in order, waiting whenever the sink asks; ends with `endError` if given. */
+/** Delivers its packets in order, waiting whenever the sink says its output is full; ends with `endError` if given. */
 export class MemorySource implements PacketSource {
   private closed = false;
 
   constructor(
     readonly linktype: number,
     private readonly packets: Packet[],
-    readonly snaplen = 262144,
+    readonly snaplen = MAX_SNAPLEN,
     /** An error to end with after the packets (to test how consumers report it). */
     private readonly endError?: Error,
   ) {}
@@ -16,9 +16,7 @@ export class MemorySource implements PacketSource {
   async run(sink: PacketSink): Promise<SourceEnd> {
     for (const p of this.packets) {
       if (this.closed) break;
-      sink.packet(p);
-      const wait = sink.backlog?.();
-      if (wait) await wait;
+      if (sink.packet(p) === false) await sink.backlog?.();
     }
     return this.endError ? { error: this.endError } : {};
   }

@@ -2,18 +2,17 @@
  * pcap capture files: the classic format (https://www.tcpdump.org/manpages/pcap-savefile.5.html) in both byte
  * orders with microsecond (0xa1b2c3d4) or nanosecond (0xa1b23c4d) timestamps, and pcapng
  * (draft-ietf-opsawg-pcapng) section, interface and packet blocks. The parser is a pure state machine fed with
- * chunks; the file source reads big chunks and waits whenever the sink asks it to. The writer writes classic
+ * chunks, and stops after any packet the consumer cannot take yet; the file source reads big chunks and waits
+ * whenever the sink asks it to, and reads anything but a regular file as a stream. The writer writes classic
  * pcap with microsecond timestamps, as tcpdump -w does.
  */
-import { readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { close, createReadStream, fstatSync, open, readSync } from 'node:fs';
+import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import type { Packet, PacketSink, PacketSource, SourceEnd } from './source.js';
+import { promisify } from 'node:util';
+import { MAX_SNAPLEN, type Packet, type PacketSink, type PacketSource, type SourceEnd } from './source.js';
 import { createError } from '../errors.js';
 import { errnoWords } from '../net/sockerr.js';
-
-/** libpcap's largest snapshot length for ordinary link types (MAXIMUM_SNAPLEN). */
-export const MAX_SNAPLEN = 262144;
 
 const CHUNK = 1 << 20;
 
@@ -22,6 +21,9 @@ export interface CaptureHeader {
   linktype: number;
   snaplen: number;
 }
+
+/** Takes one parsed packet; false asks the parser to stop after it. */
+type Emit = (pkt: Packet) => boolean | void;
 
 /** Thrown by the parser for a file it cannot read; `message` is libpcap's wording. */
 export class CaptureFormatError extends Error {}
@@ -56,12 +58,15 @@ export class CaptureParser {
   private extra = 0;
   /** pcapng: per interface, the link type and ticks per second. */
   private ifaces: { linktype: number; tsres: bigint }[] = [];
-  private consumed = 0;
 
-  /** Adds `chunk` (the next bytes of the file); calls `emit` for every complete packet. Throws CaptureFormatError. */
-  feed(chunk: Uint8Array, emit: (pkt: Packet) => void, startsWithPending = false): void {
+  /**
+   * Adds `chunk` (the next bytes of the file); calls `emit` for every complete packet, stopping early after one
+   * for which it returns false. Returns false when it stopped early (feed an empty chunk to go on), true when
+   * every complete record was read. Throws CaptureFormatError.
+   */
+  feed(chunk: Uint8Array, emit: Emit, startsWithPending = false): boolean {
     if (this.buf.length === 0 || startsWithPending) this.buf = chunk;
-    else {
+    else if (chunk.length > 0) {
       const joined = new Uint8Array(this.buf.length + chunk.length);
       joined.set(this.buf, 0);
       joined.set(chunk, this.buf.length);
@@ -70,13 +75,14 @@ export class CaptureParser {
     let off = 0;
     const b = this.buf;
     if (this.kind === undefined) {
-      if (b.length < 4) return;
+      if (b.length < 4) return true;
       off = this.readFileHeader(b);
-      if (off === 0) return;
+      if (off === 0) return true;
     }
-    off = this.kind === 'pcap' ? this.records(b, off, emit) : this.blocks(b, off, emit);
-    this.consumed += off;
+    const stop = { early: false };
+    off = this.kind === 'pcap' ? this.records(b, off, emit, stop) : this.blocks(b, off, emit, stop);
     this.buf = off >= b.length ? new Uint8Array(0) : b.subarray(off);
+    return !stop.early;
   }
 
   /** The bytes of an incomplete record kept from the last chunk (a reader can put them before the next one). */
@@ -134,7 +140,7 @@ export class CaptureParser {
     return 24;
   }
 
-  private records(b: Uint8Array, off: number, emit: (pkt: Packet) => void): number {
+  private records(b: Uint8Array, off: number, emit: Emit, stop: { early: boolean }): number {
     const e = this.endian;
     const hdr = 16 + this.extra;
     const snaplen = (this.header as CaptureHeader).snaplen;
@@ -152,8 +158,11 @@ export class CaptureParser {
       const data = b.subarray(off + hdr, off + hdr + keep);
       // libpcap scales nanoseconds down as a signed 32-bit number; damaged files keep that quirk visible.
       const tsNsec = this.nano ? (frac < 1e9 ? frac : Math.trunc((frac | 0) / 1000) * 1000) : frac * 1000;
-      emit({ tsSec: sec, tsNsec, caplen: keep, len, data });
       off += hdr + caplen;
+      if (emit({ tsSec: sec, tsNsec, caplen: keep, len, data }) === false) {
+        stop.early = true;
+        break;
+      }
     }
     return off;
   }
@@ -170,15 +179,17 @@ export class CaptureParser {
     return b.length >= len ? len : 0;
   }
 
-  private blocks(b: Uint8Array, off: number, emit: (pkt: Packet) => void): number {
-    const e = this.endian;
+  private blocks(b: Uint8Array, off: number, emit: Emit, stop: { early: boolean }): number {
     while (off + 12 <= b.length) {
+      // Not hoisted out of the loop: each section header sets the byte order of the blocks after it.
+      const e = this.endian;
       const type = u32(b, off, e);
       const len = type === 0x0a0d0d0a ? u32(b, off + 4, u32(b, off + 8, 'le') === 0x1a2b3c4d ? 'le' : 'be') : u32(b, off + 4, e);
       if (len < 12 || len % 4 !== 0 || len > 16 * MAX_SNAPLEN) throw new CaptureFormatError(`pcapng block size ${len} is invalid`);
       if (off + len > b.length) break;
       const body = off + 8;
       const bodyEnd = off + len - 4;
+      let pkt: Packet | undefined;
       if (type === 0x0a0d0d0a) {
         this.endian = u32(b, off + 8, 'le') === 0x1a2b3c4d ? 'le' : 'be';
         this.ifaces = [];
@@ -197,8 +208,12 @@ export class CaptureParser {
           }
           p += 4 + ((olen + 3) & ~3);
         }
-        this.ifaces.push({ linktype, tsres });
+        // libpcap prints every packet with the first interface's link type, so it refuses files that mix them.
         if (this.header === undefined) this.header = { linktype, snaplen };
+        else if (linktype !== this.header.linktype) {
+          throw new CaptureFormatError(`an interface has a type ${linktype} different from the type of the first interface`);
+        }
+        this.ifaces.push({ linktype, tsres });
       } else if ((type === 6 || type === 2) && bodyEnd - body >= 20) {
         const ifId = type === 6 ? u32(b, body, e) : u16(b, body, e);
         const iface = this.ifaces[ifId];
@@ -209,85 +224,127 @@ export class CaptureParser {
         if (body + 20 + caplen > bodyEnd) throw new CaptureFormatError(`pcapng packet length ${caplen} is bigger than its block`);
         const sec = ts / iface.tsres;
         const nsec = ((ts % iface.tsres) * 1000000000n) / iface.tsres;
-        emit({ tsSec: Number(sec), tsNsec: Number(nsec), caplen, len: wire, data: b.subarray(body + 20, body + 20 + caplen) });
+        pkt = { tsSec: Number(sec), tsNsec: Number(nsec), caplen, len: wire, data: b.subarray(body + 20, body + 20 + caplen) };
       } else if (type === 3 && bodyEnd - body >= 4) {
         const wire = u32(b, body, e);
         const caplen = Math.min(wire, bodyEnd - body - 4);
-        emit({ tsSec: 0, tsNsec: 0, caplen, len: wire, data: b.subarray(body + 4, body + 4 + caplen) });
+        pkt = { tsSec: 0, tsNsec: 0, caplen, len: wire, data: b.subarray(body + 4, body + 4 + caplen) };
       }
       off += len;
+      if (pkt !== undefined && emit(pkt) === false) {
+        stop.early = true;
+        break;
+      }
     }
     return off;
   }
 }
 
-/** A PacketSource reading a capture file. */
+const openFile = promisify(open);
+const closeFile = promisify(close);
+const EMPTY = new Uint8Array(0);
+
+/** Turns what reading the header threw into the error open() reports (E_FORMAT or E_IO), naming `name`. */
+function readError(err: unknown, name: string): Error {
+  if (err instanceof CaptureFormatError) return createError('E_FORMAT', 'watch', `${name}: ${err.message}`);
+  return createError('E_IO', 'watch', `${name}: ${errnoWords(err)}`, { cause: err });
+}
+
+/**
+ * A PacketSource reading a regular capture file in big synchronous chunks. Other files (a FIFO, /dev/stdin on
+ * a pipe) are read as streams by PcapStreamSource, since a blocking read would keep Ctrl-C from being heard.
+ */
 export class PcapFileSource implements PacketSource {
   readonly linktype: number;
   readonly snaplen: number;
   private closed = false;
   private running = false;
-  private readonly fd: number;
 
   private constructor(
     private readonly path: string,
-    private readonly fh: import('node:fs/promises').FileHandle,
+    private readonly fd: number,
     private readonly parser: CaptureParser,
     /** Packets that came with the header's chunk, delivered first. */
     private pending: Packet[],
-    header: CaptureHeader,
+    /** An error found after those packets, reported after them (libpcap prints packets up to a bad block). */
+    private readonly endError: Error | undefined,
   ) {
-    this.fd = fh.fd;
+    const header = parser.header as CaptureHeader;
     this.linktype = header.linktype;
     this.snaplen = header.snaplen;
   }
 
   /** Opens `path` and reads its header; throws E_IO (cannot open) or E_FORMAT (not a capture file). */
-  static async open(path: string): Promise<PcapFileSource> {
-    let fh;
+  static async open(path: string): Promise<PacketSource> {
+    let fd: number;
+    let regular: boolean;
+    let pipe: boolean;
     try {
-      fh = await open(path, 'r');
+      fd = await openFile(path, 'r');
     } catch (err) {
-      throw createError('E_IO', 'watch', `${path}: ${errnoWords(err)}`, { cause: err });
+      throw readError(err, path);
+    }
+    try {
+      const st = fstatSync(fd);
+      regular = st.isFile();
+      pipe = st.isFIFO() || st.isSocket();
+    } catch (err) {
+      await closeFile(fd).catch(() => undefined);
+      throw readError(err, path);
+    }
+    if (!regular) {
+      const stream = pipe ? new Socket({ fd, readable: true, writable: false }) : createReadStream('', { fd });
+      return PcapStreamSource.open(stream, path);
     }
     const parser = new CaptureParser();
     const pending: Packet[] = [];
+    let endError: Error | undefined;
     try {
       // Read until the header (and for pcapng, the first interface) is known.
       for (;;) {
-        const chunk = readChunk(fh.fd);
+        const chunk = readChunk(fd);
         if (chunk.length === 0) {
           parser.end();
           break;
         }
-        parser.feed(chunk, (p) => pending.push(p));
+        parser.feed(chunk, (p) => void pending.push(p));
         if (parser.header !== undefined) break;
       }
     } catch (err) {
-      await fh.close();
-      if (err instanceof CaptureFormatError) throw createError('E_FORMAT', 'watch', `${path}: ${err.message}`);
-      throw createError('E_IO', 'watch', `${path}: ${errnoWords(err)}`, { cause: err });
+      if (parser.header !== undefined && err instanceof CaptureFormatError) endError = readError(err, path);
+      else {
+        await closeFile(fd).catch(() => undefined);
+        throw readError(err, path);
+      }
     }
     if (parser.header === undefined) {
-      await fh.close();
+      await closeFile(fd).catch(() => undefined);
       throw createError('E_FORMAT', 'watch', `${path}: no interface description in the file`);
     }
-    return new PcapFileSource(path, fh, parser, pending, parser.header);
+    return new PcapFileSource(path, fd, parser, pending, endError);
   }
 
   async run(sink: PacketSink): Promise<SourceEnd> {
     this.running = true;
-    const deliver = (p: Packet): void => {
-      if (!this.closed) sink.packet(p);
-    };
+    const deliver = (p: Packet): boolean => !this.closed && sink.packet(p) !== false;
     try {
-      for (const p of this.pending) deliver(p);
+      for (const p of this.pending) {
+        if (this.closed) return {};
+        if (!deliver(p)) await sink.backlog?.();
+      }
       this.pending = [];
+      if (this.endError !== undefined) return { error: this.endError };
+      // True when the parser stopped for the sink with complete records left in its buffer.
+      let rest = false;
       for (;;) {
         if (this.closed) return {};
         const wait = sink.backlog?.();
         if (wait) await wait;
         if (this.closed) return {};
+        if (rest) {
+          rest = !this.parser.feed(EMPTY, deliver);
+          continue;
+        }
         // Read after the incomplete record left over, so that only that record is ever copied.
         const left = this.parser.pending();
         const chunk = readChunk(this.fd, left);
@@ -295,20 +352,19 @@ export class PcapFileSource implements PacketSource {
           this.parser.end();
           return {};
         }
-        this.parser.feed(chunk, deliver, true);
+        rest = !this.parser.feed(chunk, deliver, true);
       }
     } catch (err) {
-      if (err instanceof CaptureFormatError) return { error: createError('E_FORMAT', 'watch', `${this.path}: ${err.message}`) };
-      return { error: createError('E_IO', 'watch', `${this.path}: ${errnoWords(err)}`, { cause: err }) };
+      return { error: readError(err, this.path) };
     } finally {
-      await this.fh.close().catch(() => undefined);
+      await closeFile(this.fd).catch(() => undefined);
     }
   }
 
   close(): void {
     this.closed = true;
     // Before run() the file is still ours to close; after, run() closes it when it returns.
-    if (!this.running) void this.fh.close().catch(() => undefined);
+    if (!this.running) closeFile(this.fd).catch(() => undefined);
   }
 }
 
@@ -363,12 +419,17 @@ export class PcapWriter {
     this.size = 24;
   }
 
-  /** Queues one packet; flushes when the batch is large. */
-  write(pkt: Packet): void {
+  /** Bytes queued here, not yet handed to the stream. */
+  get queued(): number {
+    return this.size;
+  }
+
+  /** Queues one packet, flushing when the batch is large; returns false when the stream wants a wait for 'drain'. */
+  write(pkt: Packet): boolean {
     const rec = pcapRecord(pkt);
     this.batch.push(rec);
     this.size += rec.length;
-    if (this.size >= 1 << 16) this.flush();
+    return this.size >= 1 << 16 ? this.flush() : !this.out.writableNeedDrain;
   }
 
   /** Writes what is queued; returns false when the stream's buffer is full (wait for 'drain'). */
@@ -381,28 +442,35 @@ export class PcapWriter {
   }
 }
 
-/** A PacketSource reading a capture from a stream (`-r -`: standard input). */
+/** A PacketSource reading a capture from a stream (`-r -`: standard input; a FIFO). */
 export class PcapStreamSource implements PacketSource {
   readonly linktype: number;
   readonly snaplen: number;
   private closed = false;
+  /** Resolves on close(): a read waiting in the thread pool (a terminal, a device) may never end by itself. */
+  private readonly stopped: Promise<void>;
+  private stop: () => void = () => undefined;
 
   private constructor(
     private readonly name: string,
+    private readonly stream: Readable,
     private readonly chunks: AsyncIterator<Uint8Array>,
     private readonly parser: CaptureParser,
     private pending: Packet[],
-    header: CaptureHeader,
+    private readonly endError: Error | undefined,
   ) {
+    const header = parser.header as CaptureHeader;
     this.linktype = header.linktype;
     this.snaplen = header.snaplen;
+    this.stopped = new Promise((resolve) => (this.stop = resolve));
   }
 
   /** Reads the header from `stream`; throws E_FORMAT (not a capture) or E_IO. `name` is used in messages. */
   static async open(stream: Readable, name: string): Promise<PcapStreamSource> {
-    const chunks = (stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>);
+    const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
     const parser = new CaptureParser();
     const pending: Packet[] = [];
+    let endError: Error | undefined;
     try {
       while (parser.header === undefined) {
         const next = await chunks.next();
@@ -410,43 +478,62 @@ export class PcapStreamSource implements PacketSource {
           parser.end();
           break;
         }
-        parser.feed(next.value, (p) => pending.push(p));
+        parser.feed(next.value, (p) => void pending.push(p));
       }
     } catch (err) {
-      if (err instanceof CaptureFormatError) throw createError('E_FORMAT', 'watch', `${name}: ${err.message}`);
-      throw createError('E_IO', 'watch', `${name}: ${errnoWords(err)}`, { cause: err });
+      if (parser.header !== undefined && err instanceof CaptureFormatError) endError = readError(err, name);
+      else {
+        stream.destroy();
+        throw readError(err, name);
+      }
     }
-    if (parser.header === undefined) throw createError('E_FORMAT', 'watch', `${name}: no interface description in the file`);
-    return new PcapStreamSource(name, chunks, parser, pending, parser.header);
+    if (parser.header === undefined) {
+      stream.destroy();
+      throw createError('E_FORMAT', 'watch', `${name}: no interface description in the file`);
+    }
+    return new PcapStreamSource(name, stream, chunks, parser, pending, endError);
   }
 
   async run(sink: PacketSink): Promise<SourceEnd> {
-    const deliver = (p: Packet): void => {
-      if (!this.closed) sink.packet(p);
-    };
+    const deliver = (p: Packet): boolean => !this.closed && sink.packet(p) !== false;
     try {
-      for (const p of this.pending) deliver(p);
+      for (const p of this.pending) {
+        if (this.closed) return {};
+        if (!deliver(p)) await sink.backlog?.();
+      }
       this.pending = [];
+      if (this.endError !== undefined) return { error: this.endError };
+      let rest = false;
       for (;;) {
         if (this.closed) return {};
         const wait = sink.backlog?.();
         if (wait) await wait;
-        const next = await this.chunks.next();
         if (this.closed) return {};
+        if (rest) {
+          rest = !this.parser.feed(EMPTY, deliver);
+          continue;
+        }
+        const next = await Promise.race([this.chunks.next(), this.stopped]);
+        if (this.closed || next === undefined) return {};
         if (next.done) {
           this.parser.end();
           return {};
         }
-        this.parser.feed(next.value, deliver);
+        rest = !this.parser.feed(next.value, deliver);
       }
     } catch (err) {
-      if (err instanceof CaptureFormatError) return { error: createError('E_FORMAT', 'watch', `${this.name}: ${err.message}`) };
-      return { error: createError('E_IO', 'watch', `${this.name}: ${errnoWords(err)}`, { cause: err }) };
+      // Destroying the stream (close()) makes a pending read fail: that is the end asked for, not an error.
+      if (this.closed) return {};
+      return { error: readError(err, this.name) };
+    } finally {
+      this.stream.destroy();
     }
   }
 
+  /** Stops at once, even while a read is waiting for data (a FIFO nobody writes to): the stream is destroyed. */
   close(): void {
     this.closed = true;
-    void this.chunks.return?.();
+    this.stop();
+    this.stream.destroy();
   }
 }

@@ -17,6 +17,9 @@ export interface Packet {
   data: Uint8Array;
 }
 
+/** libpcap's largest snapshot length for ordinary link types (MAXIMUM_SNAPLEN), and tcpdump's default -s. */
+export const MAX_SNAPLEN = 262144;
+
 /** pcap LINKTYPE_ values (https://www.tcpdump.org/linktypes.html) that ntk prints. */
 export const LINKTYPE = {
   NULL: 0,
@@ -31,10 +34,15 @@ export const LINKTYPE = {
 
 /** The consumer of a source: gets packets, and may ask the source to wait (backpressure). */
 export interface PacketSink {
-  packet(pkt: Packet): void;
   /**
-   * Called by sources that can wait (files) between batches: a promise means "wait for it before delivering
-   * more" (stdout is full). Live sources cannot wait and never call it.
+   * Takes one packet. Returns false when the consumer's output is full: a source that can wait (a file) stops
+   * and calls backlog() before delivering more, even in the middle of a chunk. Live sources cannot wait and
+   * ignore it (the consumer drops what it cannot queue).
+   */
+  packet(pkt: Packet): boolean | void;
+  /**
+   * Called by sources that can wait (files) between batches and after packet() returned false: a promise means
+   * "wait for it before delivering more" (stdout is full). Live sources never call it.
    */
   backlog?(): Promise<void> | undefined;
 }

@@ -25,7 +25,7 @@ export interface WatchOptions {
   writeFile?: string;
   /** -c: stop after this many packets. */
   count?: number;
-  /** -s: bytes of each packet to keep (tcpdump's default 262144). */
+  /** -s: bytes of each packet to keep (tcpdump's default: MAX_SNAPLEN). */
   snaplen: number;
   /** The filter expression ('' for none): compiled by libpcap when capturing, evaluated by print/filter.ts on files. */
   filter: string;
@@ -33,7 +33,15 @@ export interface WatchOptions {
   listDevices: boolean;
   /** -p was given: cap always captures in promiscuous mode, which ntk says instead of pretending. */
   noPromisc: boolean;
+  /**
+   * Live capture cannot pause: past this many bytes of output waiting for stdout (or the -w file), packets are
+   * dropped and counted instead of queued (default DEFAULT_MAX_BACKLOG).
+   */
+  maxBacklog?: number;
 }
+
+/** Output a live capture may queue for a slow reader before it drops packets. */
+export const DEFAULT_MAX_BACKLOG = 16 * 1024 * 1024;
 
 /** Output is handed to stdout in pieces of about this size. */
 const BATCH = 1 << 18;
@@ -61,7 +69,6 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
   }
   let source: PacketSource;
   let filter: PacketFilter | undefined;
-  let closing: (() => string[]) | undefined;
   if (opts.readFile !== undefined) {
     // "-" is standard input, as for tcpdump.
     source = opts.readFile === '-' ? await PcapStreamSource.open(io.stdin, '-') : await PcapFileSource.open(opts.readFile);
@@ -80,9 +87,8 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
     }
   } else {
     const { openLive } = await import('./live.js');
-    const live = await openLive({ iface: opts.iface, filter: opts.filter, snaplen: opts.snaplen, signal: io.interrupt });
+    const live = await openLive({ iface: opts.iface, filter: opts.filter, snaplen: opts.snaplen });
     source = live;
-    closing = () => live.closingCounts();
     if (opts.noPromisc) diag(io, 'ntk: -p has no effect: capture through cap is always promiscuous');
     // tcpdump's opening lines: "listening on" carries the program name only when it is not the second line.
     const quiet = opts.writeFile === undefined && opts.print.verbose === 0;
@@ -94,15 +100,13 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
     source.close();
     throw createError('E_FORMAT', 'watch', `unsupported data link type ${linktypeText(source.linktype)}`);
   }
+  // The one place Ctrl-C (or SIGTERM) is heard: every source stops delivering, and run() resolves.
   const onAbort = (): void => source.close();
+  if (io.interrupt.aborted) source.close();
   io.interrupt.addEventListener('abort', onAbort, { once: true });
   try {
-    const { end, seen, broken } = await pump(opts, io, source, filter);
-    if (closing !== undefined) {
-      // tcpdump's closing counts, on stderr after the last line.
-      diag(io, `${seen} packet${seen === 1 ? '' : 's'} captured`);
-      for (const line of closing()) diag(io, line);
-    }
+    const { end, seen, dropped, broken } = await pumpPackets(opts, io, source, filter);
+    if (opts.readFile === undefined) for (const line of closingCounts(seen, dropped)) diag(io, line);
     if (broken) return 0;
     if (end.error !== undefined) throw end.error;
     return 0;
@@ -111,11 +115,33 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
   }
 }
 
-/** Moves packets from `source` to stdout (printed) or to the -w file until the source ends or -c is reached. */
-async function pump(opts: WatchOptions, io: Io, source: PacketSource, filter: PacketFilter | undefined): Promise<{ end: SourceEnd; seen: number; broken: boolean }> {
+/**
+ * tcpdump's closing counts for a live capture, on stderr after the last line. cap has no pcap_stats, so
+ * "received by filter" and "dropped by kernel" cannot be known and are not printed; packets ntk itself dropped
+ * because its output could not keep up are.
+ */
+export function closingCounts(seen: number, dropped: number): string[] {
+  const lines = [`${seen} packet${seen === 1 ? '' : 's'} captured`];
+  if (dropped > 0) lines.push(`${dropped} packet${dropped === 1 ? '' : 's'} dropped by ntk (output too slow)`);
+  return lines;
+}
+
+/**
+ * Moves packets from `source` to stdout (printed) or to the -w file until the source ends or -c is reached.
+ * Files wait for a full output; live packets that find more than opts.maxBacklog bytes queued are dropped.
+ */
+export async function pumpPackets(
+  opts: WatchOptions,
+  io: Io,
+  source: PacketSource,
+  filter: PacketFilter | undefined,
+): Promise<{ end: SourceEnd; seen: number; dropped: number; broken: boolean }> {
   let seen = 0;
+  let dropped = 0;
   let broken = false;
   const limit = opts.count ?? Infinity;
+  const live = opts.readFile === undefined;
+  const maxBacklog = opts.maxBacklog ?? DEFAULT_MAX_BACKLOG;
   let out: Writable;
   let writer: PcapWriter | undefined;
   let ownStream = false;
@@ -147,11 +173,15 @@ async function pump(opts: WatchOptions, io: Io, source: PacketSource, filter: Pa
   };
   out.on('error', onError);
   const ctx = new PrintContext(opts.print);
+  if (io.env.NTK_DEBUG) ctx.onInternalError = (err) => diag(io, `ntk: watch: printer error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   // Lines are encoded straight into a large buffer, handed to stdout when full: one write per BATCH bytes.
   // Printers produce single-byte characters only (tcpdump escapes everything else), so latin1 is exact.
   let batch = Buffer.allocUnsafe(BATCH);
   let used = 0;
   let scheduled = false;
+  /** Bytes accepted but not yet written out: what a slow reader makes grow. */
+  const queued = (): number => out.writableLength + used + (writer?.queued ?? 0);
+  /** Hands what is batched to the stream; false when the stream wants the caller to wait for 'drain'. */
   const flush = (): boolean => {
     scheduled = false;
     if (broken) return true;
@@ -162,51 +192,62 @@ async function pump(opts: WatchOptions, io: Io, source: PacketSource, filter: Pa
     used = 0;
     return out.write(data);
   };
-  const append = (text: string): void => {
+  /** Batches one packet's text; false when the stream wants the caller to wait for 'drain'. */
+  const append = (text: string): boolean => {
+    let ok = true;
     if (used + text.length > BATCH) {
-      flush();
-      if (text.length > BATCH) {
-        out.write(text, 'latin1');
-        return;
-      }
+      ok = flush();
+      if (text.length > BATCH) return out.write(text, 'latin1') && ok;
     }
     used += batch.write(text, used, 'latin1');
+    return ok;
   };
   const sink: PacketSink = {
-    packet(pkt: Packet): void {
-      if (seen >= limit) return;
-      if (filter !== undefined && !filter(source.linktype, pkt.data, pkt.caplen)) return;
-      seen++;
-      if (writer !== undefined) writer.write(pkt);
-      else {
-        append(formatPacket(ctx, source.linktype, pkt));
+    packet(pkt: Packet): boolean {
+      if (seen >= limit) return true;
+      if (filter !== undefined && !filter(source.linktype, pkt.data, pkt.caplen)) return true;
+      if (live && queued() > maxBacklog) {
+        // A live capture cannot pause the network: past the limit, memory would grow without bound.
+        dropped++;
+        return true;
       }
+      seen++;
+      const ok = writer !== undefined ? writer.write(pkt) : append(formatPacket(ctx, source.linktype, pkt));
       if (seen >= limit) source.close();
       else if (!scheduled) {
         // Live packets arrive one by one: hand them to stdout soon, in one write per turn of the event loop.
         scheduled = true;
         setImmediate(flush);
       }
+      return ok;
     },
     backlog(): Promise<void> | undefined {
-      if (flush() || broken) return undefined;
+      if (flush() || broken || io.interrupt.aborted) return undefined;
+      // Also wake on Ctrl-C: a reader that stopped reading (a paused `| less`) never sends 'drain'.
       return new Promise((resolve) => {
         const done = (): void => {
           out.off('drain', done);
           out.off('close', done);
+          io.interrupt.removeEventListener('abort', done);
           resolve();
         };
         out.on('drain', done);
         out.on('close', done);
+        io.interrupt.addEventListener('abort', done, { once: true });
       });
     },
   };
   const end = await source.run(sink);
   flush();
-  // A file stream reports a failed last write only before 'close': wait for it.
-  if (ownStream && !out.destroyed) await new Promise<void>((resolve) => out.once('close', resolve).end());
-  else if (!broken) await new Promise<void>((resolve) => out.write('', () => resolve()));
+  if (ownStream && !out.destroyed) {
+    // A file stream reports a failed last write only before 'close': wait for it.
+    await new Promise<void>((resolve) => out.once('close', resolve).end());
+  } else if (!broken && !io.interrupt.aborted) {
+    // Interrupted, output that nobody reads (a paused `| less`) must not keep the run from ending: what is
+    // queued still goes out if the reader comes back.
+    await new Promise<void>((resolve) => out.write('', () => resolve()));
+  }
   out.off('error', onError);
   if (failure !== undefined) throw failure;
-  return { end, seen, broken };
+  return { end, seen, dropped, broken };
 }

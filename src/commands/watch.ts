@@ -4,12 +4,10 @@ import { parseCount } from '../cli/args.js';
 import { lastOf, type CliContext } from '../cli/build.js';
 import { usageError } from '../errors.js';
 import type { WatchOptions } from '../capture/watch.js';
+import { MAX_SNAPLEN } from '../capture/source.js';
 import type { PrintOptions } from '../print/context.js';
 
 const CONTEXT = 'watch';
-
-/** tcpdump's default snapshot length (MAXIMUM_SNAPLEN). */
-export const DEFAULT_SNAPLEN = 262144;
 
 interface WatchArgs {
   filter?: string[];
@@ -39,18 +37,18 @@ interface WatchArgs {
 export function isUtc(env: NodeJS.ProcessEnv): boolean {
   const tz = env.TZ;
   if (tz === undefined) return false;
-  return /^:?(UTC|GMT|UCT|Etc\/UTC|Etc\/GMT|Zulu)?0?$/i.test(tz) || /^(GMT|UTC)0$/i.test(tz);
+  return /^:?(UTC|GMT|UCT|Etc\/UTC|Etc\/GMT|Zulu)?0?$/i.test(tz);
 }
 
 /** Converts parsed arguments into WatchOptions; throws E_USAGE naming the bad value. */
 export function watchOptions(argv: WatchArgs, env: NodeJS.ProcessEnv): WatchOptions {
   const c = lastOf(argv.c);
   const s = lastOf(argv.s);
-  let snaplen = DEFAULT_SNAPLEN;
+  let snaplen = MAX_SNAPLEN;
   if (s !== undefined) {
     if (!/^\d+$/.test(s)) throw usageError(CONTEXT, `invalid snaplen "${s}"`);
     // tcpdump: 0 means the default; anything larger than the maximum is cut to it.
-    snaplen = Number(s) === 0 ? DEFAULT_SNAPLEN : Math.min(Number(s), DEFAULT_SNAPLEN);
+    snaplen = Number(s) === 0 ? MAX_SNAPLEN : Math.min(Number(s), MAX_SNAPLEN);
   }
   const print: PrintOptions = {
     numeric: true,

@@ -12,14 +12,12 @@ import { defaultPrint } from './hex.js';
 function linkAddr(r: Reader, off: number, len: number): string {
   if (len === 0) return '<empty>';
   if (len === 6) return r.mac(off);
-  const b = r.bytes(off, len);
-  const parts: string[] = [];
-  for (const c of b) parts.push(c.toString(16).padStart(2, '0'));
-  return parts.join(':');
+  return r.hex(off, len, ':');
 }
 
 function isNonZero(r: Reader, off: number, len: number): boolean {
-  for (const c of r.bytes(off, len)) if (c !== 0) return true;
+  r.check(off, len);
+  for (let i = off; i < off + len; i++) if (r.u8(i) !== 0) return true;
   return false;
 }
 

@@ -66,6 +66,12 @@ export class PrintContext {
   prevTsNs: bigint | undefined;
   /** First packet's time in ns since the epoch (for -ttttt). */
   firstTsNs: bigint | undefined;
+  /**
+   * Errors other than a truncated packet that printers threw (bugs): the line still ends in ` [|proto]`, but
+   * they are counted here, and handed to onInternalError when set (NTK_DEBUG), instead of passing silently.
+   */
+  internalErrors = 0;
+  onInternalError: ((err: unknown) => void) | undefined;
   /** Per-run protocol state (e.g. TCP's relative sequence table), keyed by the protocol that owns it. */
   readonly state = new Map<string, unknown>();
 

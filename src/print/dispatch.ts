@@ -4,9 +4,10 @@
  * below ends the line with ` [|proto]` (tcpdump's nd_trunc_longjmp); nothing here ever throws.
  */
 import type { Packet } from '../capture/source.js';
-import { LINKTYPE } from '../capture/source.js';
+import { LINKTYPE, MAX_SNAPLEN } from '../capture/source.js';
 import type { PrintContext } from './context.js';
-import { Reader } from './reader.js';
+import { Reader, Truncated } from './reader.js';
+import { TruncReturn } from './util.js';
 import { formatTimestamp } from './ts.js';
 import { asciiDump, hexAsciiDump, hexDump } from './hex.js';
 import { printEther } from './ether.js';
@@ -41,9 +42,15 @@ function invalidHeader(caplen: number, len: number): string {
   if (caplen === 0) why.push('caplen==0');
   if (len === 0) why.push('len==0');
   else if (len < caplen) why.push(`len(${len}) < caplen(${caplen})`);
-  if (caplen > 262144) why.push(`caplen(${caplen}) > 262144`);
-  if (len > 262144) why.push(`len(${len}) > 262144`);
+  if (caplen > MAX_SNAPLEN) why.push(`caplen(${caplen}) > ${MAX_SNAPLEN}`);
+  if (len > MAX_SNAPLEN) why.push(`len(${len}) > ${MAX_SNAPLEN}`);
   return why.length === 0 ? '' : `[Invalid header: ${why.join(', ')}]`;
+}
+
+/** Counts a printer's failure other than a truncated packet, and reports it when asked to (NTK_DEBUG). */
+function internalError(ctx: PrintContext, err: unknown): void {
+  ctx.internalErrors++;
+  ctx.onInternalError?.(err);
 }
 
 /** Returns the text tcpdump prints for `pkt` (every line ending in "\n"); updates ctx's per-run state. */
@@ -70,9 +77,11 @@ export function formatPacket(ctx: PrintContext, linktype: number, pkt: Packet): 
     } else {
       hdrlen = printer(ctx, r, pkt.len);
     }
-  } catch {
-    // Truncated (or any other failure to read the packet): tcpdump's " [|proto]"; the link printer never
-    // returned its header length, so -x/-X/-A dump the whole packet, as tcpdump's do after its longjmp.
+  } catch (err) {
+    // Truncated: tcpdump's " [|proto]"; the link printer never returned its header length, so -x/-X/-A dump
+    // the whole packet, as tcpdump's do after its longjmp. Anything else is a bug in a printer: the line is
+    // still printed, but the error is counted rather than passed off as a short packet.
+    if (!(err instanceof Truncated || err instanceof TruncReturn)) internalError(ctx, err);
     ctx.out.put(` [|${ctx.proto}]`);
     hdrlen = 0;
   }
@@ -90,8 +99,9 @@ export function formatPacket(ctx: PrintContext, linktype: number, pkt: Packet): 
       if (o.ascii > 1) text += asciiDump(r, 0, caplen).text;
       else if (caplen > hdrlen) text += asciiDump(r, hdrlen, caplen - hdrlen).text;
     }
-  } catch {
-    // The dumps stay within the captured bytes; nothing to add if that ever fails.
+  } catch (err) {
+    // The dumps stay within the captured bytes: a failure here is a bug.
+    internalError(ctx, err);
   }
   return text + '\n';
 }

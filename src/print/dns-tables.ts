@@ -4,11 +4,6 @@
  * (DNS) Parameters" registry; the names, including their odd spellings, are the ones tcpdump 4.99 prints.
  */
 
-/** Looks `code` up in `table`, or returns `fallback` with `%u` replaced by the number (tcpdump's tok2str). */
-export function tok2str(table: ReadonlyMap<number, string>, fallback: string, code: number): string {
-  return table.get(code) ?? fallback.replace('%u', String(code));
-}
-
 /**
  * RR TYPE names (RFC 1035 §3.2.2 and later registrations) as far as tcpdump 4.99.3 knows them: types registered
  * after DNSKEY (DHCID, NSEC3, TLSA, CAA, …) print as `Type<n>` there, so they do here. 104 is MIT's UNSPECA.

@@ -40,8 +40,8 @@ import {
   EDNS_OPTIONS,
   N3U_ALGORITHMS,
   rcodeName,
-  tok2str,
 } from './dns-tables.js';
+import { tok2str } from './tables.js';
 
 const HEADER_LEN = 12;
 /** Longest name in presentation form that tcpdump prints before `<DOMAIN NAME TOO LONG>` (RFC 1035 §3.1). */

@@ -22,7 +22,7 @@ function etherTypeText(ctx: PrintContext, type: number): string {
 }
 
 /** ieee8021q_tci_string: "vlan 10, p 0" (", DEI" when the drop-eligible bit is set). */
-function tciText(tag: number): string {
+export function tciText(tag: number): string {
   return `vlan ${tag & 0xfff}, p ${tag >> 13}${tag & 0x1000 ? ', DEI' : ''}`;
 }
 

@@ -4,45 +4,18 @@
  * the capture layer cannot compile a filter without an open interface.
  *
  * Supported: `ip`, `ip6`, `arp`, `rarp`, `tcp`, `udp`, `icmp`, `icmp6`, `[ip|ip6] proto N`,
- * `[src|dst] host ADDR`, `[src|dst] net ADDR/LEN`, `[tcp|udp] [src|dst] port N|NAME`, `portrange A-B`,
+ * `[DIR] host ADDR`, `[DIR] net ADDR/LEN`, `[tcp|udp] [DIR] port N|NAME`, `portrange A-B`, where DIR is `src`,
+ * `dst`, `src or dst` or `src and dst`,
  * combined with `and`/`&&`, `or`/`||`, `not`/`!` and parentheses, with pcap-filter's precedence.
  */
-import { LINKTYPE } from '../capture/source.js';
 import { Reader } from './reader.js';
+import { networkLayer } from './link.js';
 
 /** A compiled filter: true when the packet matches. */
 export type PacketFilter = (linktype: number, data: Uint8Array, caplen: number) => boolean;
 
 /** Thrown for an expression outside the supported part of pcap-filter(7); `message` says what and where. */
 export class FilterSyntaxError extends Error {}
-
-/** Where the network layer starts and which protocol it is (an ethertype), or undefined. */
-function network(linktype: number, r: Reader): { off: number; type: number } | undefined {
-  switch (linktype) {
-    case LINKTYPE.ETHERNET:
-      return r.has(12, 2) ? { off: 14, type: r.be16(12) } : undefined;
-    case LINKTYPE.LINUX_SLL:
-      return r.has(14, 2) ? { off: 16, type: r.be16(14) } : undefined;
-    case LINKTYPE.LINUX_SLL2:
-      return r.has(0, 2) ? { off: 20, type: r.be16(0) } : undefined;
-    case LINKTYPE.NULL:
-    case LINKTYPE.LOOP: {
-      if (!r.has(0, 4)) return undefined;
-      // As libpcap's filter code: the family in this host's byte order, no guessing.
-      const fam = linktype === LINKTYPE.LOOP ? r.be32(0) : r.le32(0);
-      return { off: 4, type: fam === 2 ? 0x0800 : fam === 24 || fam === 28 || fam === 30 ? 0x86dd : 0 };
-    }
-    case LINKTYPE.RAW:
-    case LINKTYPE.IPV4:
-    case LINKTYPE.IPV6: {
-      if (!r.has(0, 1)) return undefined;
-      const v = r.u8(0) >> 4;
-      return { off: 0, type: v === 4 ? 0x0800 : v === 6 ? 0x86dd : 0 };
-    }
-    default:
-      return undefined;
-  }
-}
 
 /** A view of one packet that primitives test. */
 interface View {
@@ -71,7 +44,22 @@ function transport(v: View): { proto: number; off: number } | undefined {
   return undefined;
 }
 
-type Dir = 'src' | 'dst' | 'any';
+/** Which address or port a primitive tests: `any` is `src or dst` (the default), `both` is `src and dst`. */
+type Dir = 'src' | 'dst' | 'any' | 'both';
+
+/** Combines the source and destination tests as `dir` asks. */
+function byDir(dir: Dir, src: () => boolean, dst: () => boolean): boolean {
+  switch (dir) {
+    case 'src':
+      return src();
+    case 'dst':
+      return dst();
+    case 'any':
+      return src() || dst();
+    case 'both':
+      return src() && dst();
+  }
+}
 
 /** Address bytes to compare: [offset of source, offset of destination, length] for the packet's family. */
 function addrFields(v: View, family: 4 | 6): [number, number, number] | undefined {
@@ -86,15 +74,15 @@ function matchAddr(v: View, dir: Dir, family: 4 | 6, addr: Uint8Array, prefix: n
   const f = addrFields(v, family);
   if (f === undefined) return false;
   const test = (at: number): boolean => {
-    const b = v.r.bytes(at, f[2]);
+    v.r.check(at, f[2]);
     for (let bit = 0; bit < prefix; bit += 8) {
       const i = bit >> 3;
       const mask = prefix - bit >= 8 ? 0xff : (0xff << (8 - (prefix - bit))) & 0xff;
-      if (((b[i] as number) & mask) !== ((addr[i] as number) & mask)) return false;
+      if ((v.r.u8(at + i) & mask) !== ((addr[i] as number) & mask)) return false;
     }
     return true;
   };
-  return (dir !== 'dst' && test(f[0])) || (dir !== 'src' && test(f[1]));
+  return byDir(dir, () => test(f[0]), () => test(f[1]));
 }
 
 function matchPort(v: View, dir: Dir, protos: number[], lo: number, hi: number): boolean {
@@ -102,7 +90,7 @@ function matchPort(v: View, dir: Dir, protos: number[], lo: number, hi: number):
   if (t === undefined || t.off < 0 || !protos.includes(t.proto)) return false;
   const sp = v.r.be16(t.off);
   const dp = v.r.be16(t.off + 2);
-  return (dir !== 'dst' && sp >= lo && sp <= hi) || (dir !== 'src' && dp >= lo && dp <= hi);
+  return byDir(dir, () => sp >= lo && sp <= hi, () => dp >= lo && dp <= hi);
 }
 
 function parseIpv4(text: string): Uint8Array | undefined {
@@ -191,10 +179,17 @@ export function compileFilter(expr: string): PacketFilter {
       }
     }
     let dir: Dir = 'any';
+    const qualified = t === 'src' || t === 'dst';
     if (t === 'src' || t === 'dst') {
       dir = t;
       t = next();
-      if (t === 'or' || t === 'and') t = next();
+      // pcap-filter's "src or dst" and "src and dst" (either order).
+      if (t === 'or' || t === 'and') {
+        const other = next();
+        if (other !== (dir === 'src' ? 'dst' : 'src')) fail(`${dir} ${t} ${other}`);
+        dir = t === 'or' ? 'any' : 'both';
+        t = next();
+      }
     }
     const protos = proto === 'tcp' ? [6] : proto === 'udp' ? [17] : [6, 17, 132];
     switch (t) {
@@ -222,7 +217,7 @@ export function compileFilter(expr: string): PacketFilter {
         return (v) => matchPort(v, dir, protos, Math.min(lo, hi), Math.max(lo, hi));
       }
       default:
-        if (dir !== 'any' && (parseIpv4(t) || parseIpv6(t))) {
+        if (qualified && (parseIpv4(t) || parseIpv6(t))) {
           pos--;
           return primitive2(dir);
         }
@@ -272,7 +267,7 @@ export function compileFilter(expr: string): PacketFilter {
   return (linktype, data, caplen) => {
     const r = new Reader(data, caplen);
     try {
-      const net = network(linktype, r);
+      const net = networkLayer(linktype, r);
       return net !== undefined && root({ r, off: net.off, type: net.type });
     } catch {
       return false;

@@ -4,8 +4,8 @@
  */
 import type { PrintContext } from './context.js';
 import type { Reader } from './reader.js';
+import { HEX2 } from './tables.js';
 
-const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 /** ND_ASCII_ISGRAPH: printable and not a space. */
 const GRAPH: string[] = Array.from({ length: 256 }, (_, i) => (i > 0x20 && i < 0x7f ? String.fromCharCode(i) : '.'));
 
@@ -13,47 +13,45 @@ function offsetText(oset: number): string {
   return '0x' + oset.toString(16).padStart(4, '0');
 }
 
-/** The captured bytes of [off, off+len), cut at the captured length; `cut` tells whether it was cut. */
-function avail(r: Reader, off: number, len: number): { bytes: Uint8Array; cut: boolean } {
-  const have = Math.max(0, Math.min(len, r.caplen - off));
-  return { bytes: have > 0 ? r.bytes(off, have) : new Uint8Array(0), cut: have < len };
+/** How many of the `len` bytes at `off` were captured; `cut` tells whether that is fewer. */
+function avail(r: Reader, off: number, len: number): { n: number; cut: boolean } {
+  const n = Math.max(0, Math.min(len, r.caplen - off));
+  return { n, cut: n < len };
 }
 
 /** hex_print_with_offset: "<ident>0x0000:  4500 003c …", 8 groups of two bytes a line. */
 export function hexDump(r: Reader, ident: string, off: number, len: number, oset = 0): { text: string; cut: boolean } {
-  const { bytes, cut } = avail(r, off, len);
+  const { n, cut } = avail(r, off, len);
   const parts: string[] = [];
-  const n = bytes.length;
   let i = 0;
   for (; i + 1 < n; i += 2) {
     if (i % 16 === 0) parts.push(ident, offsetText(oset + i), ': ');
-    parts.push(' ', HEX2[bytes[i] as number] as string, HEX2[bytes[i + 1] as number] as string);
+    parts.push(' ', HEX2[r.u8(off + i)] as string, HEX2[r.u8(off + i + 1)] as string);
   }
   if (i < n) {
     if (i % 16 === 0) parts.push(ident, offsetText(oset + i), ': ');
-    parts.push(' ', HEX2[bytes[i] as number] as string);
+    parts.push(' ', HEX2[r.u8(off + i)] as string);
   }
   return { text: parts.join(''), cut };
 }
 
 /** hex_and_ascii_print_with_offset: hex padded to 40 columns, two spaces, then the printable characters. */
 export function hexAsciiDump(r: Reader, ident: string, off: number, len: number, oset = 0): { text: string; cut: boolean } {
-  const { bytes, cut } = avail(r, off, len);
+  const { n, cut } = avail(r, off, len);
   const parts: string[] = [];
-  const n = bytes.length;
   for (let line = 0; line < n; line += 16) {
     const end = Math.min(n, line + 16);
     let hexs = '';
     let asc = '';
     let i = line;
     for (; i + 1 < end; i += 2) {
-      const a = bytes[i] as number;
-      const b = bytes[i + 1] as number;
+      const a = r.u8(off + i);
+      const b = r.u8(off + i + 1);
       hexs += ' ' + (HEX2[a] as string) + (HEX2[b] as string);
       asc += (GRAPH[a] as string) + (GRAPH[b] as string);
     }
     if (i < end) {
-      const a = bytes[i] as number;
+      const a = r.u8(off + i);
       hexs += ' ' + (HEX2[a] as string);
       asc += GRAPH[a] as string;
     }
@@ -64,15 +62,14 @@ export function hexAsciiDump(r: Reader, ident: string, off: number, len: number,
 
 /** ascii_print: a newline, then the bytes with non-printables as '.', keeping tabs, spaces and LF; a CR before LF or near the end dropped. */
 export function asciiDump(r: Reader, off: number, len: number): { text: string; cut: boolean } {
-  const { bytes, cut } = avail(r, off, len);
-  const n = bytes.length;
+  const { n, cut } = avail(r, off, len);
   const chars: string[] = ['\n'];
   let run = '';
   for (let i = 0; i < n; i++) {
-    const c = bytes[i] as number;
+    const c = r.u8(off + i);
     if (c === 0x0d) {
       // tcpdump prints a '.' for a CR only with at least two bytes after it, the first not LF.
-      if (n - (i + 1) > 1 && bytes[i + 1] !== 0x0a) run += '.';
+      if (n - (i + 1) > 1 && r.u8(off + i + 1) !== 0x0a) run += '.';
     } else if (c === 0x09 || c === 0x20 || c === 0x0a) {
       run += String.fromCharCode(c);
     } else {

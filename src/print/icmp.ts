@@ -7,8 +7,8 @@
 import type { PrintContext } from './context.js';
 import type { Reader } from './reader.js';
 import { ICMP_TYPES, ICMP_UNREACH, tok2str } from './tables.js';
-import { TruncReturn, cksumShouldBe, foldSum, sumWords, tcheck } from './util.js';
-import { narrow, printIp } from './ip.js';
+import { TruncReturn, cksumShouldBe, foldSum, tcheck } from './util.js';
+import { printIp } from './ip.js';
 import { hexDump } from './hex.js';
 
 /** Types whose payload is the offending datagram (ICMP_ERRTYPE). */
@@ -124,7 +124,7 @@ function icmpBody(ctx: PrintContext, r: Reader, off: number, plen: number, fragm
   }
   out.put(`ICMP ${str}, length ${plen}`);
   if (ctx.opts.verbose > 0 && !fragmented && r.has(off, plen)) {
-    const sum = foldSum(sumWords(r, off, plen, 0));
+    const sum = foldSum(r.sumWords(off, plen, 0));
     if (sum !== 0) {
       const field = r.be16(off + 2);
       out.put(` (wrong icmp cksum ${field.toString(16)} (->${cksumShouldBe(field, sum).toString(16)})!)`);
@@ -134,7 +134,7 @@ function icmpBody(ctx: PrintContext, r: Reader, off: number, plen: number, fragm
     const bp = off + 8;
     out.put('\n\t');
     const ipLen = r.be16(bp + 2);
-    printIp(ctx, narrow(r, bp, ipLen), bp, ipLen);
+    printIp(ctx, r.narrow(bp + ipLen), bp, ipLen);
   }
   ctx.proto = 'icmp';
   if (ctx.opts.verbose > 0 && plen > ICMP_EXTD_MINLEN && (type === 3 || type === 11 || type === 12)) {
@@ -156,7 +156,7 @@ function printExtensions(ctx: PrintContext, r: Reader, off: number, plen: number
   const ext = off + ICMP_EXTD_MINLEN;
   if (r.u8(off + 5) === 0 && r.has(ext, plen - ICMP_EXTD_MINLEN)) {
     // No length set: an extension is there only if its checksum says so.
-    if (foldSum(sumWords(r, ext, plen - ICMP_EXTD_MINLEN, 0)) !== 0) return;
+    if (foldSum(r.sumWords(ext, plen - ICMP_EXTD_MINLEN, 0)) !== 0) return;
   }
   const version = r.u8(ext) >> 4;
   out.put(`\n\tICMP Multi-Part extension v${version}`);
@@ -166,7 +166,7 @@ function printExtensions(ctx: PrintContext, r: Reader, off: number, plen: number
   }
   let hlen = plen - ICMP_EXTD_MINLEN;
   if (r.has(ext, hlen)) {
-    const bad = foldSum(sumWords(r, ext, hlen, 0)) !== 0;
+    const bad = foldSum(r.sumWords(ext, hlen, 0)) !== 0;
     out.put(`, checksum 0x${r.be16(ext + 2).toString(16).padStart(4, '0')} (${bad ? 'in' : ''}correct), length ${hlen}`);
   }
   hlen -= 4;

@@ -6,7 +6,7 @@
  */
 import type { PrintContext } from './context.js';
 import type { Reader } from './reader.js';
-import { ICMP6_TYPES, ICMP6_UNREACH, bittok2str, tok2str } from './tables.js';
+import { ICMP6_TYPES, ICMP6_UNREACH, bittok2str, hex, tok2str } from './tables.js';
 import { TruncReturn, cksum6, cksumShouldBe, tcheck } from './util.js';
 import { hexDump } from './hex.js';
 
@@ -106,9 +106,7 @@ function printNdOpts(ctx: PrintContext, r: Reader, cp: number, resid: number): v
     switch (type) {
       case 1:
       case 2: {
-        const parts: string[] = [];
-        for (const c of r.bytes(cp + 2, (olen << 3) - 2)) parts.push(c.toString(16).padStart(2, '0'));
-        out.put(parts.join(':'));
+        out.put(r.hex(cp + 2, (olen << 3) - 2, ':'));
         break;
       }
       case 3:
@@ -151,7 +149,7 @@ function icmp6Body(ctx: PrintContext, r: Reader, off: number, length: number, ip
   if (v > 0 && !fragmented && r.has(off, length)) {
     const field = r.be16(off + 2);
     const sum = cksum6(r, ipOff, off, length, 58);
-    out.put(sum !== 0 ? `[bad icmp6 cksum 0x${hex4(field)} -> 0x${hex4(cksumShouldBe(field, sum))}!] ` : '[icmp6 sum ok] ');
+    out.put(sum !== 0 ? `[bad icmp6 cksum 0x${hex(field, 4)} -> 0x${hex(cksumShouldBe(field, sum), 4)}!] ` : '[icmp6 sum ok] ');
   }
   const type = r.u8(off);
   out.put(`ICMP6, ${tok2str(ICMP6_TYPES, 'unknown icmp6 type (%u)', type)}`);
@@ -301,8 +299,4 @@ function printMldv2Report(ctx: PrintContext, r: Reader, bp: number, len: number)
     group += 20 + nsrcs * 16;
     out.put(']');
   }
-}
-
-function hex4(n: number): string {
-  return n.toString(16).padStart(4, '0');
 }

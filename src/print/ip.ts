@@ -4,9 +4,9 @@
  *   | ver/ihl | tos | total length | id | flags/offset | ttl | proto | cksum | src(4) | dst(4) | options … |
  */
 import type { PrintContext } from './context.js';
-import { Reader } from './reader.js';
+import type { Reader } from './reader.js';
 import { IPPROTOS, IP_FRAG_FLAGS, IP_OPTIONS, bittok2str, tok2str } from './tables.js';
-import { cksumShouldBe, foldSum, sumWords } from './util.js';
+import { cksumShouldBe, foldSum } from './util.js';
 import { printTcp } from './tcp.js';
 import { printUdp } from './udp.js';
 import { printIcmp } from './icmp.js';
@@ -15,12 +15,6 @@ import { printIp6 } from './ip6.js';
 
 const IP_MF = 0x2000;
 const IP_OFFMASK = 0x1fff;
-
-/** A reader that ends `len` bytes after `off` if that is before its own end (tcpdump's nd_push_snaplen). */
-export function narrow(r: Reader, off: number, len: number): Reader {
-  const end = off + len;
-  return end < r.caplen ? new Reader(r.buf, Math.max(off, end)) : r;
-}
 
 /** ip_printroute: the addresses of a record-route or source-route option; false when cut by the capture. */
 function printRoute(ctx: PrintContext, r: Reader, cp: number, length: number): boolean {
@@ -148,8 +142,7 @@ export function printIp(ctx: PrintContext, r: Reader, off: number, length: numbe
     out.put(`bad-len ${len}`);
     return;
   }
-  r = narrow(r, off, len);
-  const totalLen = r.be16(off + 2);
+  r = r.narrow(off + len);
   len -= hlen;
   const ipOff = r.be16(off + 6);
   const proto = r.u8(off + 9);
@@ -165,7 +158,7 @@ export function printIp(ctx: PrintContext, r: Reader, off: number, length: numbe
     const ttl = r.u8(off + 8);
     if (ttl >= 1) s += `, ttl ${ttl}`;
     s += `, id ${r.be16(off + 4)}, offset ${(ipOff & IP_OFFMASK) * 8}, flags [${bittok2str(IP_FRAG_FLAGS, 'none', ipOff & 0xe000)}]`;
-    s += `, proto ${tok2str(IPPROTOS, 'unknown', proto)} (${proto}), length ${totalLen}`;
+    s += `, proto ${tok2str(IPPROTOS, 'unknown', proto)} (${proto}), length ${len + hlen}`;
     out.put(s);
     let truncated = false;
     if (hlen > 20) {
@@ -177,7 +170,7 @@ export function printIp(ctx: PrintContext, r: Reader, off: number, length: numbe
       out.put(')');
     }
     if (r.has(off, hlen)) {
-      const sum = foldSum(sumWords(r, off, hlen, 0));
+      const sum = foldSum(r.sumWords(off, hlen, 0));
       if (sum !== 0) {
         const field = r.be16(off + 10);
         out.put(`, bad cksum ${field.toString(16)} (->${cksumShouldBe(field, sum).toString(16)})!`);
@@ -190,7 +183,8 @@ export function printIp(ctx: PrintContext, r: Reader, off: number, length: numbe
     }
   }
   if ((ipOff & IP_OFFMASK) === 0) {
-    if (proto !== 6 && proto !== 17 && proto !== 132 && proto !== 33) out.put(`${src} > ${dst}: `);
+    // TCP and UDP print the addresses with their ports; every other protocol gets them here.
+    if (proto !== 6 && proto !== 17) out.put(`${src} > ${dst}: `);
     if (!r.has(off, hlen)) {
       out.put(` [remaining caplen(${Math.max(0, r.caplen - off)}) < header length(${hlen})]`);
       r.check(off, hlen);

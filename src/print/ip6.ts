@@ -5,9 +5,9 @@
  *   | ver/class/flow(4) | payload len(2) | next(1) | hlim(1) | src(16) | dst(16) | extension headers … |
  */
 import type { PrintContext } from './context.js';
-import { Reader } from './reader.js';
+import type { Reader } from './reader.js';
 import { IPPROTOS, tok2str } from './tables.js';
-import { demux, narrow } from './ip.js';
+import { demux } from './ip.js';
 
 /** The Jumbo Payload state of one packet (RFC 2675). */
 interface Jumbo {
@@ -169,7 +169,9 @@ export function printIp6(ctx: PrintContext, r: Reader, off: number, length: numb
     if (flow & 0x000fffff) out.put(`flowlabel 0x${(flow & 0x000fffff).toString(16).padStart(5, '0')}, `);
     out.put(`hlim ${r.u8(off + 7)}, next-header ${tok2str(IPPROTOS, 'unknown', nh)} (${nh}) payload length: ${payloadLen}) `);
   }
-  r = narrow(r, off, len);
+  // The datagram's own end, and the end allowed by what encloses it, which a Jumbo Payload may reach.
+  const outer = r;
+  r = outer.narrow(off + len);
   const jumbo: Jumbo = { found: false, payloadLen };
   let cp = off;
   let advance = 40;
@@ -184,7 +186,7 @@ export function printIp6(ctx: PrintContext, r: Reader, off: number, length: numb
     cp += advance;
     len -= advance;
     total += advance;
-    if (cp === off + 40 && nh !== 6 && nh !== 17 && nh !== 33 && nh !== 132) {
+    if (cp === off + 40 && nh !== 6 && nh !== 17) {
       out.put(`${r.ipv6(off + 8)} > ${r.ipv6(off + 24)}: `);
     }
     switch (nh) {
@@ -245,12 +247,12 @@ export function printIp6(ctx: PrintContext, r: Reader, off: number, length: numb
             return;
           }
           if (length < len) out.put(`truncated-ip6 - ${len - length} bytes missing!`);
-          r = narrowTo(r, off, len);
+          r = outer.narrow(off + len);
           len -= total;
         } else {
           // Without a Jumbo Payload option the payload length rules, even when it is zero.
           len = payloadLen + 40;
-          r = narrowTo(r, off, len);
+          r = outer.narrow(off + len);
           len -= total;
         }
         demux(ctx, r, cp, len, 6, fragmented, nh, off);
@@ -259,9 +261,4 @@ export function printIp6(ctx: PrintContext, r: Reader, off: number, length: numb
     }
     ctx.proto = 'ip6';
   }
-}
-
-/** nd_change_snaplen: the reader ending `len` bytes after `off`, but never past what was captured. */
-function narrowTo(r: Reader, off: number, len: number): Reader {
-  return new Reader(r.buf, Math.min(r.buf.length, off + len));
 }

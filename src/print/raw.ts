@@ -9,9 +9,9 @@ import { printIp6 } from './ip6.js';
 
 /** Prints one raw-IP packet; the link header is empty, so returns 0. */
 export function printRaw(ctx: PrintContext, r: Reader, wireLen: number): number {
-  ctx.proto = 'raw';
-  if (ctx.opts.linkHeader) ctx.out.put('ip: ');
+  // tcpdump's raw_if_print hands over to ipN_print, whose name is the one a truncation shows.
   ctx.proto = 'ipn';
+  if (ctx.opts.linkHeader) ctx.out.put('ip: ');
   if (wireLen < 1) {
     ctx.out.put(`truncated-ip ${wireLen}`);
     return 0;

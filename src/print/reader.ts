@@ -3,6 +3,7 @@
  * Offsets are absolute in the captured bytes. A read past the captured length throws the Truncated sentinel,
  * which the dispatcher turns into tcpdump's ` [|proto]` mark; printers never index the buffer themselves.
  */
+import { HEX2 } from './tables.js';
 
 /** Thrown by a Reader when a read goes past the captured bytes; caught by the dispatcher only. */
 export class Truncated extends Error {
@@ -14,17 +15,23 @@ export class Truncated extends Error {
 
 const TRUNCATED = new Truncated();
 
-const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
 export class Reader {
-  /** The captured bytes of the whole packet. */
-  readonly buf: Uint8Array;
+  /** The captured bytes of the whole packet: read only through the methods below. */
+  private readonly buf: Uint8Array;
   /** How many bytes were captured (reads at or past this throw Truncated). */
   readonly caplen: number;
 
   constructor(buf: Uint8Array, caplen: number = buf.length) {
     this.buf = buf;
     this.caplen = Math.min(caplen, buf.length);
+  }
+
+  /**
+   * A reader of the same packet ending at `end` if that is before this one's end: it only ever shrinks, so a
+   * datagram's length can never widen what an enclosing one allows (tcpdump's nd_push_snaplen).
+   */
+  narrow(end: number): Reader {
+    return end < this.caplen ? new Reader(this.buf, Math.max(0, end)) : this;
   }
 
   /** True when `len` bytes at `off` were captured. */
@@ -69,10 +76,35 @@ export class Reader {
     return ((b[off] as number) | ((b[off + 1] as number) << 8) | ((b[off + 2] as number) << 16) | ((b[off + 3] as number) << 24)) >>> 0;
   }
 
-  /** A view of `len` bytes at `off` (no copy). */
-  bytes(off: number, len: number): Uint8Array {
+  /** The `len` bytes at `off` as text, one character per byte (latin1). */
+  latin1(off: number, len: number): string {
     this.check(off, len);
-    return this.buf.subarray(off, off + len);
+    return Buffer.from(this.buf.buffer, this.buf.byteOffset + off, len).toString('latin1');
+  }
+
+  /** Lowercase two-digit hex of each of the `len` bytes at `off`, joined by `sep`. */
+  hex(off: number, len: number, sep: string): string {
+    this.check(off, len);
+    const parts: string[] = [];
+    for (let i = off; i < off + len; i++) parts.push(HEX2[this.buf[i] as number] as string);
+    return parts.join(sep);
+  }
+
+  /**
+   * Adds the big-endian 16-bit words of the `len` bytes at `off` to `sum`, an odd last byte as the high half of
+   * a word (the Internet checksum's sum, RFC 1071); the result is not folded.
+   */
+  sumWords(off: number, len: number, sum: number): number {
+    this.check(off, len);
+    const b = this.buf;
+    const end = off + len;
+    let i = off;
+    for (; i + 1 < end; i += 2) {
+      sum += ((b[i] as number) << 8) | (b[i + 1] as number);
+      if (sum > 0x7fffffff) sum = (sum & 0xffff) + Math.floor(sum / 65536);
+    }
+    if (i < end) sum += (b[i] as number) << 8;
+    return sum;
   }
 
   /** Dotted-quad text of the IPv4 address at `off`. */

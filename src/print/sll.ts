@@ -10,7 +10,7 @@ import type { PrintContext } from './context.js';
 import type { Reader } from './reader.js';
 import { ETHERTYPES, SLL_PKTTYPES, hex, tok2str } from './tables.js';
 import { defaultPrint } from './hex.js';
-import { printEthertype } from './ether.js';
+import { printEthertype, tciText } from './ether.js';
 
 const SLL_HDR_LEN = 16;
 const SLL2_HDR_LEN = 20;
@@ -45,7 +45,7 @@ function printPayload(ctx: PrintContext, r: Reader, p: number, length: number, c
         return hdrlen + Math.min(caplen, length);
       }
       const tag = r.be16(p);
-      if (ctx.opts.linkHeader) ctx.out.put(`vlan ${tag & 0xfff}, p ${tag >> 13}${tag & 0x1000 ? ', DEI' : ''}, `);
+      if (ctx.opts.linkHeader) ctx.out.put(`${tciText(tag)}, `);
       type = r.be16(p + 2);
       if (type <= 1500) type = 4;
       if (!ctx.opts.quick) ctx.out.put(`ethertype ${tok2str(ETHERTYPES, 'Unknown', type)}, `);

@@ -10,6 +10,9 @@ export function tok2str(table: ReadonlyMap<number, string>, fallback: string, v:
   return fallback.replace('%u', String(v)).replace('%04x', hex(v, 4)).replace('%x', v.toString(16));
 }
 
+/** Two-digit lowercase hex of every byte value (printf's %02x), for dumps and addresses. */
+export const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** Lowercase hex of `v` padded with zeros to `width` digits (printf's %0Nx). */
 export function hex(v: number, width: number): string {
   return v.toString(16).padStart(width, '0');

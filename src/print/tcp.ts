@@ -18,6 +18,8 @@ const TH_RST = 0x04;
 const TH_ACK = 0x10;
 const TH_URG = 0x20;
 const MAX_RST_DATA_LEN = 30;
+/** Connections (4-tuples) whose first sequence numbers are kept for relative numbering; the oldest goes first. */
+export const MAX_SEQ_FLOWS = 65536;
 
 /** "Flags [S.]" for each value of the flags byte, computed once. */
 const FLAG_TEXT: string[] = Array.from({ length: 256 }, (_, f) => `Flags [${bittok2str(TCP_FLAGS, 'none', f, '')}]`);
@@ -89,6 +91,9 @@ export function printTcp(ctx: PrintContext, r: Reader, off: number, length: numb
     let th = table.get(key);
     if (th === undefined || flags & TH_SYN) {
       th = rev ? { ack: seq, seq: (ack - 1) >>> 0 } : { seq, ack: (ack - 1) >>> 0 };
+      // Bounded, unlike tcpdump's: a long capture would otherwise keep every connection ever seen. A Map keeps
+      // insertion order, so the first key is the oldest connection.
+      if (!table.has(key) && table.size >= MAX_SEQ_FLOWS) table.delete(table.keys().next().value as string);
       table.set(key, th);
     } else if (rev) {
       seq = (seq - th.ack) >>> 0;
@@ -151,10 +156,10 @@ export function printTcp(ctx: PrintContext, r: Reader, off: number, length: numb
 /** Compares the source and destination addresses as memcmp does (for the canonical direction). */
 function compareAddr(r: Reader, ipOff: number, v6: boolean): number {
   const n = v6 ? 16 : 4;
-  const s = r.bytes(ipOff + (v6 ? 8 : 12), n);
-  const d = r.bytes(ipOff + (v6 ? 24 : 16), n);
+  const s = ipOff + (v6 ? 8 : 12);
+  const d = ipOff + (v6 ? 24 : 16);
   for (let i = 0; i < n; i++) {
-    const diff = (s[i] as number) - (d[i] as number);
+    const diff = r.u8(s + i) - r.u8(d + i);
     if (diff !== 0) return diff;
   }
   return 0;

@@ -13,29 +13,26 @@ export const HTTP_CMDS = ['OPTIONS', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'TR
 /** RTSP request methods (RFC 2326). */
 export const RTSP_CMDS = ['OPTIONS', 'DESCRIBE', 'ANNOUNCE', 'SETUP', 'PLAY', 'PAUSE', 'TEARDOWN', 'GET_PARAMETER', 'SET_PARAMETER', 'REDIRECT', 'RECORD'];
 
-/** The captured part of [p, p+len): every index below its length was captured. */
-function captured(r: Reader, p: number, len: number): Uint8Array {
-  const n = Math.max(0, Math.min(len, r.caplen - p));
-  return n > 0 ? r.bytes(p, n) : new Uint8Array(0);
+/** The byte at p + idx, or -1 when it was not captured (a token cut by the capture is no token). */
+function byteAt(r: Reader, p: number, idx: number): number {
+  return r.has(p + idx, 1) ? r.u8(p + idx) : -1;
 }
 
 /** fetch_token: reads one token at `idx`; returns [index after it and its trailing blanks, token] or [0, ''] . */
 function fetchToken(r: Reader, p: number, idx: number, len: number): [number, string] {
-  const b = captured(r, p, len);
   const start = idx;
   for (; idx < len; idx++) {
-    if (idx >= b.length) return [0, ''];
-    const c = b[idx] as number;
-    if (c >= 0x80) return [0, ''];
+    const c = byteAt(r, p, idx);
+    if (c < 0 || c >= 0x80) return [0, ''];
     if (c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a) break;
     if (!isPrint(c)) return [0, ''];
     if (idx - start + 2 > MAX_TOKEN + 1) return [0, ''];
   }
   if (idx === start) return [0, ''];
-  const tok = Buffer.from(b.buffer, b.byteOffset + start, idx - start).toString('latin1');
+  const tok = r.latin1(p + start, idx - start);
   for (; idx < len; idx++) {
-    if (idx >= b.length) break;
-    const c = b[idx] as number;
+    const c = byteAt(r, p, idx);
+    if (c < 0) break;
     if (c === 0x0d || c === 0x0a) break;
     if (!isPrint(c)) break;
     if (c !== 0x20 && c !== 0x09) break;
@@ -46,16 +43,15 @@ function fetchToken(r: Reader, p: number, idx: number, len: number): [number, st
 /** print_txt_line: prints one line after `prefix`; returns the index after its end, 0 when not a text line. */
 function printTxtLine(ctx: PrintContext, prefix: string, r: Reader, p: number, idx: number, len: number): number {
   const start = idx;
-  const b = captured(r, p, len);
   let lineLen: number;
   for (;;) {
     if (idx >= len) {
       // Printable text without a line end: print it as a cut line.
-      ctx.out.put(prefix + text(r, p + start, idx - start) + ` [|${ctx.proto}]`);
+      ctx.out.put(prefix + r.latin1(p + start, idx - start) + ` [|${ctx.proto}]`);
       return 0;
     }
     // Past the captured bytes: abandon the packet as tcpdump's GET_U_1 does.
-    const c = idx < b.length ? (b[idx] as number) : r.u8(p + idx);
+    const c = r.u8(p + idx);
     if (c === 0x0a) {
       lineLen = idx - start;
       idx++;
@@ -63,7 +59,7 @@ function printTxtLine(ctx: PrintContext, prefix: string, r: Reader, p: number, i
     }
     if (c === 0x0d) {
       if (idx + 1 >= len) return 0;
-      if ((idx + 1 < b.length ? (b[idx + 1] as number) : r.u8(p + idx + 1)) === 0x0a) {
+      if (r.u8(p + idx + 1) === 0x0a) {
         lineLen = idx - start;
         idx += 2;
         break;
@@ -73,12 +69,8 @@ function printTxtLine(ctx: PrintContext, prefix: string, r: Reader, p: number, i
     if (!isPrint(c) && c !== 0x09) return 0;
     idx++;
   }
-  ctx.out.put(prefix + text(r, p + start, lineLen));
+  ctx.out.put(prefix + r.latin1(p + start, lineLen));
   return idx;
-}
-
-function text(r: Reader, off: number, len: number): string {
-  return Buffer.from(r.bytes(off, len)).toString('latin1');
 }
 
 /** txtproto_print: "HTTP: GET / HTTP/1.1" (-v: every line); `cmds` undefined means always a text protocol. */
@@ -125,5 +117,5 @@ export function printSsh(ctx: PrintContext, r: Reader, p: number, len: number): 
     if (!isPrint(c)) return;
   }
   if (idx >= len) return;
-  ctx.out.put(': SSH: ' + text(r, p, idx));
+  ctx.out.put(': SSH: ' + r.latin1(p, idx));
 }

@@ -7,6 +7,7 @@
 import type { PrintContext } from './context.js';
 import { Truncated, type Reader } from './reader.js';
 import { cksum4, cksum6, cksumShouldBe } from './util.js';
+import { hex } from './tables.js';
 import { printDns } from './dns.js';
 
 /** udpipaddr_print: "src.sport > dst.dport: " (or only the ports inside IPv6 extension headers). */
@@ -67,12 +68,12 @@ export function printUdp(ctx: PrintContext, r: Reader, off: number, length: numb
       if (field === 0) out.put('[no cksum] ');
       else if (r.has(cp, length)) {
         const sum = cksum4(r, ipOff, off, length + 8, 17);
-        out.put(sum !== 0 ? `[bad udp cksum 0x${hex4(field)} -> 0x${hex4(cksumShouldBe(field, sum))}!] ` : '[udp sum ok] ');
+        out.put(sum !== 0 ? `[bad udp cksum 0x${hex(field, 4)} -> 0x${hex(cksumShouldBe(field, sum), 4)}!] ` : '[udp sum ok] ');
       }
     } else if (v6 && r.has(cp, length)) {
       const sum = cksum6(r, ipOff, off, length + 8, 17);
       const field = r.be16(off + 6);
-      out.put(sum !== 0 ? `[bad udp cksum 0x${hex4(field)} -> 0x${hex4(cksumShouldBe(field, sum))}!] ` : '[udp sum ok] ');
+      out.put(sum !== 0 ? `[bad udp cksum 0x${hex(field, 4)} -> 0x${hex(cksumShouldBe(field, sum), 4)}!] ` : '[udp sum ok] ');
     }
   }
   if (!ctx.opts.quick && (sport === 53 || dport === 53)) {
@@ -96,8 +97,4 @@ export function dns(ctx: PrintContext, r: Reader, off: number, len: number, over
     if (!(e instanceof Truncated)) throw e;
     ctx.out.put(` [|${ctx.proto}]`);
   }
-}
-
-function hex4(v: number): string {
-  return v.toString(16).padStart(4, '0');
 }

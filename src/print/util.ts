@@ -20,19 +20,6 @@ export function isPrint(c: number): boolean {
   return c >= 0x20 && c < 0x7f;
 }
 
-/** Adds the big-endian 16-bit words of `len` captured bytes at `off` to `sum` (caller checks the range). */
-export function sumWords(r: Reader, off: number, len: number, sum: number): number {
-  const b = r.bytes(off, len);
-  const n = b.length;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    sum += ((b[i] as number) << 8) | (b[i + 1] as number);
-    if (sum > 0x7fffffff) sum = (sum & 0xffff) + Math.floor(sum / 65536);
-  }
-  if (i < n) sum += (b[i] as number) << 8;
-  return sum;
-}
-
 /** Folds a running sum and complements it: 0 means the data (including its checksum field) is correct. */
 export function foldSum(sum: number): number {
   while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 65536);
@@ -49,9 +36,9 @@ export function cksumShouldBe(field: number, computed: number): number {
 
 /** Checksum over IPv4 pseudo-header + `len` bytes at `off` (RFC 793 section 3.1); 0 when correct. */
 export function cksum4(r: Reader, ipOff: number, off: number, len: number, proto: number): number {
-  let sum = sumWords(r, ipOff + 12, 8, 0);
+  let sum = r.sumWords(ipOff + 12, 8, 0);
   sum += proto + (len & 0xffff) + Math.floor(len / 65536);
-  return foldSum(sumWords(r, off, len, sum));
+  return foldSum(r.sumWords(off, len, sum));
 }
 
 /**
@@ -96,10 +83,10 @@ function finalDst(r: Reader, ipOff: number): number {
 
 /** Checksum over the IPv6 pseudo-header + `len` bytes at `off` (RFC 8200 section 8.1); 0 when correct. */
 export function cksum6(r: Reader, ipOff: number, off: number, len: number, proto: number): number {
-  let sum = sumWords(r, ipOff + 8, 16, 0);
-  sum = sumWords(r, finalDst(r, ipOff), 16, sum);
+  let sum = r.sumWords(ipOff + 8, 16, 0);
+  sum = r.sumWords(finalDst(r, ipOff), 16, sum);
   sum += (len >>> 16) + (len & 0xffff) + proto;
-  return foldSum(sumWords(r, off, len, sum));
+  return foldSum(r.sumWords(off, len, sum));
 }
 
 /**

@@ -2,10 +2,11 @@
  * Live `ntk watch` on loopback against tcpdump: both capture the same packets at the same time, with the same
  * filter and flags, and must print the same lines (timestamps off with -t).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { CaptureParser } from '../../src/capture/pcap-file';
 import { canCapture } from '../helpers/can-capture';
 import { freePort, startServer } from '../helpers/net';
 import { errorLines, hasStackTrace, NTK_BIN, runNtk, spawnNtk, type NtkProcess, type NtkResult } from '../helpers/run-ntk';
@@ -38,7 +39,15 @@ async function session(host: string, port: number, local: number, payload: strin
   expect(r.code).toBe(0);
 }
 
-/** Polls (at most 10 s) until every capturer has printed the same number (≥ min) of lines, stable for 300 ms. */
+/** Both streams of every process, for a failure message. */
+function streamsOf(procs: NtkProcess[]): string {
+  return procs.map((p, i) => `--- process ${i} stdout:\n${p.stdout()}\n--- process ${i} stderr:\n${p.stderr()}`).join('\n');
+}
+
+/**
+ * Polls (at most 10 s) until every capturer has printed the same number (≥ min) of lines, stable for 300 ms;
+ * throws with both streams of each when that never happens.
+ */
 async function settle(procs: NtkProcess[], min: number, count: (p: NtkProcess) => number): Promise<void> {
   let last = -1;
   let stableSince = Date.now();
@@ -51,6 +60,29 @@ async function settle(procs: NtkProcess[], min: number, count: (p: NtkProcess) =
     } else if (n >= min && counts.every((c) => c === n) && Date.now() - stableSince >= 300) return;
     await new Promise((r) => setTimeout(r, 100));
   }
+  throw new Error(`output did not settle at ≥ ${min} equal line counts (${procs.map(count).join(' vs ')})\n${streamsOf(procs)}`);
+}
+
+/** Packets in the pcap file at `path` so far (0 while it does not exist), counting only whole records. */
+function packetsIn(path: string): number {
+  let data: Buffer;
+  try {
+    data = readFileSync(path);
+  } catch {
+    return 0;
+  }
+  let n = 0;
+  new CaptureParser().feed(data, () => void n++);
+  return n;
+}
+
+/** Polls (at most 10 s) until the pcap file `path` written by `proc` holds `want` packets; throws with its streams. */
+async function fileHolds(path: string, want: number, proc: NtkProcess): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (packetsIn(path) >= want) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${path} holds ${packetsIn(path)} packets, not ${want}\n${streamsOf([proc])}`);
 }
 
 /** Starts tcpdump and ntk watch on lo with `flags` and `filter`, waits until both listen, runs `traffic`,
@@ -59,18 +91,18 @@ async function captureBoth(
   flags: string[],
   filter: string,
   traffic: () => Promise<void>,
-  opts: { min?: number; ntkArgs?: string[] } = {},
+  opts: { min?: number; writeFile?: string } = {},
 ): Promise<{ tcpdump: NtkResult; ntk: NtkResult }> {
   // Not --immediate-mode: it makes libpcap use TPACKET_V2, whose frame alignment cuts some -s values short by
   // up to 2 bytes. Without it tcpdump hands packets over within its 1 s timeout, which settle() waits for.
   const tcpdump = spawnNtk(['-i', 'lo', '-l', ...flags, filter], { bin: 'tcpdump', stdin: 'ignore' });
-  const ntk = spawnNtk(['watch', '-i', 'lo', ...(opts.ntkArgs ?? flags), filter], { stdin: 'ignore' });
+  const written = opts.writeFile;
+  const ntk = spawnNtk(['watch', '-i', 'lo', ...(written !== undefined ? ['-w', written] : flags), filter], { stdin: 'ignore' });
   await tcpdump.waitFor('listening on');
   await ntk.waitFor('listening on lo');
   await traffic();
-  const written = opts.ntkArgs !== undefined;
-  await settle(written ? [tcpdump] : [tcpdump, ntk], opts.min ?? 1, (p) => lines(p.stdout()).length);
-  if (written) await new Promise((r) => setTimeout(r, 300));
+  await settle(written !== undefined ? [tcpdump] : [tcpdump, ntk], opts.min ?? 1, (p) => lines(p.stdout()).length);
+  if (written !== undefined) await fileHolds(written, lines(tcpdump.stdout()).length, ntk);
   tcpdump.child.kill('SIGINT');
   ntk.child.kill('SIGINT');
   return { tcpdump: await tcpdump.done, ntk: await ntk.done };
@@ -140,7 +172,7 @@ describe.runIf(canCapture())('ntk watch on lo, line for line with tcpdump', () =
     const { local, filter } = await sessionFilter(server);
     const { tcpdump } = await captureBoth(['-nt'], filter, () => session('127.0.0.1', server.port, local, 'saved\n'), {
       min: 7,
-      ntkArgs: ['-w', file],
+      writeFile: file,
     });
     const readBack = await runNtk(['-nt', '-r', file], { bin: 'tcpdump' });
     expect(readBack.code).toBe(0);

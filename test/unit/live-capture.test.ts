@@ -98,7 +98,6 @@ describe.runIf(canCapture())('live capture on lo', () => {
     const ns = pkts.map((p) => BigInt(p.tsSec) * 1_000_000_000n + BigInt(p.tsNsec));
     for (let i = 1; i < ns.length; i++) expect((ns[i] as bigint) >= (ns[i - 1] as bigint)).toBe(true);
     expect(Math.abs(Number((ns[0] as bigint) / 1_000_000n) - Date.now())).toBeLessThan(60_000);
-    expect(source.closingCounts()).toEqual([]);
   });
 
   it('cuts packets to the snaplen but keeps their length on the wire, also past cap\'s 65535 bytes', async () => {
@@ -129,14 +128,13 @@ describe.runIf(canCapture())('live capture on lo', () => {
     ]);
   });
 
-  it('closes on the interrupt signal, and a closed source delivers nothing more', async () => {
-    const ac = new AbortController();
+  it('close() ends run(), and a closed source delivers nothing more', async () => {
     const server = await startServer((s) => s.resume());
     const { local, filter } = await sessionFilter(server.port);
-    const source = await openLive({ iface: 'lo', filter, snaplen: 262144, signal: ac.signal });
+    const source = await openLive({ iface: 'lo', filter, snaplen: 262144 });
     let n = 0;
-    const run = source.run({ packet: () => void n++ });
-    setTimeout(() => ac.abort('SIGINT'), 50);
+    const run = source.run({ packet: () => (n++, true) });
+    setTimeout(() => source.close(), 50);
     expect(await run).toEqual({});
     await session(server.port, local, Buffer.from('late'));
     expect(n).toBe(0);

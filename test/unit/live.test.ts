@@ -1,6 +1,11 @@
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CAP_SNAPLEN, linktypeOf, wireLength } from '../../src/capture/live';
-import { LINKTYPE } from '../../src/capture/source';
+import { packetOf } from '../../src/capture/memory';
+import { LINKTYPE, type PacketSource } from '../../src/capture/source';
+import { closingCounts, pumpPackets, type WatchOptions } from '../../src/capture/watch';
+import { PrintContext } from '../../src/print/context';
+import { memoryIo } from '../helpers/io';
 import { kernelRealtimeOffset, splitNs, startClock, tickAnchoredClock } from '../../src/capture/clock';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -90,5 +95,75 @@ describe('capture clock', () => {
     ].join('\n');
     expect(kernelRealtimeOffset(text)).toBe(1795918185935856522n);
     expect(kernelRealtimeOffset('no such thing')).toBeUndefined();
+  });
+});
+
+describe('live output backpressure', () => {
+  /** A stdout that accepts nothing until opened: its writes wait, so the stream's buffer grows. */
+  function stuckStdout(): { stream: Writable; open(): void; lines(): number } {
+    let isOpen = false;
+    let waiting: (() => void) | undefined;
+    let text = '';
+    const stream = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _enc, cb) {
+        text += chunk.toString('latin1');
+        if (isOpen) cb();
+        else waiting = cb;
+      },
+    });
+    return {
+      stream,
+      open() {
+        isOpen = true;
+        waiting?.();
+      },
+      lines: () => text.split('\n').length - 1,
+    };
+  }
+
+  /** A source that cannot wait: one packet per turn of the event loop, whatever packet() returns. */
+  function liveSource(total: number): { source: PacketSource; delivered: Promise<void> } {
+    let closed = false;
+    let done = (): void => undefined;
+    const delivered = new Promise<void>((r) => (done = r));
+    const source: PacketSource = {
+      linktype: LINKTYPE.RAW,
+      snaplen: 262144,
+      async run(sink) {
+        for (let i = 0; i < total && !closed; i++) {
+          sink.packet(packetOf('4500001d00014000401126ca0a0000010a000002000100020009000078', i));
+          await new Promise((r) => setImmediate(r));
+        }
+        done();
+        return {};
+      },
+      close() {
+        closed = true;
+      },
+    };
+    return { source, delivered };
+  }
+
+  it('drops and counts packets once the output backlog passes the limit, instead of queueing them', async () => {
+    const out = stuckStdout();
+    const io = { ...memoryIo(), stdout: out.stream };
+    const opts: WatchOptions = { print: new PrintContext({ utc: true }).opts, snaplen: 262144, filter: '', listDevices: false, noPromisc: false, maxBacklog: 4096 };
+    const total = 2000;
+    const { source, delivered } = liveSource(total);
+    const pumped = pumpPackets(opts, io, source, undefined);
+    // All packets arrive while nobody reads; then the reader catches up so the run can finish.
+    await delivered;
+    out.open();
+    const { seen, dropped } = await pumped;
+    expect(dropped).toBeGreaterThan(0);
+    expect(seen + dropped).toBe(total);
+    expect(out.lines()).toBe(seen);
+    expect(out.stream.writableLength).toBe(0);
+  });
+
+  it('says how many packets it dropped next to the number captured', () => {
+    expect(closingCounts(5, 0)).toEqual(['5 packets captured']);
+    expect(closingCounts(1, 1)).toEqual(['1 packet captured', '1 packet dropped by ntk (output too slow)']);
   });
 });

@@ -1,11 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CaptureFormatError, CaptureParser, PcapFileSource, PcapWriter, pcapFileHeader, pcapRecord } from '../../src/capture/pcap-file';
+import { CaptureFormatError, CaptureParser, PcapFileSource, PcapStreamSource, PcapWriter, pcapFileHeader, pcapRecord } from '../../src/capture/pcap-file';
 import type { Packet } from '../../src/capture/source';
+import { pumpPackets, type WatchOptions } from '../../src/capture/watch';
 import { isNtkError } from '../../src/errors';
+import { PrintContext } from '../../src/print/context';
+import { memoryIo } from '../helpers/io';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -17,7 +20,7 @@ const BE_NANO = hex('a1b23c4d 0002 0004 00000000 00000000 0000ffff 00000001  000
 function parseAll(chunks: Buffer[]): { pkts: Packet[]; parser: CaptureParser } {
   const parser = new CaptureParser();
   const pkts: Packet[] = [];
-  for (const c of chunks) parser.feed(c, (p) => pkts.push(p));
+  for (const c of chunks) parser.feed(c, (p) => void pkts.push(p));
   return { pkts, parser };
 }
 
@@ -79,6 +82,40 @@ describe('CaptureParser', () => {
   });
 });
 
+describe('CaptureParser: pcapng sections and interfaces', () => {
+  const shbLe = hex('0a0d0d0a 1c000000 4d3c2b1a 0100 0000 ffffffffffffffff 1c000000');
+  const idbLe = (linktype: number): Buffer => Buffer.concat([hex('01000000 14000000'), Buffer.from([linktype, 0]), hex('0000 00000000 14000000')]);
+  const epbLe = hex('06000000 24000000 00000000 00000000 01000000 04000000 3c000000 deadbeef 24000000');
+  const shbBe = hex('0a0d0d0a 0000001c 1a2b3c4d 0001 0000 ffffffffffffffff 0000001c');
+  const idbBe = hex('00000001 00000014 0001 0000 00000000 00000014');
+  const epbBe = hex('00000006 00000024 00000000 00000000 00000002 00000004 0000003c cafef00d 00000024');
+
+  it('reads a second section in the other byte order in the same chunk', () => {
+    const { pkts } = parseAll([Buffer.concat([shbLe, idbLe(1), epbLe, shbBe, idbBe, epbBe])]);
+    expect(pkts.map((p) => Buffer.from(p.data).toString('hex'))).toEqual(['deadbeef', 'cafef00d']);
+    expect(pkts[1]).toMatchObject({ tsSec: 0, tsNsec: 2000, caplen: 4, len: 60 });
+  });
+
+  it('refuses an interface whose link type differs from the first one, as libpcap does, after the packets before it', () => {
+    const parser = new CaptureParser();
+    const pkts: Packet[] = [];
+    expect(() => parser.feed(Buffer.concat([shbLe, idbLe(1), epbLe, idbLe(101), epbLe]), (p) => void pkts.push(p))).toThrow(
+      new CaptureFormatError('an interface has a type 101 different from the type of the first interface'),
+    );
+    expect(pkts).toHaveLength(1);
+  });
+
+  it('stops after a packet the consumer cannot take, and goes on when fed again', () => {
+    const parser = new CaptureParser();
+    const pkts: Packet[] = [];
+    const three = Buffer.concat([LE_MICRO, LE_MICRO.subarray(24), LE_MICRO.subarray(24)]);
+    expect(parser.feed(three, (p) => pkts.push(p) < 2)).toBe(false);
+    expect(pkts).toHaveLength(2);
+    expect(parser.feed(new Uint8Array(0), (p) => void pkts.push(p))).toBe(true);
+    expect(pkts).toHaveLength(3);
+  });
+});
+
 describe('PcapWriter', () => {
   it('writes what the parser reads back, with microsecond timestamps', async () => {
     const out = new PassThrough();
@@ -97,6 +134,19 @@ describe('PcapWriter', () => {
   });
 });
 
+describe('PcapWriter backpressure', () => {
+  it('says when the stream wants a wait for drain, so that -w from a file waits instead of queueing', () => {
+    const out = new Writable({ highWaterMark: 1024, write: () => undefined });
+    const w = new PcapWriter(out, 1, 262144);
+    const pkt = { tsSec: 0, tsNsec: 0, caplen: 1000, len: 1000, data: new Uint8Array(1000) };
+    let answers = 0;
+    while (answers < 1000 && w.write(pkt)) answers++;
+    expect(answers).toBeLessThan(100);
+    expect(out.writableNeedDrain).toBe(true);
+    expect(w.queued).toBe(0);
+  });
+});
+
 describe('PcapFileSource', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ntk-pcap-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -107,10 +157,44 @@ describe('PcapFileSource', () => {
     const src = await PcapFileSource.open(file);
     expect(src.linktype).toBe(1);
     const got: Packet[] = [];
-    const end = await src.run({ packet: (p) => got.push(p) });
+    const end = await src.run({ packet: (p) => void got.push(p) });
     expect(got).toHaveLength(1);
     expect(isNtkError(end.error) && end.error.code).toBe('E_FORMAT');
     expect(end.error?.message).toContain('truncated dump file; tried to read 16 header bytes, only got 10');
+  });
+
+  it('waits for the consumer in the middle of a chunk when its output is full', async () => {
+    const file = join(dir, 'three.pcap');
+    writeFileSync(file, Buffer.concat([LE_MICRO, LE_MICRO.subarray(24), LE_MICRO.subarray(24)]));
+    const src = await PcapFileSource.open(file);
+    let got = 0;
+    let release = (): void => undefined;
+    const run = src.run({
+      packet: () => ++got !== 1,
+      backlog: () => (got === 1 ? new Promise<void>((r) => (release = r)) : undefined),
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(got).toBe(1);
+    release();
+    expect(await run).toEqual({});
+    expect(got).toBe(3);
+  });
+
+  it('stops on Ctrl-C while waiting for an output that nobody reads', async () => {
+    const file = join(dir, 'many.pcap');
+    writeFileSync(file, Buffer.concat([LE_MICRO, ...Array.from({ length: 50000 }, () => LE_MICRO.subarray(24))]));
+    const io = memoryIo();
+    // A stdout that never finishes a write: after the first one, everything waits.
+    const stuck = new Writable({ highWaterMark: 64, write: () => undefined });
+    const opts: WatchOptions = { print: new PrintContext({ utc: true, hex: 1 }).opts, readFile: file, snaplen: 262144, filter: '', listDevices: false, noPromisc: false };
+    const src = await PcapFileSource.open(file);
+    io.interrupt.addEventListener('abort', () => src.close());
+    const pumped = pumpPackets(opts, { ...io, stdout: stuck }, src, undefined);
+    await new Promise((r) => setImmediate(r));
+    expect(stuck.writableNeedDrain).toBe(true);
+    io.controller.abort('SIGINT');
+    const { seen } = await pumped;
+    expect(seen).toBeLessThan(50001);
   });
 
   it('fails to open a missing file with E_IO and a text file with E_FORMAT', async () => {
@@ -118,5 +202,20 @@ describe('PcapFileSource', () => {
     const text = join(dir, 'text.pcap');
     writeFileSync(text, 'not a capture\n');
     await expect(PcapFileSource.open(text)).rejects.toMatchObject({ code: 'E_FORMAT' });
+  });
+});
+
+describe('PcapStreamSource', () => {
+  it('stops at close() even while a read is waiting for data that never comes', async () => {
+    const input = new PassThrough();
+    input.write(LE_MICRO);
+    const src = await PcapStreamSource.open(input, '-');
+    let got = 0;
+    const run = src.run({ packet: () => void got++ });
+    await new Promise((r) => setImmediate(r));
+    expect(got).toBe(1);
+    src.close();
+    expect(await run).toEqual({});
+    expect(input.destroyed).toBe(true);
   });
 });

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { PrintContext } from '../../src/print/context.js';
 import { printDns, relts } from '../../src/print/dns.js';
-import { rcodeName, tok2str, DNS_TYPES } from '../../src/print/dns-tables.js';
+import { rcodeName, DNS_TYPES } from '../../src/print/dns-tables.js';
+import { tok2str } from '../../src/print/tables.js';
 import { Reader, Truncated } from '../../src/print/reader.js';
 
 interface Case {

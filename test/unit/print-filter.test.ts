@@ -37,6 +37,17 @@ describe('compileFilter', () => {
     expect(matching('! ( tcp || udp ) && ! arp')).toEqual(['ICMP6']);
   });
 
+  it('takes "src or dst" and "src and dst" before host, net and port, in either order', () => {
+    expect(matching('src or dst host 10.0.0.2')).toEqual(['TCP', 'UDP', 'ARP']);
+    expect(matching('dst or src 10.0.0.1')).toEqual(['TCP', 'UDP', 'ARP']);
+    expect(matching('src and dst host 10.0.0.1')).toEqual([]);
+    expect(matching('src and dst host ::1')).toEqual(['ICMP6']);
+    expect(matching('dst and src net ::/0')).toEqual(['ICMP6']);
+    expect(matching('src or dst port 80')).toEqual(['TCP']);
+    expect(matching('tcp src and dst port 80')).toEqual([]);
+    expect(() => compileFilter('src or src host 10.0.0.1')).toThrow(FilterSyntaxError);
+  });
+
   it('groups "and" and "or" left to right with equal precedence, as pcap-filter does', () => {
     expect(matching('tcp or udp and port 53')).toEqual(['UDP']);
   });

@@ -61,3 +61,26 @@ describe('arp', () => {
     expect(line(request.slice(0, 20), {}, '0806')).toBe(' [|arp]\n');
   });
 });
+
+describe('ip in ip', () => {
+  it('never lets the inner IPv6 header read past the end of the enclosing IPv4 datagram', () => {
+    // IPv4 total length 74 ends 6 bytes into the DNS query; the IPv6 payload length claims all 41 bytes, which
+    // were captured after the datagram. tcpdump stops at the IPv4 end (and so does ntk).
+    const v6in4 =
+      '4500004a00014000402900000a0000010a000002600000000029114020010db800000000000000000000000120010db8' +
+      '00000000000000000000000203e800350029000012340100000100000000000003777777076578616d706c6503636f6d0000010001';
+    expect(formatPacket(new PrintContext({ tsStyle: 1 }), LINKTYPE.RAW, packetOf(v6in4))).toBe(
+      'IP 10.0.0.1 > 10.0.0.2: IP6 truncated-ip6 - 27 bytes missing!2001:db8::1.1000 > 2001:db8::2.53:  [|domain]\n',
+    );
+  });
+});
+
+describe('protocols without a printer', () => {
+  it('print their addresses, as tcpdump does for any protocol it does not decode (SCTP, DCCP)', () => {
+    const ctx = new PrintContext({ tsStyle: 1 });
+    const sctp4 = '4500003400014000408400000a0000010a000002' + '04d2005000000001000000000100001400000001' + '0000ffff000a000a00000001';
+    const dccp6 = '6000000000142140' + '20010db8000000000000000000000001' + '20010db8000000000000000000000002' + '04d2005003000000010000000000000100000000';
+    expect(formatPacket(ctx, LINKTYPE.RAW, packetOf(sctp4))).toBe('IP 10.0.0.1 > 10.0.0.2:  ip-proto-132 32\n');
+    expect(formatPacket(ctx, LINKTYPE.RAW, packetOf(dccp6))).toBe('IP6 2001:db8::1 > 2001:db8::2:  ip-proto-33 20\n');
+  });
+});

@@ -4,6 +4,7 @@ import { packetOf } from '../../src/capture/memory';
 import { LINKTYPE } from '../../src/capture/source';
 import { PrintContext, type PrintOptions } from '../../src/print/context';
 import { formatPacket } from '../../src/print/dispatch';
+import { MAX_SEQ_FLOWS } from '../../src/print/tcp';
 
 const ETH = '00112233445566778899aabb0800';
 const line = (hexBytes: string, opts: Partial<PrintOptions> = {}, ctx = new PrintContext({ tsStyle: 1, ...opts })): string =>
@@ -73,5 +74,32 @@ describe('tcp flags, sequence numbers and payload summaries', () => {
     expect(line('4500002800014000400626cd0a0000010a0000029c400050000003e80000138850c203e800000005', { quick: true })).toBe(
       'IP 10.0.0.1.40000 > 10.0.0.2.80: tcp 0\n',
     );
+  });
+});
+
+describe('relative sequence numbers', () => {
+  /** A bare ACK from 10.0.0.1.`sport` to 10.0.0.2.80, as raw IPv4. */
+  const ackPacket = (sport: number, ackNo: number): Buffer => {
+    const b = Buffer.from('4500002800014000400600000a0000010a000002' + '000000500000138800000000501003e800000000', 'hex');
+    b.writeUInt16BE(sport, 20);
+    b.writeUInt32BE(ackNo, 28);
+    return b;
+  };
+
+  it('forgets the oldest connection once MAX_SEQ_FLOWS are known, so the table stays bounded', () => {
+    const ctx = new PrintContext({ tsStyle: 1 });
+    const print = (sport: number, ackNo: number): string => formatPacket(ctx, LINKTYPE.RAW, packetOf(ackPacket(sport, ackNo)));
+    expect(print(1, 7000)).toContain(', ack 7000,');
+    expect(print(1, 7000)).toContain(', ack 1,');
+    // MAX_SEQ_FLOWS other connections (source ports 2…60001, then other destination ports too).
+    for (let i = 0; i < MAX_SEQ_FLOWS; i++) {
+      const b = ackPacket(2 + (i % 60000), 1);
+      b.writeUInt16BE(80 + Math.floor(i / 60000), 22);
+      formatPacket(ctx, LINKTYPE.RAW, packetOf(b));
+    }
+    const table = ctx.state.get('tcp.seq') as Map<string, unknown>;
+    expect(table.size).toBe(MAX_SEQ_FLOWS);
+    // The first connection was the oldest: it is new again, printed with its absolute number.
+    expect(print(1, 7000)).toContain(', ack 7000,');
   });
 });

@@ -19,10 +19,33 @@ describe('Reader', () => {
     expect(r.be32(0)).toBe(0xffffffff);
     expect(() => r.u8(4)).toThrow(Truncated);
     expect(() => r.be16(3)).toThrow(Truncated);
-    expect(() => r.bytes(2, 3)).toThrow(Truncated);
+    expect(() => r.latin1(2, 3)).toThrow(Truncated);
+    expect(() => r.hex(2, 3, ':')).toThrow(Truncated);
+    expect(() => r.sumWords(2, 3, 0)).toThrow(Truncated);
     expect(() => r.u8(-1)).toThrow(Truncated);
     expect(r.has(0, 4)).toBe(true);
     expect(r.has(1, 4)).toBe(false);
+  });
+
+  it('narrows to a shorter end but never widens, even from a narrowed reader', () => {
+    const r = new Reader(hex('01 02 03 04 05 06 07 08'), 6);
+    expect(r.narrow(10).caplen).toBe(6);
+    const inner = r.narrow(4);
+    expect(inner.caplen).toBe(4);
+    expect(() => inner.u8(4)).toThrow(Truncated);
+    // An inner header claiming more cannot see past what encloses it (the bytes exist in the buffer).
+    expect(inner.narrow(8).caplen).toBe(4);
+    expect(r.narrow(-3).caplen).toBe(0);
+  });
+
+  it('reads text, hex and checksum sums through the same bounds', () => {
+    const r = new Reader(hex('47 45 54 20 2f 00 ff 01'));
+    expect(r.latin1(0, 5)).toBe('GET /');
+    expect(r.latin1(5, 2)).toBe('\u0000\u00ff');
+    expect(r.hex(4, 3, ':')).toBe('2f:00:ff');
+    // RFC 1071: 16-bit big-endian words, an odd last byte as a high half.
+    expect(r.sumWords(0, 4, 0)).toBe(0x4745 + 0x5420);
+    expect(r.sumWords(4, 3, 1)).toBe(1 + 0x2f00 + 0xff00);
   });
 
   it('formats addresses as tcpdump does', () => {
