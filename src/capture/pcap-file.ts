@@ -44,6 +44,16 @@ function u16(b: Uint8Array, off: number, e: Endian): number {
   return e === 'le' ? a | (c << 8) : (a << 8) | c;
 }
 
+/** Returns `a` followed by `b`, copying only when both have bytes. */
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a, 0);
+  joined.set(b, a.length);
+  return joined;
+}
+
 /**
  * Incremental parser of a capture file: feed() chunks, collect packets; end() reports a file that stopped in
  * the middle of a record. Handles classic pcap and pcapng.
@@ -65,13 +75,7 @@ export class CaptureParser {
    * every complete record was read. Throws CaptureFormatError.
    */
   feed(chunk: Uint8Array, emit: Emit, startsWithPending = false): boolean {
-    if (this.buf.length === 0 || startsWithPending) this.buf = chunk;
-    else if (chunk.length > 0) {
-      const joined = new Uint8Array(this.buf.length + chunk.length);
-      joined.set(this.buf, 0);
-      joined.set(chunk, this.buf.length);
-      this.buf = joined;
-    }
+    this.buf = startsWithPending ? chunk : concat(this.buf, chunk);
     let off = 0;
     const b = this.buf;
     if (this.kind === undefined) {
@@ -250,19 +254,80 @@ function readError(err: unknown, name: string): Error {
   return createError('E_IO', 'watch', `${name}: ${errnoWords(err)}`, { cause: err });
 }
 
+/** Where a capture's bytes come from: a regular file (fileReader) or a stream (streamReader). */
+interface ChunkReader {
+  /** Returns `left` (the parser's incomplete record) followed by the next bytes read; null at the end. */
+  next(left: Uint8Array): Uint8Array | null | Promise<Uint8Array | null>;
+  /** Releases the file or stream; may be called more than once, and abandons a read that is waiting. */
+  close(): void;
+}
+
 /**
- * A PacketSource reading a regular capture file in big synchronous chunks. Other files (a FIFO, /dev/stdin on
- * a pipe) are read as streams by PcapStreamSource, since a blocking read would keep Ctrl-C from being heard.
+ * Reads a regular file in big synchronous chunks, after a copy of the incomplete record left over, so that only
+ * that record is ever copied. Synchronous on purpose: a local file read is a copy from the page cache, cheaper
+ * than a trip through the thread pool.
+ */
+function fileReader(fd: number): ChunkReader {
+  let closed = false;
+  return {
+    next(left: Uint8Array): Uint8Array | null {
+      const chunk = readChunk(fd, left);
+      return chunk.length === left.length ? null : chunk;
+    },
+    close(): void {
+      // Once only: the descriptor's number may already belong to a file opened since.
+      if (!closed) closeFile(fd).catch(() => undefined);
+      closed = true;
+    },
+  };
+}
+
+/** Reads the next chunk of the file after a copy of `left`; returns left + what was read. */
+function readChunk(fd: number, left: Uint8Array): Uint8Array {
+  // A fresh buffer each time: packets handed out are views into it and must stay valid.
+  const size = Math.max(CHUNK, left.length * 2);
+  const buf = Buffer.allocUnsafe(size);
+  buf.set(left, 0);
+  const bytesRead = readSync(fd, buf, left.length, size - left.length, null);
+  // A plain Uint8Array view: packets are cut from it by the hundred thousand, and Uint8Array.subarray is
+  // cheaper than Buffer's.
+  return new Uint8Array(buf.buffer, buf.byteOffset, left.length + bytesRead);
+}
+
+/**
+ * Reads a stream (standard input, a FIFO) chunk by chunk. close() destroys the stream and abandons a read
+ * that is waiting: one in the thread pool (a terminal, a device) or on a FIFO nobody writes to may never end
+ * by itself, and Ctrl-C must still be heard.
+ */
+function streamReader(stream: Readable): ChunkReader {
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<undefined>((resolve) => (stop = () => resolve(undefined)));
+  return {
+    async next(left: Uint8Array): Promise<Uint8Array | null> {
+      const got = await Promise.race([chunks.next(), stopped]);
+      return got === undefined || got.done === true ? null : concat(left, got.value);
+    },
+    close(): void {
+      stop();
+      stream.destroy();
+    },
+  };
+}
+
+/**
+ * A PacketSource reading a capture file. A regular file is read in big synchronous chunks; anything else (a
+ * FIFO, /dev/stdin on a pipe, `-r -`) is read as a stream, since a blocking read would keep Ctrl-C from being
+ * heard.
  */
 export class PcapFileSource implements PacketSource {
   readonly linktype: number;
   readonly snaplen: number;
   private closed = false;
-  private running = false;
 
   private constructor(
-    private readonly path: string,
-    private readonly fd: number,
+    private readonly name: string,
+    private readonly reader: ChunkReader,
     private readonly parser: CaptureParser,
     /** Packets that came with the header's chunk, delivered first. */
     private pending: Packet[],
@@ -275,7 +340,7 @@ export class PcapFileSource implements PacketSource {
   }
 
   /** Opens `path` and reads its header; throws E_IO (cannot open) or E_FORMAT (not a capture file). */
-  static async open(path: string): Promise<PacketSource> {
+  static async open(path: string): Promise<PcapFileSource> {
     let fd: number;
     let regular: boolean;
     let pipe: boolean;
@@ -292,40 +357,44 @@ export class PcapFileSource implements PacketSource {
       await closeFile(fd).catch(() => undefined);
       throw readError(err, path);
     }
-    if (!regular) {
-      const stream = pipe ? new Socket({ fd, readable: true, writable: false }) : createReadStream('', { fd });
-      return PcapStreamSource.open(stream, path);
-    }
+    if (regular) return PcapFileSource.start(fileReader(fd), path);
+    return PcapFileSource.openStream(pipe ? new Socket({ fd, readable: true, writable: false }) : createReadStream('', { fd }), path);
+  }
+
+  /** Reads the header from `stream`; throws E_FORMAT (not a capture) or E_IO. `name` is used in messages. */
+  static openStream(stream: Readable, name: string): Promise<PcapFileSource> {
+    return PcapFileSource.start(streamReader(stream), name);
+  }
+
+  /** Reads until the header (and for pcapng, the first interface) is known; closes `reader` when it throws. */
+  private static async start(reader: ChunkReader, name: string): Promise<PcapFileSource> {
     const parser = new CaptureParser();
     const pending: Packet[] = [];
     let endError: Error | undefined;
     try {
-      // Read until the header (and for pcapng, the first interface) is known.
-      for (;;) {
-        const chunk = readChunk(fd);
-        if (chunk.length === 0) {
+      while (parser.header === undefined) {
+        const chunk = await reader.next(parser.pending());
+        if (chunk === null) {
           parser.end();
           break;
         }
-        parser.feed(chunk, (p) => void pending.push(p));
-        if (parser.header !== undefined) break;
+        parser.feed(chunk, (p) => void pending.push(p), true);
       }
     } catch (err) {
-      if (parser.header !== undefined && err instanceof CaptureFormatError) endError = readError(err, path);
+      if (parser.header !== undefined && err instanceof CaptureFormatError) endError = readError(err, name);
       else {
-        await closeFile(fd).catch(() => undefined);
-        throw readError(err, path);
+        reader.close();
+        throw readError(err, name);
       }
     }
     if (parser.header === undefined) {
-      await closeFile(fd).catch(() => undefined);
-      throw createError('E_FORMAT', 'watch', `${path}: no interface description in the file`);
+      reader.close();
+      throw createError('E_FORMAT', 'watch', `${name}: no interface description in the file`);
     }
-    return new PcapFileSource(path, fd, parser, pending, endError);
+    return new PcapFileSource(name, reader, parser, pending, endError);
   }
 
   async run(sink: PacketSink): Promise<SourceEnd> {
-    this.running = true;
     const deliver = (p: Packet): boolean => !this.closed && sink.packet(p) !== false;
     try {
       for (const p of this.pending) {
@@ -345,42 +414,33 @@ export class PcapFileSource implements PacketSource {
           rest = !this.parser.feed(EMPTY, deliver);
           continue;
         }
-        // Read after the incomplete record left over, so that only that record is ever copied.
-        const left = this.parser.pending();
-        const chunk = readChunk(this.fd, left);
-        if (chunk.length === left.length) {
+        // Not awaited when the reader answers at once (a regular file): no extra turn per chunk.
+        const next = this.reader.next(this.parser.pending());
+        const chunk = next instanceof Promise ? await next : next;
+        if (this.closed) return {};
+        if (chunk === null) {
           this.parser.end();
           return {};
         }
         rest = !this.parser.feed(chunk, deliver, true);
       }
     } catch (err) {
-      return { error: readError(err, this.path) };
+      // Closing abandons a pending read, which may fail: that is the end asked for, not an error.
+      if (this.closed) return {};
+      return { error: readError(err, this.name) };
     } finally {
-      await closeFile(this.fd).catch(() => undefined);
+      this.reader.close();
     }
   }
 
+  /**
+   * Stops at once, even while a read is waiting for data (a FIFO nobody writes to). run() reads nothing more
+   * once closed, so the file can be released here even in the middle of a run.
+   */
   close(): void {
     this.closed = true;
-    // Before run() the file is still ours to close; after, run() closes it when it returns.
-    if (!this.running) closeFile(this.fd).catch(() => undefined);
+    this.reader.close();
   }
-}
-
-/**
- * Reads the next chunk of the file after a copy of `left`; returns left + what was read. Synchronous on
- * purpose: a local file read is a copy from the page cache, cheaper than a trip through the thread pool.
- */
-function readChunk(fd: number, left: Uint8Array = new Uint8Array(0)): Uint8Array {
-  // A fresh buffer each time: packets handed out are views into it and must stay valid.
-  const size = Math.max(CHUNK, left.length * 2);
-  const buf = Buffer.allocUnsafe(size);
-  buf.set(left, 0);
-  const bytesRead = readSync(fd, buf, left.length, size - left.length, null);
-  // A plain Uint8Array view: packets are cut from it by the hundred thousand, and Uint8Array.subarray is
-  // cheaper than Buffer's.
-  return new Uint8Array(buf.buffer, buf.byteOffset, left.length + bytesRead);
 }
 
 /** Returns the 24-byte classic pcap header (host byte order, microseconds) for `linktype` and `snaplen`. */
@@ -439,101 +499,5 @@ export class PcapWriter {
     this.batch = [];
     this.size = 0;
     return this.out.write(data);
-  }
-}
-
-/** A PacketSource reading a capture from a stream (`-r -`: standard input; a FIFO). */
-export class PcapStreamSource implements PacketSource {
-  readonly linktype: number;
-  readonly snaplen: number;
-  private closed = false;
-  /** Resolves on close(): a read waiting in the thread pool (a terminal, a device) may never end by itself. */
-  private readonly stopped: Promise<void>;
-  private stop: () => void = () => undefined;
-
-  private constructor(
-    private readonly name: string,
-    private readonly stream: Readable,
-    private readonly chunks: AsyncIterator<Uint8Array>,
-    private readonly parser: CaptureParser,
-    private pending: Packet[],
-    private readonly endError: Error | undefined,
-  ) {
-    const header = parser.header as CaptureHeader;
-    this.linktype = header.linktype;
-    this.snaplen = header.snaplen;
-    this.stopped = new Promise((resolve) => (this.stop = resolve));
-  }
-
-  /** Reads the header from `stream`; throws E_FORMAT (not a capture) or E_IO. `name` is used in messages. */
-  static async open(stream: Readable, name: string): Promise<PcapStreamSource> {
-    const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
-    const parser = new CaptureParser();
-    const pending: Packet[] = [];
-    let endError: Error | undefined;
-    try {
-      while (parser.header === undefined) {
-        const next = await chunks.next();
-        if (next.done) {
-          parser.end();
-          break;
-        }
-        parser.feed(next.value, (p) => void pending.push(p));
-      }
-    } catch (err) {
-      if (parser.header !== undefined && err instanceof CaptureFormatError) endError = readError(err, name);
-      else {
-        stream.destroy();
-        throw readError(err, name);
-      }
-    }
-    if (parser.header === undefined) {
-      stream.destroy();
-      throw createError('E_FORMAT', 'watch', `${name}: no interface description in the file`);
-    }
-    return new PcapStreamSource(name, stream, chunks, parser, pending, endError);
-  }
-
-  async run(sink: PacketSink): Promise<SourceEnd> {
-    const deliver = (p: Packet): boolean => !this.closed && sink.packet(p) !== false;
-    try {
-      for (const p of this.pending) {
-        if (this.closed) return {};
-        if (!deliver(p)) await sink.backlog?.();
-      }
-      this.pending = [];
-      if (this.endError !== undefined) return { error: this.endError };
-      let rest = false;
-      for (;;) {
-        if (this.closed) return {};
-        const wait = sink.backlog?.();
-        if (wait) await wait;
-        if (this.closed) return {};
-        if (rest) {
-          rest = !this.parser.feed(EMPTY, deliver);
-          continue;
-        }
-        const next = await Promise.race([this.chunks.next(), this.stopped]);
-        if (this.closed || next === undefined) return {};
-        if (next.done) {
-          this.parser.end();
-          return {};
-        }
-        rest = !this.parser.feed(next.value, deliver);
-      }
-    } catch (err) {
-      // Destroying the stream (close()) makes a pending read fail: that is the end asked for, not an error.
-      if (this.closed) return {};
-      return { error: readError(err, this.name) };
-    } finally {
-      this.stream.destroy();
-    }
-  }
-
-  /** Stops at once, even while a read is waiting for data (a FIFO nobody writes to): the stream is destroyed. */
-  close(): void {
-    this.closed = true;
-    this.stop();
-    this.stream.destroy();
   }
 }

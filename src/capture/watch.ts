@@ -13,7 +13,7 @@ import { compileFilter, FilterSyntaxError, type PacketFilter } from '../print/fi
 import { createError } from '../errors.js';
 import { errnoOf, errnoWords } from '../net/sockerr.js';
 import type { Packet, PacketSink, PacketSource, SourceEnd } from './source.js';
-import { PcapFileSource, PcapStreamSource, PcapWriter } from './pcap-file.js';
+import { PcapFileSource, PcapWriter } from './pcap-file.js';
 
 export interface WatchOptions {
   print: PrintOptions;
@@ -71,7 +71,7 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
   let filter: PacketFilter | undefined;
   if (opts.readFile !== undefined) {
     // "-" is standard input, as for tcpdump.
-    source = opts.readFile === '-' ? await PcapStreamSource.open(io.stdin, '-') : await PcapFileSource.open(opts.readFile);
+    source = opts.readFile === '-' ? await PcapFileSource.openStream(io.stdin, '-') : await PcapFileSource.open(opts.readFile);
     diag(io, `reading from file ${opts.readFile}, link-type ${linktypeText(source.linktype)}, snapshot length ${source.snaplen}`);
     // SLL2 records interface indexes of the capturing host, which ntk names from this host's interfaces.
     if (source.linktype === 276) diag(io, 'Warning: interface names might be incorrect');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CaptureFormatError, CaptureParser, PcapFileSource, PcapStreamSource, PcapWriter, pcapFileHeader, pcapRecord } from '../../src/capture/pcap-file';
+import { CaptureFormatError, CaptureParser, PcapFileSource, PcapWriter, pcapFileHeader, pcapRecord } from '../../src/capture/pcap-file';
 import type { Packet } from '../../src/capture/source';
 import { pumpPackets, type WatchOptions } from '../../src/capture/watch';
 import { isNtkError } from '../../src/errors';
@@ -205,11 +205,11 @@ describe('PcapFileSource', () => {
   });
 });
 
-describe('PcapStreamSource', () => {
+describe('PcapFileSource.openStream', () => {
   it('stops at close() even while a read is waiting for data that never comes', async () => {
     const input = new PassThrough();
     input.write(LE_MICRO);
-    const src = await PcapStreamSource.open(input, '-');
+    const src = await PcapFileSource.openStream(input, '-');
     let got = 0;
     const run = src.run({ packet: () => void got++ });
     await new Promise((r) => setImmediate(r));
