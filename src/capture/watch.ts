@@ -2,8 +2,7 @@
  * `ntk watch`: packets from a source (a live interface or a pcap file) to tcpdump-identical lines on stdout,
  * or to a pcap file with -w.
  */
-import { openSync } from 'node:fs';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { diag, type Io } from '../cli/io.js';
 import { PrintContext, type PrintOptions } from '../print/context.js';
