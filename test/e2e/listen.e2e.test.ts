@@ -4,7 +4,7 @@ import { createSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { readAll, startServer } from '../helpers/net';
-import { errorLines, hasStackTrace, runNtk, spawnNtk, type NtkProcess } from '../helpers/run-ntk';
+import { errorLines, expectUsageError, hasStackTrace, runNtk, spawnNtk, type NtkProcess } from '../helpers/run-ntk';
 
 /** Starts `ntk listen ARGS 0` and returns it with the port the kernel chose (printed even without -v). */
 async function listen(args: string[], opts: Parameters<typeof spawnNtk>[1] = {}): Promise<{ ntk: NtkProcess; port: number }> {
@@ -220,13 +220,7 @@ describe('ntk listen usage errors: one line, exit 2', () => {
   ];
   for (const args of cases) {
     it(`ntk ${args.join(' ')}`, async () => {
-      const r = await runNtk(args);
-      expect(r.code).toBe(2);
-      expect(r.stdout).toBe('');
-      const lines = errorLines(r.stderr);
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^ntk: listen: /);
-      expect(hasStackTrace(r.stderr)).toBe(false);
+      expectUsageError(await runNtk(args), 'listen');
     });
   }
 

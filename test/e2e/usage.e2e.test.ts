@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { errorLines, hasStackTrace, runNtk } from '../helpers/run-ntk';
+import { expectUsageError, runNtk } from '../helpers/run-ntk';
 
 describe('usage errors: one line, exit 2, no stack trace', () => {
   const cases: string[][] = [
@@ -19,13 +19,7 @@ describe('usage errors: one line, exit 2, no stack trace', () => {
   ];
   for (const args of cases) {
     it(`ntk ${args.join(' ')}`, async () => {
-      const r = await runNtk(args);
-      expect(r.code).toBe(2);
-      expect(r.stdout).toBe('');
-      const lines = errorLines(r.stderr);
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^ntk: /);
-      expect(hasStackTrace(r.stderr)).toBe(false);
+      expectUsageError(await runNtk(args));
     });
   }
 });

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 
 export const NTK_BIN = process.env.NTK_BIN ?? resolve(__dirname, '../../bin/ntk');
 
@@ -140,4 +140,14 @@ export function errorLines(stderr: string): string[] {
 /** True when `text` contains a JavaScript stack frame. */
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+\(.*:\d+:\d+\)$/m.test(text) || /^\s{4}at /m.test(text);
+}
+
+/** Asserts a usage error: exit 2, nothing on stdout, one `ntk: [context: ]…` line on stderr, no stack trace. */
+export function expectUsageError(r: NtkResult, context?: string): void {
+  expect(r.code).toBe(2);
+  expect(r.stdout).toBe('');
+  const lines = errorLines(r.stderr);
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(context ? new RegExp(`^ntk: ${context}: `) : /^ntk: /);
+  expect(hasStackTrace(r.stderr)).toBe(false);
 }

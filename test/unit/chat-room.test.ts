@@ -4,6 +4,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parseCidr } from '../../src/cli/args';
 import { ROOM_DEFAULTS, runRoom, type RoomEvent, type RoomOptions } from '../../src/net/chat';
+import { memoryIo } from '../helpers/io';
 import { join, until, type Peer } from '../helpers/peer';
 
 /**
@@ -22,18 +23,13 @@ async function startRoom(opts: Partial<RoomOptions> = {}) {
   await new Promise<void>((r) => server.listen(0, ROOM_HOST, r));
   const port = (server.address() as { port: number }).port;
   const stdin = new PassThrough();
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const controller = new AbortController();
+  const io = memoryIo(stdin);
+  const controller = io.controller;
   const events: RoomEvent[] = [];
   const done = runRoom(
     server,
     { mode: 'chat', allow: [], deny: [], ...ROOM_DEFAULTS, ...opts, onEvent: (e) => void events.push(e) },
-    { stdin, stdout, stderr, interrupt: controller.signal, env: {} },
+    io,
   );
   onTestFinished(async () => {
     controller.abort('SIGTERM');
@@ -41,7 +37,7 @@ async function startRoom(opts: Partial<RoomOptions> = {}) {
   });
   const event = (pred: (e: RoomEvent) => boolean): Promise<RoomEvent> =>
     until(() => events.some(pred), () => `an event in ${JSON.stringify(events)}`).then(() => events.find(pred) as RoomEvent);
-  return { port, events, event, stdin, stdout: () => out, stderr: () => err, stop: () => controller.abort('SIGTERM'), done };
+  return { port, events, event, stdin, stdout: io.out, stderr: io.err, stop: () => controller.abort('SIGTERM'), done };
 }
 
 /** Joins and waits until the room has announced the participant to itself. */
