@@ -54,6 +54,12 @@ export function errnoOf(err: unknown): string | undefined {
   return undefined;
 }
 
+/** Returns the system call a Node system error came from ("bind", "connect"), or undefined. */
+export function syscallOf(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'syscall' in err && typeof err.syscall === 'string') return err.syscall;
+  return undefined;
+}
+
 /** Returns the meaning of a system error in words ("Connection refused"); unknown ones keep their message. */
 export function errnoWords(err: unknown): string {
   const name = errnoOf(err);
@@ -90,9 +96,13 @@ export function addressInUseError(
   const info = ERRNO[errno] as ErrnoInfo;
   const conflicts = opts.conflicts ?? findConflicts(readSockTable(opts.proto), opts.port, opts.address);
   const where = hostPort(opts.address ?? (conflicts[0]?.localAddress ?? '0.0.0.0'), opts.port);
+  // A kernel that refuses the 4-tuple rather than the port fails connect() with EADDRNOTAVAIL: say so. (libuv
+  // reports a bind's EADDRINUSE only at connect(), so the syscall alone does not tell.)
+  const atConnect = errno === 'EADDRNOTAVAIL' && syscallOf(opts.cause) === 'connect';
+  const what = atConnect ? `connect from ${where}` : `bind ${where}`;
   const shown = conflicts.slice(0, 5);
   const details = shown.map((c) => describeEntry(c));
   if (conflicts.length > shown.length) details.push(`… and ${conflicts.length - shown.length} more`);
   if (conflicts.length > 0) details.push(conflictAdvice(conflicts, opts.flag, opts.reuse));
-  return createError(info.code, context, `bind ${where} failed: ${info.words}`, { details, cause: opts.cause });
+  return createError(info.code, context, `${what} failed: ${info.words}`, { details, cause: opts.cause });
 }

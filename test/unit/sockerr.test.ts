@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { addressInUseError, errnoWords, sysError } from '../../src/net/sockerr';
+import type { SockEntry } from '../../src/net/socktable';
+
+function entry(over: Partial<SockEntry>): SockEntry {
+  return {
+    proto: 'tcp',
+    family: 4,
+    localAddress: '127.0.0.1',
+    localPort: 12345,
+    remoteAddress: '127.0.0.1',
+    remotePort: 80,
+    state: 'TIME_WAIT',
+    timer: 3,
+    timerMs: 47_000,
+    uid: 0,
+    inode: 0,
+    ...over,
+  };
+}
+
+const sysErr = (code: string, syscall: string): Error => Object.assign(new Error(`${syscall} ${code}`), { code, syscall });
+
+describe('addressInUseError', () => {
+  it('explains EADDRINUSE from bind with the socket, its state and timer, and the way out', () => {
+    const err = addressInUseError('connect', {
+      proto: 'tcp',
+      address: '127.0.0.1',
+      port: 12345,
+      flag: '-p',
+      reuse: '--reuse',
+      conflicts: [entry({})],
+      cause: sysErr('EADDRINUSE', 'bind'),
+    });
+    expect(err.code).toBe('E_ADDRINUSE');
+    expect(err.exitCode).toBe(1);
+    expect(err.message).toBe('bind 127.0.0.1:12345 failed: Address already in use');
+    expect(err.details).toEqual([
+      '127.0.0.1:12345 -> 127.0.0.1:80  TIME_WAIT  47 s left of 2MSL (this side closed first)',
+      'wait 47 s, pick another -p, or pass --reuse',
+    ]);
+  });
+
+  it('gives a 4-tuple refused at connect() (EADDRNOTAVAIL, tcp_tw_reuse kernels) the same diagnosis', () => {
+    const err = addressInUseError('connect', {
+      proto: 'tcp',
+      address: '127.0.0.1',
+      port: 12345,
+      errno: 'EADDRNOTAVAIL',
+      flag: '-p',
+      conflicts: [entry({ timerMs: 12_300 })],
+      cause: sysErr('EADDRNOTAVAIL', 'connect'),
+    });
+    expect(err.code).toBe('E_ADDRNOTAVAIL');
+    expect(err.message).toBe('connect from 127.0.0.1:12345 failed: Cannot assign requested address');
+    expect(err.details).toEqual([
+      '127.0.0.1:12345 -> 127.0.0.1:80  TIME_WAIT  13 s left of 2MSL (this side closed first)',
+      'wait 13 s, pick another -p',
+    ]);
+  });
+
+  it('shows at most five sockets', () => {
+    const many = Array.from({ length: 7 }, (_, i) => entry({ remotePort: 1000 + i }));
+    const err = addressInUseError('listen', { proto: 'tcp', address: '0.0.0.0', port: 12345, flag: 'PORT', conflicts: many });
+    expect(err.details).toHaveLength(7);
+    expect(err.details[5]).toBe('… and 2 more');
+    expect(err.details[6]).toBe('wait 47 s, pick another PORT');
+  });
+});
+
+describe('system errors in words', () => {
+  it('names the errno as strerror does', () => {
+    expect(errnoWords(sysErr('ECONNREFUSED', 'connect'))).toBe('Connection refused');
+    expect(errnoWords(sysErr('EHOSTUNREACH', 'connect'))).toBe('No route to host');
+    const e = sysError('connect', 'connect to 10.0.0.1 port 80 (tcp)', sysErr('ETIMEDOUT', 'connect'));
+    expect(e.code).toBe('E_TIMEDOUT');
+    expect(e.message).toBe('connect to 10.0.0.1 port 80 (tcp) failed: Connection timed out');
+  });
+});
