@@ -34,6 +34,9 @@ export async function main(args: string[], io: Io): Promise<number> {
   return io.interrupt.aborted && !reported ? statusAfterAbort(io.interrupt.reason, status, io.stderr, io.env) : status;
 }
 
+/** How long an interrupted command still waits for stdout to take its last bytes. */
+const STDOUT_GRACE_MS = 1000;
+
 /** Runs ntk as this process: exits with the status once stdout and stderr are flushed. */
 export function run(args: string[]): void {
   const io = processIo((status) => process.exit(status), commandOf(args));
@@ -46,8 +49,11 @@ export function run(args: string[]): void {
       process.stderr.write('', () => process.exit(status));
     };
     // Wait for what stdout still holds; with nothing queued, skip the empty write (/dev/full fails even that).
-    if (process.stdout.writableLength > 0) process.stdout.write('', () => setImmediate(exit));
-    else setImmediate(exit);
+    if (process.stdout.writableLength > 0) {
+      process.stdout.write('', () => setImmediate(exit));
+      // After Ctrl-C a reader that stopped reading (a paused pager) must not hold the exit for long.
+      if (abortedBefore) setTimeout(exit, STDOUT_GRACE_MS).unref();
+    } else setImmediate(exit);
   });
 }
 

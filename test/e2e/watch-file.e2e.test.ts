@@ -98,6 +98,17 @@ describe('ntk watch -r', () => {
     expect(hasStackTrace(err)).toBe(false);
   });
 
+  it('exits on Ctrl-C even when its output is never read again (a pager left paused)', async () => {
+    const big = bigCapture(1000);
+    const child = spawnRaw(['watch', '-n', '-r', big]);
+    await new Promise((r) => child.stdout.once('data', r));
+    child.stdout.pause(); // and never resumed while ntk runs
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.on('exit', (c, sig) => r(c ?? sig)));
+    expect(code).toBe(0);
+    child.stdout.destroy();
+  });
+
   it('stops on Ctrl-C while reading a FIFO that has no more to give', async () => {
     const fifo = join(dir, 'fifo');
     rmSync(fifo, { force: true });
