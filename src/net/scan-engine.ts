@@ -1,7 +1,8 @@
 /**
  * The TCP connect-scan engine: a lane that probes its share of the (host, port) space (claimed in blocks from a
- * counter all lanes share) with as many connections in flight as allowed, straight on libuv's TCP handles (`process.binding('tcp_wrap')`, the layer under net.Socket), so a
- * probe costs one handle and one request object instead of a stream with its buffers and events. Runs in a worker
+ * counter all lanes share) with as many connections in flight as allowed, straight on libuv's TCP handles
+ * (`process.binding('tcp_wrap')`, the layer under net.Socket), so a probe costs one handle and one request object
+ * instead of a stream with its buffers and events. Runs in a worker
  * thread (one per core) or in the main thread; it is built as one self-contained function because a worker
  * receives it as source text (a single executable has no separate worker file to load).
  *
