@@ -2,7 +2,7 @@
 // Builds dist/ntk, a single executable: Node's own single-executable support (a SEA blob injected into a copy
 // of this node binary with postject). The bundle dist/ntk.cjs is the main script; the capture addon cap.node
 // travels as the asset "cap.node" and is written to a cache directory and dlopen'ed on first use of watch
-// (src/capture/native.ts). Runs offline: nothing is downloaded.
+// (src/watch/native.ts). Runs offline: nothing is downloaded.
 //   node scripts/build-sea.mjs [--out FILE]      (default dist/ntk)
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

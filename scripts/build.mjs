@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bundles src/main.ts into dist/ntk.cjs: one CommonJS file (a Node 20 single executable needs a CommonJS main),
-// with the version baked in. The native capture addon is never bundled: src/capture/native.ts loads it.
+// with the version baked in. The native capture addon is never bundled: src/watch/native.ts loads it.
 //   node scripts/build.mjs [OUTFILE]      (default dist/ntk.cjs)
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';

@@ -4,8 +4,8 @@
  */
 import { buildCli, commandOf } from './cli/build.js';
 import { reportError, statusAfterAbort } from './cli/exit.js';
-import { processIo, type Io } from './cli/io.js';
-import { isNtkError } from './errors.js';
+import { processIo, type Io } from './lib/io.js';
+import { isNtkError } from './lib/errors.js';
 
 /** Runs ntk with `args` (without node and script) on `io`; resolves with the exit status. Never rejects. */
 export async function main(args: string[], io: Io): Promise<number> {

@@ -4,19 +4,12 @@
  * through `.fail()`.
  */
 import yargs, { type Argv } from 'yargs';
-import { isNtkError, usageError } from '../errors.js';
-import type { Io } from './io.js';
+import { isNtkError, usageError } from '../lib/errors.js';
+import type { CliContext } from '../commands/context.js';
 import { connectCommand } from '../commands/connect.js';
 import { listenCommand } from '../commands/listen.js';
 import { scanCommand } from '../commands/scan.js';
 import { watchCommand } from '../commands/watch.js';
-
-/** What a command handler gets: the streams, and `run` to hand over its (asynchronous) work. */
-export interface CliContext {
-  io: Io;
-  /** Takes the command's work; main awaits it and maps its result or error to the exit status. */
-  run(task: () => Promise<number>): void;
-}
 
 declare const __NTK_VERSION__: string | undefined;
 
@@ -78,14 +71,4 @@ function lowerFirst(text: string): string {
 
 function flagName(key: string): string {
   return key.length === 1 ? `-${key}` : `--${key}`;
-}
-
-/** For options that may be given once: the last value wins when repeated (as in nc's getopt loop). */
-export function lastOf<T>(value: T | T[] | undefined): T | undefined {
-  return Array.isArray(value) ? value[value.length - 1] : value;
-}
-
-/** For repeatable options: always an array. */
-export function allOf<T>(value: T | T[] | undefined): T[] {
-  return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }

@@ -3,8 +3,8 @@
  *   0 success, 1 runtime or network failure, 2 usage error, 130 interrupted (Ctrl-C, after a clean close).
  * Messages are `ntk: <context>: <detail>` on one line; a stack trace only when NTK_DEBUG is set.
  */
-import { EXIT_FAILURE, EXIT_OK, isNtkError } from '../errors.js';
-import { STDOUT_CLOSED } from './io.js';
+import { EXIT_FAILURE, EXIT_OK, isNtkError } from '../lib/errors.js';
+import { STDOUT_CLOSED } from '../lib/io.js';
 
 /** Writes the message for `err` to `stderr` and returns the exit status it maps to. */
 export function reportError(

@@ -1,9 +1,9 @@
-/** `ntk connect`: netcat's client. Converts argv into ConnectOptions and hands them to src/net/connect. */
+/** `ntk connect`: netcat's client. Converts argv into ConnectOptions and hands them to src/connect. */
 import type { CommandModule } from 'yargs';
-import { parseAddress, parseHost, parseLocalPort, parsePort, parseSeconds } from '../cli/args.js';
-import { lastOf, type CliContext } from '../cli/build.js';
-import { usageError } from '../errors.js';
-import type { ConnectOptions } from '../net/connect.js';
+import { parseAddress, parseHost, parseLocalPort, parsePort, parseSeconds } from '../lib/args.js';
+import { lastOf, type CliContext } from './context.js';
+import { usageError } from '../lib/errors.js';
+import type { ConnectOptions } from '../connect/connect.js';
 
 const CONTEXT = 'connect';
 
@@ -85,7 +85,7 @@ export function connectCommand(ctx: CliContext): CommandModule<object, ConnectAr
     handler: (argv) => {
       ctx.run(async () => {
         const opts = connectOptions(argv);
-        const { connectSession } = await import('../net/connect.js');
+        const { connectSession } = await import('../connect/connect.js');
         return connectSession(opts, ctx.io);
       });
     },

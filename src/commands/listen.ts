@@ -1,11 +1,12 @@
-/** `ntk listen`: netcat's listener and a chat room. Converts argv into ListenOptions and hands them to src/net/listen. */
+/** `ntk listen`: netcat's listener and a chat room. Converts argv into ListenOptions and hands them to src/listen. */
 import type { CommandModule } from 'yargs';
 import { isIP } from 'node:net';
-import { parseAddress, parseCidr, parseCount, parseLocalPort, parseSeconds } from '../cli/args.js';
-import { allOf, lastOf, type CliContext } from '../cli/build.js';
-import { usageError } from '../errors.js';
-import type { ListenOptions } from '../net/listen.js';
-import { DEFAULT_MAX_WAITING, ROOM_DEFAULTS } from '../net/listen-defaults.js';
+import { parseAddress, parseCount, parseLocalPort, parseSeconds } from '../lib/args.js';
+import { parseCidr } from '../lib/addresses.js';
+import { allOf, lastOf, type CliContext } from './context.js';
+import { usageError } from '../lib/errors.js';
+import type { ListenOptions } from '../listen/listen.js';
+import { DEFAULT_MAX_WAITING, ROOM_DEFAULTS } from '../listen/defaults.js';
 
 const CONTEXT = 'listen';
 
@@ -128,7 +129,7 @@ export function listenCommand(ctx: CliContext): CommandModule<object, ListenArgs
     handler: (argv) => {
       ctx.run(async () => {
         const opts = listenOptions(argv);
-        const { listenSession } = await import('../net/listen.js');
+        const { listenSession } = await import('../listen/listen.js');
         return listenSession(opts, ctx.io);
       });
     },

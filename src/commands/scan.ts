@@ -1,12 +1,12 @@
-/** `ntk scan`: nc -z over port ranges and address blocks. Converts argv into ScanOptions for src/net/scan. */
+/** `ntk scan`: nc -z over port ranges and address blocks. Converts argv into ScanOptions for src/scan. */
 import type { CommandModule } from 'yargs';
-import { parseCount, parseSeconds } from '../cli/args.js';
-import { lastOf, type CliContext } from '../cli/build.js';
-import { usageError } from '../errors.js';
-import { parsePortList } from '../net/ports.js';
-import type { ScanOptions } from '../net/scan.js';
-import type { MergeOptions } from '../net/scan-merge.js';
-import { parseShard, parseTargets, WHOLE } from '../net/targets.js';
+import { parseCount, parseSeconds } from '../lib/args.js';
+import { lastOf, type CliContext } from './context.js';
+import { usageError } from '../lib/errors.js';
+import { parsePortList } from '../scan/ports.js';
+import type { ScanOptions } from '../scan/scan.js';
+import type { MergeOptions } from '../scan/merge.js';
+import { parseShard, parseTargets, WHOLE } from '../scan/targets.js';
 
 const CONTEXT = 'scan';
 const USAGE = 'usage: ntk scan [options] HOST... PORTS';
@@ -121,7 +121,7 @@ export function scanCommand(ctx: CliContext): CommandModule<object, Omit<ScanArg
     handler: (argv) => {
       ctx.run(async () => {
         const opts = scanOptions({ ...argv, targets: argv._.slice(1).map(String) });
-        const { runScan } = await import('../net/scan.js');
+        const { runScan } = await import('../scan/scan.js');
         return runScan(opts, ctx.io);
       });
     },

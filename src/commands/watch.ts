@@ -1,10 +1,10 @@
-/** `ntk watch`: tcpdump's command line. Converts argv into WatchOptions and hands them to src/capture/watch. */
+/** `ntk watch`: tcpdump's command line. Converts argv into WatchOptions and hands them to src/watch/run. */
 import type { CommandModule } from 'yargs';
-import { parseCount } from '../cli/args.js';
-import { lastOf, type CliContext } from '../cli/build.js';
-import { usageError } from '../errors.js';
-import type { WatchOptions } from '../capture/watch.js';
-import { MAX_SNAPLEN } from '../capture/source.js';
+import { parseCount } from '../lib/args.js';
+import { lastOf, type CliContext } from './context.js';
+import { usageError } from '../lib/errors.js';
+import type { WatchOptions } from '../watch/run.js';
+import { MAX_SNAPLEN } from '../print/packet.js';
 import type { PrintOptions } from '../print/context.js';
 
 const CONTEXT = 'watch';
@@ -108,7 +108,7 @@ export function watchCommand(ctx: CliContext): CommandModule<object, WatchArgs> 
     handler: (argv) => {
       ctx.run(async () => {
         const opts = watchOptions(argv, ctx.io.env);
-        const { runWatch } = await import('../capture/watch.js');
+        const { runWatch } = await import('../watch/run.js');
         return runWatch(opts, ctx.io);
       });
     },

@@ -3,8 +3,8 @@
  * the link-layer printer chosen by link type, then the -x/-X/-A dumps. A read past the captured bytes anywhere
  * below ends the line with ` [|proto]` (tcpdump's nd_trunc_longjmp); nothing here ever throws.
  */
-import type { Packet } from '../capture/source.js';
-import { LINKTYPE, MAX_SNAPLEN } from '../capture/source.js';
+import type { Packet } from './packet.js';
+import { LINKTYPE, MAX_SNAPLEN } from './packet.js';
 import type { PrintContext } from './context.js';
 import { Reader, Truncated } from './reader.js';
 import { TruncReturn } from './util.js';

@@ -1,8 +1,8 @@
 /**
  * Where the network layer starts in a packet of each link type ntk knows, and which protocol it is: shared by
- * the file filters (filter.ts) and by live capture's wire-length repair (capture/live.ts).
+ * the file filters (watch/filter.ts) and by live capture's wire-length repair (watch/live.ts).
  */
-import { LINKTYPE } from '../capture/source.js';
+import { LINKTYPE } from './packet.js';
 import type { Reader } from './reader.js';
 
 /**

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
-import { serviceName } from '../../src/net/services';
-import { readSockTable } from '../../src/net/socktable';
+import { serviceName } from '../../src/lib/services';
+import { readSockTable } from '../../src/lib/socktable';
 import { freePort, startServer } from '../helpers/net';
 import { errorLines, hasStackTrace, runNtk, spawnNtk } from '../helpers/run-ntk';
 

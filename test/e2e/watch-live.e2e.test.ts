@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { CaptureParser } from '../../src/capture/pcap-file';
+import { CaptureParser } from '../../src/watch/pcap-file';
 import { canCapture } from '../helpers/can-capture';
 import { freePort, startServer } from '../helpers/net';
 import { errorLines, hasStackTrace, NTK_BIN, runNtk, spawnNtk, type NtkProcess, type NtkResult } from '../helpers/run-ntk';

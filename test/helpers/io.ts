@@ -1,6 +1,6 @@
 /** An in-memory Io for calling commands in-process: stdout and stderr collected as text. */
 import { PassThrough, Readable } from 'node:stream';
-import type { Io } from '../../src/cli/io';
+import type { Io } from '../../src/lib/io';
 
 export interface MemoryIo extends Io {
   out(): string;

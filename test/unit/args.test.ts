@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { cidrContains, parseCidr } from '../../src/lib/addresses';
 import {
-  cidrContains,
   parseAddress,
-  parseCidr,
   parseCount,
   parseHost,
   parseLocalPort,
   parsePort,
   parsePortRange,
   parseSeconds,
-} from '../../src/cli/args';
-import { NtkError } from '../../src/errors';
+} from '../../src/lib/args';
+import { NtkError } from '../../src/lib/errors';
 
 function usage(fn: () => unknown): NtkError {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter } from '../../src/net/linebuf';
+import { LineSplitter } from '../../src/listen/linebuf';
 
 const hex = (h: string): Buffer => Buffer.from(h.replace(/\s+/g, ''), 'hex');
 

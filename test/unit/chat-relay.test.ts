@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { relayPlain } from '../../src/net/chat';
+import { relayPlain } from '../../src/listen/chat';
 
 const hex = (h: string): Buffer => Buffer.from(h.replace(/\s+/g, ''), 'hex');
 const prefix = Buffer.from('<u> ');

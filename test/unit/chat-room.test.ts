@@ -2,8 +2,8 @@
 import { createServer } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { parseCidr } from '../../src/cli/args';
-import { ROOM_DEFAULTS, runRoom, type RoomEvent, type RoomOptions } from '../../src/net/chat';
+import { parseCidr } from '../../src/lib/addresses';
+import { ROOM_DEFAULTS, runRoom, type RoomEvent, type RoomOptions } from '../../src/listen/chat';
 import { memoryIo } from '../helpers/io';
 import { join, until, type Peer } from '../helpers/peer';
 

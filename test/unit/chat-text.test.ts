@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanText, parseCommand, validNick } from '../../src/net/chat-text';
+import { cleanText, parseCommand, validNick } from '../../src/listen/chat-text';
 
 const hex = (h: string): Buffer => Buffer.from(h.replace(/\s+/g, ''), 'hex');
 const clean = (h: string): string => cleanText(hex(h)).toString('hex');

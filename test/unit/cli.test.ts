@@ -1,10 +1,11 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { buildCli, type CliContext } from '../../src/cli/build';
-import type { Io } from '../../src/cli/io';
+import { buildCli } from '../../src/cli/build';
+import type { CliContext } from '../../src/commands/context';
+import type { Io } from '../../src/lib/io';
 import { reportError } from '../../src/cli/exit';
 import { connectOptions } from '../../src/commands/connect';
-import { createError, NtkError } from '../../src/errors';
+import { createError, NtkError } from '../../src/lib/errors';
 import { main } from '../../src/main';
 
 function fakeIo(): Io & { err: () => string } {

@@ -4,7 +4,7 @@
  * short to hit on loopback, so net.connect is wrapped to fail its socket as it is closed.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { connectSession } from '../../src/net/connect';
+import { connectSession } from '../../src/connect/connect';
 import { memoryIo } from '../helpers/io';
 import { startServer } from '../helpers/net';
 

@@ -5,8 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packetOf } from '../../src/capture/memory';
-import { LINKTYPE } from '../../src/capture/source';
+import { packetOf } from '../helpers/packets';
+import { LINKTYPE } from '../../src/print/packet';
 import { PrintContext } from '../../src/print/context';
 import { formatPacket } from '../../src/print/dispatch';
 

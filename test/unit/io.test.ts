@@ -2,8 +2,8 @@
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { statusAfterAbort } from '../../src/cli/exit';
-import { processIo, STDOUT_CLOSED, watchStdout } from '../../src/cli/io';
-import { isNtkError } from '../../src/errors';
+import { processIo, STDOUT_CLOSED, watchStdout } from '../../src/lib/io';
+import { isNtkError } from '../../src/lib/errors';
 
 /** A stdout whose every write fails with `code`, as a pipe whose reader left (EPIPE) or a full disk (ENOSPC). */
 function failingStdout(code: string): Writable {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCidr } from '../../src/cli/args';
-import { refusedBy } from '../../src/net/listen-access';
+import { parseCidr } from '../../src/lib/addresses';
+import { refusedBy } from '../../src/listen/access';
 
 const rules = (allow: string[], deny: string[]) => ({
   allow: allow.map((b) => parseCidr('listen', b)),

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { buildCli } from '../../src/cli/build';
 import { listenOptions } from '../../src/commands/listen';
-import { isNtkError } from '../../src/errors';
-import { ROOM_DEFAULTS } from '../../src/net/chat';
+import { isNtkError } from '../../src/lib/errors';
+import { ROOM_DEFAULTS } from '../../src/listen/chat';
 
 const io = {
   stdin: new PassThrough(),

@@ -4,9 +4,9 @@ import { connect } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { listDevices, openLive, type LiveSource } from '../../src/capture/live';
-import type { Packet } from '../../src/capture/source';
-import { LINKTYPE } from '../../src/capture/source';
+import { listDevices, openLive, type LiveSource } from '../../src/watch/live';
+import type { Packet } from '../../src/print/packet';
+import { LINKTYPE } from '../../src/print/packet';
 import { canCapture } from '../helpers/can-capture';
 import { freePort, startServer } from '../helpers/net';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultInterface, deviceLine, deviceLines, isKnownDevice, type SysNet } from '../../src/capture/devices';
-import type { CapDevice } from '../../src/capture/native';
+import { defaultInterface, deviceLine, deviceLines, isKnownDevice, type SysNet } from '../../src/watch/devices';
+import type { CapDevice } from '../../src/watch/native';
 
 /** A fake /sys/class/net: interface → file → contents ('' marks a directory or link). */
 function fakeSys(tree: Record<string, Record<string, string>>): SysNet {

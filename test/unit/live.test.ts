@@ -1,12 +1,13 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { CAP_SNAPLEN, linktypeOf, wireLength } from '../../src/capture/live';
-import { packetOf } from '../../src/capture/memory';
-import { LINKTYPE, type PacketSource } from '../../src/capture/source';
-import { closingCounts, pumpPackets, type WatchOptions } from '../../src/capture/watch';
+import { CAP_SNAPLEN, linktypeOf, wireLength } from '../../src/watch/live';
+import { packetOf } from '../helpers/packets';
+import { type PacketSource } from '../../src/watch/source';
+import { LINKTYPE } from '../../src/print/packet';
+import { closingCounts, pumpPackets, type WatchOptions } from '../../src/watch/run';
 import { PrintContext } from '../../src/print/context';
 import { memoryIo } from '../helpers/io';
-import { kernelRealtimeOffset, splitNs, startClock, tickAnchoredClock } from '../../src/capture/clock';
+import { kernelRealtimeOffset, splitNs, startClock, tickAnchoredClock } from '../../src/watch/clock';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { loadCap, materialize } from '../../src/capture/native';
+import { loadCap, materialize } from '../../src/watch/native';
 import { canCapture } from '../helpers/can-capture';
 
 function tempDir(): string {

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CaptureFormatError, CaptureParser, PcapFileSource, PcapWriter, pcapFileHeader, pcapRecord } from '../../src/capture/pcap-file';
-import type { Packet } from '../../src/capture/source';
-import { pumpPackets, type WatchOptions } from '../../src/capture/watch';
-import { isNtkError } from '../../src/errors';
+import { CaptureFormatError, CaptureParser, PcapFileSource, PcapWriter, pcapFileHeader, pcapRecord } from '../../src/watch/pcap-file';
+import type { Packet } from '../../src/print/packet';
+import { pumpPackets, type WatchOptions } from '../../src/watch/run';
+import { isNtkError } from '../../src/lib/errors';
 import { PrintContext } from '../../src/print/context';
 import { memoryIo } from '../helpers/io';
 

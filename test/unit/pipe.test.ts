@@ -1,7 +1,7 @@
 /** The stdin ⇄ socket session (pipe.ts) through connectSession, in-process on loopback. */
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { connectSession, type ConnectOptions } from '../../src/net/connect';
+import { connectSession, type ConnectOptions } from '../../src/connect/connect';
 import { readAll, startServer } from '../helpers/net';
 import { memoryIo } from '../helpers/io';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isNtkError } from '../../src/errors';
-import { formatPortList, parsePortList } from '../../src/net/ports';
+import { isNtkError } from '../../src/lib/errors';
+import { formatPortList, parsePortList } from '../../src/scan/ports';
 
 function usage(text: string): string {
   try {

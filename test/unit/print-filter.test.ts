@@ -1,7 +1,7 @@
 /** Filters on files: pcap-filter(7)'s common primitives, evaluated as a BPF program would. */
 import { describe, expect, it } from 'vitest';
-import { LINKTYPE } from '../../src/capture/source';
-import { compileFilter, FilterSyntaxError } from '../../src/print/filter';
+import { LINKTYPE } from '../../src/print/packet';
+import { compileFilter, FilterSyntaxError } from '../../src/watch/filter';
 
 const bytes = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, 'hex'));
 const ETH = '00112233445566778899aabb';

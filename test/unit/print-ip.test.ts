@@ -1,7 +1,7 @@
 /** IPv4, UDP, ICMP and ARP printing, checked against tcpdump 4.99's text for the same bytes. */
 import { describe, expect, it } from 'vitest';
-import { packetOf } from '../../src/capture/memory';
-import { LINKTYPE } from '../../src/capture/source';
+import { packetOf } from '../helpers/packets';
+import { LINKTYPE } from '../../src/print/packet';
 import { PrintContext, type PrintOptions } from '../../src/print/context';
 import { formatPacket } from '../../src/print/dispatch';
 

@@ -1,7 +1,7 @@
 /** TCP printing, checked against what tcpdump 4.99 prints for the same bytes (tcpdump -n -t). */
 import { describe, expect, it } from 'vitest';
-import { packetOf } from '../../src/capture/memory';
-import { LINKTYPE } from '../../src/capture/source';
+import { packetOf } from '../helpers/packets';
+import { LINKTYPE } from '../../src/print/packet';
 import { PrintContext, type PrintOptions } from '../../src/print/context';
 import { formatPacket } from '../../src/print/dispatch';
 import { MAX_SEQ_FLOWS } from '../../src/print/tcp';

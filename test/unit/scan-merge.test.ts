@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isNtkError } from '../../src/errors';
-import { mergeShards } from '../../src/net/scan-merge';
+import { isNtkError } from '../../src/lib/errors';
+import { mergeShards } from '../../src/scan/merge';
 import { memoryIo } from '../helpers/io';
 
 const dir = mkdtempSync(join(tmpdir(), 'ntk-merge-'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ResultOrder } from '../../src/net/scan-order';
+import { ResultOrder } from '../../src/scan/order';
 
 function collect(count: number, skip: (seq: number) => boolean = () => false, ringBits = 3) {
   const seen: string[] = [];

@@ -1,7 +1,7 @@
 /** The UDP scan engine (scan-udp.ts) on loopback: stopping it leaves nothing running. */
 import { createSocket } from 'node:dgram';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { runUdpEngine } from '../../src/net/scan-udp';
+import { runUdpEngine } from '../../src/scan/udp';
 
 describe('runUdpEngine', () => {
   it('on abort, drops its probes: no result and no error when their deadlines would have passed', async () => {

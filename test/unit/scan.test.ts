@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { isNtkError } from '../../src/errors';
+import { isNtkError } from '../../src/lib/errors';
 import { scanOptions } from '../../src/commands/scan';
-import { concurrencyFor, expectedProbes, limiter, scan, type ScanOptions } from '../../src/net/scan';
-import { runSocketEngine, runTcpEngine, SELF_CONNECT, tcpBindingUsable, type EngineJob } from '../../src/net/scan-engine';
-import { classify, portJson, portLine, summaryLine, verboseLine, type PortResult } from '../../src/net/scan-output';
-import { parseTargets, WHOLE } from '../../src/net/targets';
+import { concurrencyFor, expectedProbes, limiter, scan, type ScanOptions } from '../../src/scan/scan';
+import { runSocketEngine, runTcpEngine, SELF_CONNECT, tcpBindingUsable, type EngineJob } from '../../src/scan/engine';
+import { classify, portJson, portLine, summaryLine, verboseLine, type PortResult } from '../../src/scan/output';
+import { parseTargets, WHOLE } from '../../src/scan/targets';
 import { memoryIo } from '../helpers/io';
 import { freePort, startServer } from '../helpers/net';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addressInUseError, errnoWords, sysError } from '../../src/net/sockerr';
-import type { SockEntry } from '../../src/net/socktable';
+import { addressInUseError, errnoWords, sysError } from '../../src/lib/errno';
+import type { SockEntry } from '../../src/lib/socktable';
 
 function entry(over: Partial<SockEntry>): SockEntry {
   return {

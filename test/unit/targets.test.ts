@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isNtkError } from '../../src/errors';
-import { bigIntToAddress } from '../../src/cli/args';
+import { isNtkError } from '../../src/lib/errors';
+import { bigIntToAddress } from '../../src/lib/addresses';
 import {
   blockAddresses,
   formatShard,
@@ -8,7 +8,7 @@ import {
   parseShard,
   parseTargets,
   shardSize,
-} from '../../src/net/targets';
+} from '../../src/scan/targets';
 
 function usage(fn: () => unknown): string {
   try {

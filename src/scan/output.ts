@@ -3,10 +3,10 @@
  * default open-port lines, NDJSON objects and the summary. Pure functions: tests feed them results.
  */
 import { getSystemErrorName } from 'node:util';
-import { succeeded } from './connect.js';
-import { serviceName, type Proto } from './services.js';
-import { errnoWords } from './sockerr.js';
-import { SELF_CONNECT } from './scan-engine.js';
+import { succeeded } from '../lib/services.js';
+import { serviceName, type Proto } from '../lib/services.js';
+import { errnoWords } from '../lib/errno.js';
+import { SELF_CONNECT } from './engine.js';
 
 export type PortState = 'open' | 'closed' | 'filtered' | 'unreachable' | 'open|filtered';
 

@@ -3,8 +3,8 @@
  * can be called in-process (by tests, or by `watch -- <command>`) as well as from the CLI.
  */
 import type { Readable, Writable } from 'node:stream';
-import { createError } from '../errors.js';
-import { errnoWords } from '../net/sockerr.js';
+import { createError } from './errors.js';
+import { errnoWords } from './errno.js';
 
 export interface Io {
   /** Data in (connect/listen payload). */

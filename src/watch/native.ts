@@ -26,7 +26,7 @@ import {
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createError } from '../errors.js';
+import { createError } from '../lib/errors.js';
 
 const CONTEXT = 'watch';
 

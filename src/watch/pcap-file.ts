@@ -10,9 +10,10 @@ import { close, createReadStream, fstatSync, open, readSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import { MAX_SNAPLEN, type Packet, type PacketSink, type PacketSource, type SourceEnd } from './source.js';
-import { createError } from '../errors.js';
-import { errnoWords } from '../net/sockerr.js';
+import { type PacketSink, type PacketSource, type SourceEnd } from './source.js';
+import { MAX_SNAPLEN, type Packet } from '../print/packet.js';
+import { createError } from '../lib/errors.js';
+import { errnoWords } from '../lib/errno.js';
 
 const CHUNK = 1 << 20;
 

@@ -8,8 +8,8 @@
  * `dst`, `src or dst` or `src and dst`,
  * combined with `and`/`&&`, `or`/`||`, `not`/`!` and parentheses, with pcap-filter's precedence.
  */
-import { Reader } from './reader.js';
-import { networkLayer } from './link.js';
+import { Reader } from '../print/reader.js';
+import { networkLayer } from '../print/link.js';
 
 /** A compiled filter: true when the packet matches. */
 export type PacketFilter = (linktype: number, data: Uint8Array, caplen: number) => boolean;

@@ -5,7 +5,7 @@
  */
 import type { Socket as DgramSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
-import { onStdinEnd, type Io } from '../cli/io.js';
+import { onStdinEnd, type Io } from './io.js';
 
 export interface SessionOptions {
   /** The command, for diagnostics (`ntk: <context>: …`). */

@@ -12,15 +12,15 @@
  * chunk of plain whole lines is relayed in one pass (relayPlain) without a buffer per line.
  */
 import type { Server, Socket } from 'node:net';
-import { diag, onceAborted, onStdinEnd, type Io } from '../cli/io.js';
-import { EXIT_INTERRUPTED, type ErrorCode } from '../errors.js';
+import { diag, onceAborted, onStdinEnd, type Io } from '../lib/io.js';
+import { EXIT_INTERRUPTED, type ErrorCode } from '../lib/errors.js';
 import { cleanText, parseCommand, validNick, MAX_NICK } from './chat-text.js';
 import { LineSplitter } from './linebuf.js';
 // CLOSE_GRACE_MS: how long a refused or timed-out peer gets to take its closing notice before it is destroyed.
-import { CLOSE_GRACE_MS } from './pipe.js';
-import { refusedBy, type AccessRules } from './listen-access.js';
-import { errnoWords } from './sockerr.js';
-import { hostPort } from './socktable.js';
+import { CLOSE_GRACE_MS } from '../lib/pipe.js';
+import { refusedBy, type AccessRules } from './access.js';
+import { errnoWords } from '../lib/errno.js';
+import { hostPort } from '../lib/socktable.js';
 
 export type RoomMode = 'chat' | 'broker';
 
@@ -50,7 +50,7 @@ export interface RoomEvent {
 }
 
 /** The limits' defaults (listen-defaults.ts, where --help reads them). */
-export { ROOM_DEFAULTS } from './listen-defaults.js';
+export { ROOM_DEFAULTS } from './defaults.js';
 
 /** How much output may wait for the operator's stdout before lines are dropped. */
 export const OPERATOR_BACKLOG = 4 * 1024 * 1024;

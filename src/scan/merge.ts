@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { diag, type Io } from '../cli/io.js';
-import { addressToBigInt } from '../cli/args.js';
-import { createError, EXIT_FAILURE, EXIT_OK, usageError } from '../errors.js';
-import { errnoWords } from './sockerr.js';
-import { openLine, summaryLine, type OpenPort, type ScanSummary } from './scan-output.js';
+import { diag, type Io } from '../lib/io.js';
+import { addressToBigInt } from '../lib/addresses.js';
+import { createError, EXIT_FAILURE, EXIT_OK, usageError } from '../lib/errors.js';
+import { errnoWords } from '../lib/errno.js';
+import { openLine, summaryLine, type OpenPort, type ScanSummary } from './output.js';
 
 const CONTEXT = 'scan';
 

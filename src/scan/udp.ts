@@ -6,7 +6,7 @@
  * probes are sent again in later rounds, paced to the answer rate the earlier round saw.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { SELF_CONNECT, type EngineJob } from './scan-engine.js';
+import { SELF_CONNECT, type EngineJob } from './engine.js';
 
 /** A UDP lane: as a TCP one, plus how many rounds in a row may go unanswered before silence is final. */
 export interface UdpJob extends Omit<EngineJob, 'fin' | 'claim'> {

@@ -1,5 +1,6 @@
 /** An in-memory PacketSource: delivers a fixed list of packets (tests, and printing packets already in hand). */
-import { MAX_SNAPLEN, type Packet, type PacketSink, type PacketSource, type SourceEnd } from './source.js';
+import { type PacketSink, type PacketSource, type SourceEnd } from '../../src/watch/source.js';
+import { MAX_SNAPLEN, type Packet } from '../../src/print/packet.js';
 
 /** Delivers its packets in order, waiting whenever the sink says its output is full; ends with `endError` if given. */
 export class MemorySource implements PacketSource {

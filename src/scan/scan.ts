@@ -8,9 +8,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { availableParallelism, networkInterfaces } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { diag, type Io } from '../cli/io.js';
-import { createError, EXIT_FAILURE, EXIT_OK, isNtkError } from '../errors.js';
-import { resolveHost, type Family } from './resolve.js';
+import { diag, type Io } from '../lib/io.js';
+import { createError, EXIT_FAILURE, EXIT_OK, isNtkError } from '../lib/errors.js';
+import { resolveHost, type Family } from '../lib/resolve.js';
 import {
   defaultTcpEngine,
   engineWorkerSource,
@@ -18,8 +18,8 @@ import {
   type EngineJob,
   type LaneControl,
   type TcpEngine,
-} from './scan-engine.js';
-import { mergeShards, type MergeOptions } from './scan-merge.js';
+} from './engine.js';
+import { mergeShards, type MergeOptions } from './merge.js';
 import {
   classify,
   emptyCounts,
@@ -29,11 +29,11 @@ import {
   verboseLine,
   type PortResult,
   type ScanSummary,
-} from './scan-output.js';
-import { ResultOrder } from './scan-order.js';
-import { runUdpEngine } from './scan-udp.js';
+} from './output.js';
+import { ResultOrder } from './order.js';
+import { runUdpEngine } from './udp.js';
 import { formatPortList } from './ports.js';
-import type { Proto } from './services.js';
+import type { Proto } from '../lib/services.js';
 import { blockAddresses, formatShard, isLocalAddress, shardSize, type Shard, type TargetSpec } from './targets.js';
 
 const CONTEXT = 'scan';

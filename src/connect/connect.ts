@@ -4,13 +4,13 @@
  */
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { connect as tcpConnect, type Socket } from 'node:net';
-import { diag, type Io } from '../cli/io.js';
-import { createError, EXIT_INTERRUPTED, EXIT_OK, isNtkError } from '../errors.js';
-import { pipeTcp, pipeUdp, type SessionEnd } from './pipe.js';
-import { resolveHost, type Family, type ResolvedAddress } from './resolve.js';
-import { serviceName, type Proto } from './services.js';
-import { addressInUseError, errnoOf, sysError } from './sockerr.js';
-import { findConflicts, hostPort, readSockTable, type SockEntry } from './socktable.js';
+import { diag, type Io } from '../lib/io.js';
+import { createError, EXIT_INTERRUPTED, EXIT_OK, isNtkError } from '../lib/errors.js';
+import { pipeTcp, pipeUdp, type SessionEnd } from '../lib/pipe.js';
+import { resolveHost, type Family, type ResolvedAddress } from '../lib/resolve.js';
+import { serviceName, succeeded, type Proto } from '../lib/services.js';
+import { addressInUseError, errnoOf, sysError } from '../lib/errno.js';
+import { findConflicts, hostPort, readSockTable, type SockEntry } from '../lib/socktable.js';
 
 export interface ConnectOptions {
   host: string;
@@ -66,16 +66,6 @@ export async function connectSession(opts: ConnectOptions, io: Io): Promise<numb
 /** Maps how a session ended to its exit status: Ctrl-C is 130, as for any program a signal interrupts. */
 export function exitFor(end: SessionEnd): number {
   return end === 'interrupt' ? EXIT_INTERRUPTED : EXIT_OK;
-}
-
-/** nc's -v line: `Connection to HOST PORT port [tcp/SERVICE] succeeded!` (`*` with -n or for unnamed ports). */
-export function succeeded(
-  opts: Pick<ConnectOptions, 'host' | 'port' | 'proto' | 'numeric'>,
-  address: string,
-): string {
-  const svc = (opts.numeric ? undefined : serviceName(opts.port, opts.proto)) ?? '*';
-  const who = address === opts.host ? opts.host : `${opts.host} (${address})`;
-  return `Connection to ${who} ${opts.port} port [${opts.proto}/${svc}] succeeded!`;
 }
 
 /** The words nc uses for a failed attempt: `connect to ADDR port PORT (tcp)`. */

@@ -2,9 +2,9 @@
  * Port lists for `ntk scan`: `21-25`, `22,80,443`, `-` (every port), service names from /etc/services
  * (`ssh,http`), or any mix. Each item goes through parsePort/parsePortRange, so a bad one is named in the error.
  */
-import { parsePortRange } from '../cli/args.js';
-import { usageError } from '../errors.js';
-import { servicePort, type Proto } from './services.js';
+import { parsePortRange } from '../lib/args.js';
+import { usageError } from '../lib/errors.js';
+import { servicePort, type Proto } from '../lib/services.js';
 
 /**
  * Parses a port list into its ports, ascending and without repeats; throws E_USAGE naming the bad item

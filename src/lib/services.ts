@@ -59,3 +59,13 @@ export function serviceName(port: number, proto: Proto): string | undefined {
 export function servicePort(name: string, proto: Proto): number | undefined {
   return services().byName.get(`${name}/${proto}`);
 }
+
+/** nc's -v line: `Connection to HOST PORT port [tcp/SERVICE] succeeded!` (`*` with -n or for unnamed ports). */
+export function succeeded(
+  opts: { host: string; port: number; proto: Proto; numeric: boolean },
+  address: string,
+): string {
+  const svc = (opts.numeric ? undefined : serviceName(opts.port, opts.proto)) ?? '*';
+  const who = address === opts.host ? opts.host : `${opts.host} (${address})`;
+  return `Connection to ${who} ${opts.port} port [${opts.proto}/${svc}] succeeded!`;
+}

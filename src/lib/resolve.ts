@@ -4,8 +4,8 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { createError } from '../errors.js';
-import { errnoWords } from './sockerr.js';
+import { createError } from './errors.js';
+import { errnoWords } from './errno.js';
 
 export type Family = 0 | 4 | 6;
 

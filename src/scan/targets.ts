@@ -5,9 +5,10 @@
  * work: disjoint, deterministic, no seed to keep in sync.
  */
 import { isIP } from 'node:net';
-import { addressToBigInt, bigIntToAddress, parseCidr, parseCount, parseHost, unmapIpv4 } from '../cli/args.js';
-import { usageError } from '../errors.js';
-import type { Family } from './resolve.js';
+import { parseCount, parseHost } from '../lib/args.js';
+import { addressToBigInt, bigIntToAddress, parseCidr, unmapIpv4 } from '../lib/addresses.js';
+import { usageError } from '../lib/errors.js';
+import type { Family } from '../lib/resolve.js';
 
 /** The most hosts one scan may expand to (an IPv4 /12): beyond that, split the scan into several runs. */
 export const MAX_HOSTS = 1 << 20;

@@ -5,14 +5,14 @@
  */
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { createServer, isIP, type Server, type Socket } from 'node:net';
-import { diag, type Io } from '../cli/io.js';
-import { EXIT_INTERRUPTED, EXIT_OK } from '../errors.js';
+import { diag, type Io } from '../lib/io.js';
+import { EXIT_INTERRUPTED, EXIT_OK } from '../lib/errors.js';
 import { runRoom, type RoomMode } from './chat.js';
-import { refusedBy, type AccessRules } from './listen-access.js';
-import { pipeTcp, pipeUdp, type UdpPeer } from './pipe.js';
-import type { Proto } from './services.js';
-import { addressInUseError, errnoOf, errnoWords, sysError } from './sockerr.js';
-import { hostPort } from './socktable.js';
+import { refusedBy, type AccessRules } from './access.js';
+import { pipeTcp, pipeUdp, type UdpPeer } from '../lib/pipe.js';
+import type { Proto } from '../lib/services.js';
+import { addressInUseError, errnoOf, errnoWords, sysError } from '../lib/errno.js';
+import { hostPort } from '../lib/socktable.js';
 
 export interface ListenOptions extends AccessRules {
   /** 0: any free port, which is then printed on stderr. */

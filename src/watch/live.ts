@@ -11,9 +11,10 @@
  * - The uv poll handle keeps the process alive until close(), which the caller calls on an interrupt.
  */
 import { existsSync, realpathSync } from 'node:fs';
-import type { Packet, PacketSink, PacketSource, SourceEnd } from './source.js';
-import { LINKTYPE } from './source.js';
-import { createError } from '../errors.js';
+import type { PacketSink, PacketSource, SourceEnd } from './source.js';
+import type { Packet } from '../print/packet.js';
+import { LINKTYPE } from '../print/packet.js';
+import { createError } from '../lib/errors.js';
 import { loadCap, type CapHandle } from './native.js';
 import { defaultInterface, deviceLines, isKnownDevice } from './devices.js';
 import { splitNs, startClock } from './clock.js';

@@ -12,7 +12,7 @@
  */
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { bigIntToAddress, unmapIpv4 } from '../cli/args.js';
+import { bigIntToAddress, unmapIpv4 } from './addresses.js';
 
 export type SockProto = 'tcp' | 'udp';
 

@@ -2,7 +2,7 @@
  * System errors to NtkErrors: each errno gets its meaning in words (as strerror gives it, the way nc prints it)
  * and an error code; an address in use is explained from the socket table.
  */
-import { createError, type ErrorCode, type NtkError } from '../errors.js';
+import { createError, type ErrorCode, type NtkError } from './errors.js';
 import {
   conflictAdvice,
   describeEntry,

@@ -1,5 +1,5 @@
 /** Which peers a listener accepts: --allow and --deny address blocks (nc has none; ncat's --allow/--deny). */
-import { cidrContains, type Cidr } from '../cli/args.js';
+import { cidrContains, type Cidr } from '../lib/addresses.js';
 
 export interface AccessRules {
   /** When not empty, only peers in one of these blocks are accepted. */

@@ -4,14 +4,15 @@
  */
 import { createWriteStream, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { diag, type Io } from '../cli/io.js';
+import { diag, type Io } from '../lib/io.js';
 import { PrintContext, type PrintOptions } from '../print/context.js';
 import { canPrint, formatPacket } from '../print/dispatch.js';
 import { LINKTYPE_NAMES } from '../print/tables.js';
-import { compileFilter, FilterSyntaxError, type PacketFilter } from '../print/filter.js';
-import { createError } from '../errors.js';
-import { errnoOf, errnoWords } from '../net/sockerr.js';
-import type { Packet, PacketSink, PacketSource, SourceEnd } from './source.js';
+import { compileFilter, FilterSyntaxError, type PacketFilter } from './filter.js';
+import { createError } from '../lib/errors.js';
+import { errnoOf, errnoWords } from '../lib/errno.js';
+import type { PacketSink, PacketSource, SourceEnd } from './source.js';
+import type { Packet } from '../print/packet.js';
 import { PcapFileSource, PcapWriter } from './pcap-file.js';
 
 export interface WatchOptions {

@@ -1,0 +1,30 @@
+/** What every printer is given: one captured packet, its link type (pcap LINKTYPE_ values) and the snap length. */
+
+/** One captured packet. */
+export interface Packet {
+  /** Capture time: whole seconds since the epoch, UTC. */
+  tsSec: number;
+  /** Capture time: nanoseconds within the second (files with microsecond precision have multiples of 1000). */
+  tsNsec: number;
+  /** Bytes captured (data.length). */
+  caplen: number;
+  /** Bytes on the wire (≥ caplen). */
+  len: number;
+  /** The captured bytes; owned by the consumer (sources never reuse this memory). */
+  data: Uint8Array;
+}
+
+/** libpcap's largest snapshot length for ordinary link types (MAXIMUM_SNAPLEN), and tcpdump's default -s. */
+export const MAX_SNAPLEN = 262144;
+
+/** pcap LINKTYPE_ values (https://www.tcpdump.org/linktypes.html) that ntk prints. */
+export const LINKTYPE = {
+  NULL: 0,
+  ETHERNET: 1,
+  RAW: 101,
+  LOOP: 108,
+  LINUX_SLL: 113,
+  IPV4: 228,
+  IPV6: 229,
+  LINUX_SLL2: 276,
+} as const;
