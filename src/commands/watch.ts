@@ -16,6 +16,7 @@ interface WatchArgs {
   w?: string;
   c?: string;
   s?: string;
+  B?: string;
   D?: boolean;
   p?: boolean;
   n?: boolean;
@@ -44,6 +45,7 @@ export function isUtc(env: NodeJS.ProcessEnv): boolean {
 export function watchOptions(argv: WatchArgs, env: NodeJS.ProcessEnv): WatchOptions {
   const c = lastOf(argv.c);
   const s = lastOf(argv.s);
+  const b = lastOf(argv.B);
   let snaplen = MAX_SNAPLEN;
   if (s !== undefined) {
     if (!/^\d+$/.test(s)) throw usageError(CONTEXT, `invalid snaplen "${s}"`);
@@ -70,6 +72,8 @@ export function watchOptions(argv: WatchArgs, env: NodeJS.ProcessEnv): WatchOpti
     writeFile: lastOf(argv.w),
     count: c === undefined ? undefined : parseCount(CONTEXT, c, 'packet count'),
     snaplen,
+    // tcpdump -B: KiB, a positive number.
+    bufferKiB: b === undefined ? undefined : parseCount(CONTEXT, b, 'packet buffer size', 1, 4 * 1024 * 1024),
     filter: (argv.filter ?? []).join(' '),
     listDevices: argv.D === true,
     noPromisc: argv.p === true,
@@ -88,6 +92,7 @@ export function watchCommand(ctx: CliContext): CommandModule<object, WatchArgs> 
         .option('w', { type: 'string', describe: 'write packets to a pcap file instead of printing', requiresArg: true })
         .option('c', { type: 'string', describe: 'stop after COUNT packets', requiresArg: true })
         .option('s', { type: 'string', describe: 'snapshot length: bytes kept of each packet', requiresArg: true })
+        .option('B', { type: 'string', describe: 'capture buffer size in KiB (default 65536)', requiresArg: true })
         .option('D', { type: 'boolean', describe: 'list the interfaces capture can use' })
         .option('p', { type: 'boolean', describe: 'do not capture in promiscuous mode (not possible: see note)' })
         .option('n', { type: 'boolean', describe: 'numeric addresses and ports' })

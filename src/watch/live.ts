@@ -1,12 +1,12 @@
 /**
  * Live capture through the `cap` package (libpcap), behind the PacketSource interface. What this hides:
  *
- * - cap copies every packet into one shared buffer and emits only ('packet', nbytes, truncated): each packet is
- *   copied out before the handler returns, and stamped then (clock.ts), since cap gives JS no timestamp.
- * - cap always captures 65535 bytes (its snaplen) and gives no wire length: ntk cuts packets to -s itself, and
- *   reads the length on the wire from the IP header when cap's snaplen cut the packet (loopback's MTU is 65536).
- * - cap always opens in promiscuous mode; it has no pcap_stats, so the only honest closing count is the number
- *   of packets captured (the watch loop counts those).
+ * - cap copies every packet into one shared buffer and emits ('packet', nbytes, truncated, tsSec, tsNsec, len),
+ *   the last three from libpcap's packet header (ntk's patch to cap): each packet is copied out before the
+ *   handler returns, with the kernel's timestamp and the length on the wire.
+ * - cap always captures 65535 bytes (its snaplen): ntk cuts packets to -s itself.
+ * - cap always opens in promiscuous mode. pcap_stats (the patch's stats()) is read when the capture stops, before
+ *   the handle closes, for tcpdump's closing counts.
  * - No cap handle may ever be garbage-collected (see `retainedHandles`).
  * - The uv poll handle keeps the process alive until close(), which the caller calls on an interrupt.
  */
@@ -17,9 +17,7 @@ import { LINKTYPE } from '../print/packet.js';
 import { createError } from '../lib/errors.js';
 import { loadCap, type CapHandle } from './native.js';
 import { defaultInterface, deviceLines, isKnownDevice } from './devices.js';
-import { splitNs, startClock } from './clock.js';
-import { Reader } from '../print/reader.js';
-import { networkLayer } from '../print/link.js';
+import type { CapStats } from './native.js';
 
 const CONTEXT = 'watch';
 
@@ -32,7 +30,7 @@ export const CAP_SNAPLEN = 65535;
  * is what it takes to ride out a loopback burst (or a garbage-collection pause) without drops
  * (scripts/bench/capture-loss). libpcap's default is 2 MiB.
  */
-const RING_BYTES = 64 * 1024 * 1024;
+export const RING_BYTES = 64 * 1024 * 1024;
 
 /**
  * Packets are copied into slabs of this size, each packet a view of its own bytes: far fewer allocations than
@@ -48,6 +46,8 @@ export interface LiveOptions {
   filter: string;
   /** Bytes kept of each packet. */
   snaplen: number;
+  /** The kernel buffer in bytes (tcpdump -B, which counts KiB); default RING_BYTES. */
+  bufferSize?: number;
 }
 
 /** A live source, with what the capture layer can tell about its counts at the end. */
@@ -56,6 +56,11 @@ export interface LiveSource extends PacketSource {
   readonly iface: string;
   /** Notices worth one stderr line each after opening (e.g. delivery may lag without immediate mode). */
   readonly notes: string[];
+  /**
+   * pcap_stats as read when the capture stopped (or now, while it runs); an Error when libpcap could not say
+   * (its words), undefined before run().
+   */
+  stats(): CapStats | Error | undefined;
 }
 
 /**
@@ -81,7 +86,7 @@ export async function openLive(opts: LiveOptions): Promise<LiveSource> {
   const shared = Buffer.alloc(CAP_SNAPLEN + 1);
   let linkWord: string;
   try {
-    linkWord = cap.open(iface, opts.filter, RING_BYTES, shared);
+    linkWord = cap.open(iface, opts.filter, opts.bufferSize ?? RING_BYTES, shared);
   } catch (err) {
     throw openError(err, iface, opts.filter);
   }
@@ -110,6 +115,7 @@ class LiveCapture implements LiveSource {
   readonly snaplen: number;
   private closed = false;
   private finish: ((end: SourceEnd) => void) | undefined;
+  private finalStats: CapStats | Error | undefined;
 
   constructor(
     private readonly cap: CapHandle,
@@ -124,16 +130,14 @@ class LiveCapture implements LiveSource {
 
   run(sink: PacketSink): Promise<SourceEnd> {
     if (this.closed) return Promise.resolve({});
-    const clock = startClock();
-    const { shared, linktype } = this;
+    const { shared } = this;
     const snaplen = Math.max(1, this.snaplen);
     let slab = new ArrayBuffer(SLAB_BYTES);
     let used = 0;
     return new Promise<SourceEnd>((resolve) => {
       this.finish = resolve;
-      this.cap.on('packet', (nbytes: number) => {
+      this.cap.on('packet', (nbytes: number, _truncated: boolean, tsSec: number, tsNsec: number, len: number) => {
         if (this.closed) return;
-        const { tsSec, tsNsec } = splitNs(clock.nowNs());
         const caplen = Math.min(nbytes, snaplen);
         // A copy: cap writes the next packet over `shared`.
         if (caplen > slab.byteLength - used) {
@@ -143,7 +147,6 @@ class LiveCapture implements LiveSource {
         const data = new Uint8Array(slab, used, caplen);
         data.set(shared.subarray(0, caplen));
         used += (caplen + 7) & ~7;
-        const len = nbytes >= CAP_SNAPLEN ? wireLength(linktype, shared, nbytes) : nbytes;
         const pkt: Packet = { tsSec, tsNsec, caplen, len, data };
         try {
           sink.packet(pkt);
@@ -159,9 +162,15 @@ class LiveCapture implements LiveSource {
     this.stop({});
   }
 
+  stats(): CapStats | Error | undefined {
+    return this.closed ? this.finalStats : readStats(this.cap);
+  }
+
   private stop(end: SourceEnd): void {
     if (this.closed) return;
     this.closed = true;
+    // As tcpdump does, the counts are read before the handle closes (pcap_close forgets them).
+    this.finalStats = readStats(this.cap);
     // Stops the uv poll handle (so the process can exit); pcap_close follows once cap's dispatch loop ends.
     this.cap.close();
     this.cap.removeAllListeners('packet');
@@ -191,29 +200,13 @@ export function linktypeOf(word: string): number {
   return Number(m[1]);
 }
 
-/**
- * Returns the length of a packet on the wire when cap's snaplen may have cut it: the link header plus the IPv4
- * total length (RFC 791) or the IPv6 header plus payload length (RFC 8200), never less than `nbytes`. Packets
- * whose IP header cannot be found keep `nbytes`.
- */
-export function wireLength(linktype: number, data: Uint8Array, nbytes: number): number {
-  const r = new Reader(data, Math.min(nbytes, data.length));
-  const net = networkLayer(linktype, r);
-  if (net === undefined) return nbytes;
-  let { off, type } = net;
-  // 802.1Q / 802.1ad tags (IEEE 802.1Q): 4 bytes each.
-  while (linktype === LINKTYPE.ETHERNET && (type === 0x8100 || type === 0x88a8) && r.has(off, 4)) {
-    type = r.be16(off + 2);
-    off += 4;
+/** pcap_stats, or libpcap's reason why not. */
+function readStats(cap: CapHandle): CapStats | Error {
+  try {
+    return cap.stats();
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
   }
-  let ipLen: number | undefined;
-  if (type === 0x0800 && r.has(off + 2, 2)) ipLen = r.be16(off + 2);
-  else if (type === 0x86dd && r.has(off + 4, 2)) {
-    const payload = r.be16(off + 4);
-    // A payload length of 0 is a jumbogram (RFC 2675): the real length is in an option; keep nbytes.
-    ipLen = payload === 0 ? undefined : 40 + payload;
-  }
-  return ipLen === undefined ? nbytes : Math.max(nbytes, off + ipLen);
 }
 
 /** Turns cap's open() exception (libpcap's error text) into one line. */
@@ -229,8 +222,9 @@ function openError(err: unknown, iface: string, filter: string): Error {
     );
   }
   if (/No such device/i.test(text)) return createError('E_CAPTURE', CONTEXT, `${iface}: No such device exists`, { cause: err });
-  if (/filter|syntax|unknown|parse|invalid|expression|not found|illegal/i.test(text) && filter !== '') {
-    return createError('E_CAPTURE', CONTEXT, `bad filter "${filter}": ${text}`, { cause: err });
+  // The patched addon marks filter errors; libpcap's words are said as they are, as tcpdump says them.
+  if (filter !== '' && (err as { code?: unknown } | null)?.code === 'EFILTER') {
+    return createError('E_CAPTURE', CONTEXT, text, { cause: err });
   }
   return createError('E_CAPTURE', CONTEXT, `${iface}: ${text}`, { cause: err });
 }

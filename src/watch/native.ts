@@ -27,6 +27,7 @@ import {
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createError } from '../lib/errors.js';
+import type { BpfInsn } from './bpf.js';
 
 const CONTEXT = 'watch';
 
@@ -42,7 +43,21 @@ export interface CapDevice {
   flags?: 'PCAP_IF_LOOPBACK';
 }
 
-/** A raw cap handle: libpcap plus a uv poll handle; emits ('packet', nbytes, truncated). */
+/** pcap_stats: counts since the capture opened, as libpcap keeps them. */
+export interface CapStats {
+  /** ps_recv: packets that passed the filter (on Linux, including those then dropped). */
+  received: number;
+  /** ps_drop: packets the kernel dropped for want of room in the capture buffer. */
+  dropped: number;
+  /** ps_ifdrop: packets the interface or its driver dropped. */
+  ifdropped: number;
+}
+
+/**
+ * A raw cap handle (patched: patches/cap+0.2.1.patch): libpcap plus a uv poll handle; emits
+ * ('packet', nbytes, truncated, tsSec, tsNsec, len) with the packet header's capture time (nanoseconds, whatever
+ * precision libpcap gave) and length on the wire.
+ */
 export interface CapHandle extends EventEmitter {
   /**
    * pcap_create + activate + setfilter on `device`; every packet is then copied into `buffer` (the same memory
@@ -51,11 +66,20 @@ export interface CapHandle extends EventEmitter {
   open(device: string, filter: string, bufferSize: number, buffer: Buffer): string;
   /** Stops the poll handle and closes pcap (deferred to after the packet being delivered); true if it was open. */
   close(): boolean;
+  /** pcap_stats on the open handle; throws libpcap's error text. */
+  stats(): CapStats;
 }
 
 /** The addon's exports, as ntk uses them. */
 export interface CapBinding {
-  Cap: new () => CapHandle;
+  Cap: {
+    new (): CapHandle;
+    /**
+     * pcap_open_dead(dlt, snaplen) + pcap_compile (optimized, netmask unknown): the BPF program of `filter` for
+     * that link type; throws an Error whose message is libpcap's (pcap_geterr).
+     */
+    compileFilter(filter: string, dlt: number, snaplen: number): BpfInsn[];
+  };
   deviceList(): CapDevice[];
 }
 
@@ -201,10 +225,19 @@ function asBinding(raw: unknown): CapBinding {
   if (!b || typeof b.Cap !== 'function' || typeof b.deviceList !== 'function') {
     throw createError('E_CAPTURE', CONTEXT, 'the capture addon does not look like cap 0.2');
   }
+  // An addon built without ntk's patch has none of these: its packets carry no kernel timestamp, and ntk will
+  // not put its own clock's reading in their place.
+  if (typeof b.Cap.compileFilter !== 'function' || typeof (b.Cap.prototype as Partial<CapHandle>).stats !== 'function') {
+    throw createError('E_CAPTURE', CONTEXT, UNPATCHED);
+  }
   const proto = b.Cap.prototype as object;
   if (!(proto instanceof EventEmitter)) Object.setPrototypeOf(proto, EventEmitter.prototype);
   return b as CapBinding;
 }
+
+/** The one line said when the addon loaded lacks ntk's patch (an old build). */
+export const UNPATCHED =
+  'the capture addon was built without packet timestamps, drop counts and filter compilation (an old cap.node: run npm ci, or npx patch-package && npm rebuild cap)';
 
 /** Turns a failed require/dlopen into one line that says what is missing. */
 function loadError(err: unknown, what: string): Error {
@@ -233,4 +266,30 @@ function errText(err: unknown): string {
 function firstLine(text: string): string {
   const nl = text.indexOf('\n');
   return nl < 0 ? text : text.slice(0, nl);
+}
+
+/**
+ * LINKTYPE_ values (pcap file headers) whose DLT_ value differs on Linux: pcap_open_dead wants the DLT_, as
+ * libpcap's own reader maps it (linktype_to_dlt in pcap-common.c).
+ */
+const DLT_OF_LINKTYPE = new Map<number, number>([
+  [100, 11], // ATM_RFC1483
+  [101, 12], // RAW
+  [102, 15], // SLIP_BSDOS
+  [103, 16], // PPP_BSDOS
+  [106, 19], // ATM_CLIP
+]);
+
+/**
+ * Compiles the filter `expr` for packets of `linktype` (a LINKTYPE_ value) cut to `snaplen`, as tcpdump -r
+ * does, without a device; returns the BPF program. Throws E_CAPTURE in libpcap's own words for a bad filter
+ * ("can't parse filter expression: syntax error"), or when the addon cannot be loaded.
+ */
+export function compileFilterFor(expr: string, linktype: number, snaplen: number): BpfInsn[] {
+  const { binding } = loadCap();
+  try {
+    return binding.Cap.compileFilter(expr, DLT_OF_LINKTYPE.get(linktype) ?? linktype, snaplen);
+  } catch (err) {
+    throw createError('E_CAPTURE', CONTEXT, errText(err), { cause: err });
+  }
 }

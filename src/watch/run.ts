@@ -8,12 +8,14 @@ import { diag, type Io } from '../lib/io.js';
 import { PrintContext, type PrintOptions } from '../print/context.js';
 import { canPrint, formatPacket } from '../print/dispatch.js';
 import { LINKTYPE_NAMES } from '../print/tables.js';
-import { compileFilter, FilterSyntaxError, type PacketFilter } from './filter.js';
+import { bpfProgram, bpfRun } from './bpf.js';
 import { createError } from '../lib/errors.js';
 import { errnoOf, errnoWords } from '../lib/errno.js';
 import type { PacketSink, PacketSource, SourceEnd } from './source.js';
 import type { Packet } from '../print/packet.js';
 import { PcapFileSource, PcapWriter } from './pcap-file.js';
+import type { LiveSource } from './live.js';
+import type { CapStats } from './native.js';
 
 export interface WatchOptions {
   print: PrintOptions;
@@ -27,8 +29,13 @@ export interface WatchOptions {
   count?: number;
   /** -s: bytes of each packet to keep (tcpdump's default: MAX_SNAPLEN). */
   snaplen: number;
-  /** The filter expression ('' for none): compiled by libpcap when capturing, evaluated by print/filter.ts on files. */
+  /**
+   * The filter expression ('' for none): compiled by libpcap, which runs it in the kernel when capturing; on
+   * files ntk runs the compiled program itself (bpf.ts).
+   */
   filter: string;
+  /** -B: the capture buffer in KiB (tcpdump's unit); undefined: live.ts's default. */
+  bufferKiB?: number;
   /** -D: list the interfaces and exit. */
   listDevices: boolean;
   /** -p was given: cap always captures in promiscuous mode, which ntk says instead of pretending. */
@@ -60,6 +67,16 @@ function fileErrorWords(err: unknown): string {
 }
 
 /** Runs `ntk watch`; resolves with the exit status. */
+/** A compiled filter: true when the packet matches. */
+export type PacketFilter = (pkt: Packet) => boolean;
+
+/** Compiles `expr` for a file's packets through libpcap; throws E_CAPTURE in libpcap's words. */
+async function fileFilter(expr: string, linktype: number, snaplen: number): Promise<PacketFilter> {
+  const { compileFilterFor } = await import('./native.js');
+  const prog = bpfProgram(compileFilterFor(expr, linktype, snaplen));
+  return (pkt) => bpfRun(prog, pkt.data, pkt.len, pkt.caplen) !== 0;
+}
+
 export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
   if (opts.listDevices) {
     const { listDevices } = await import('./live.js');
@@ -69,6 +86,7 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
   }
   let source: PacketSource;
   let filter: PacketFilter | undefined;
+  let live: LiveSource | undefined;
   if (opts.readFile !== undefined) {
     // "-" is standard input, as for tcpdump.
     source = opts.readFile === '-' ? await PcapFileSource.openStream(io.stdin, '-') : await PcapFileSource.open(opts.readFile);
@@ -76,18 +94,21 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
     // SLL2 records interface indexes of the capturing host, which ntk names from this host's interfaces.
     if (source.linktype === 276) diag(io, 'Warning: interface names might be incorrect');
     if (opts.filter.trim() !== '') {
-      // libpcap compiles filters only for an open interface here, so files get ntk's own evaluator.
       try {
-        filter = compileFilter(opts.filter);
+        filter = await fileFilter(opts.filter, source.linktype, source.snaplen);
       } catch (err) {
-        if (!(err instanceof FilterSyntaxError)) throw err;
         source.close();
-        throw createError('E_CAPTURE', 'watch', `bad filter "${opts.filter}": ${err.message}`);
+        throw err;
       }
     }
   } else {
     const { openLive } = await import('./live.js');
-    const live = await openLive({ iface: opts.iface, filter: opts.filter, snaplen: opts.snaplen });
+    live = await openLive({
+      iface: opts.iface,
+      filter: opts.filter,
+      snaplen: opts.snaplen,
+      bufferSize: opts.bufferKiB === undefined ? undefined : opts.bufferKiB * 1024,
+    });
     source = live;
     if (opts.noPromisc) diag(io, 'ntk: -p has no effect: capture through cap is always promiscuous');
     // tcpdump's opening lines: "listening on" carries the program name only when it is not the second line.
@@ -106,7 +127,9 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
   io.interrupt.addEventListener('abort', onAbort, { once: true });
   try {
     const { end, seen, dropped, broken } = await pumpPackets(opts, io, source, filter);
-    if (opts.readFile === undefined) for (const line of closingCounts(seen, dropped)) diag(io, line);
+    // tcpdump: "We got interrupted, so perhaps we didn't manage to finish a line we were printing".
+    if (io.interrupt.aborted && opts.writeFile === undefined && !broken) io.stdout.write('\n');
+    if (live !== undefined) for (const line of closingCounts(seen, live.stats(), dropped)) diag(io, line);
     if (broken) return 0;
     if (end.error !== undefined) throw end.error;
     return 0;
@@ -116,13 +139,23 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
 }
 
 /**
- * tcpdump's closing counts for a live capture, on stderr after the last line. cap has no pcap_stats, so
- * "received by filter" and "dropped by kernel" cannot be known and are not printed; packets ntk itself dropped
- * because its output could not keep up are.
+ * tcpdump's closing counts for a live capture (its info()), on stderr after the last line: packets captured,
+ * then pcap_stats's received and dropped by kernel, and dropped by interface when there were any; when
+ * pcap_stats fails, its error as tcpdump words it. Packets ntk itself dropped because its output could not keep
+ * up follow, when there were any.
  */
-export function closingCounts(seen: number, dropped: number): string[] {
-  const lines = [`${seen} packet${seen === 1 ? '' : 's'} captured`];
-  if (dropped > 0) lines.push(`${dropped} packet${dropped === 1 ? '' : 's'} dropped by ntk (output too slow)`);
+export function closingCounts(seen: number, stats: CapStats | Error | undefined, dropped: number): string[] {
+  const counted = (n: number, what: string): string => `${n} packet${n === 1 ? '' : 's'} ${what}`;
+  const lines: string[] = [];
+  if (stats instanceof Error) lines.push(`pcap_stats: ${stats.message}`);
+  else {
+    lines.push(counted(seen, 'captured'));
+    if (stats !== undefined) {
+      lines.push(counted(stats.received, 'received by filter'), counted(stats.dropped, 'dropped by kernel'));
+      if (stats.ifdropped !== 0) lines.push(counted(stats.ifdropped, 'dropped by interface'));
+    }
+  }
+  if (dropped > 0) lines.push(counted(dropped, 'dropped by ntk (output too slow)'));
   return lines;
 }
 
@@ -205,7 +238,7 @@ export async function pumpPackets(
   const sink: PacketSink = {
     packet(pkt: Packet): boolean {
       if (seen >= limit) return true;
-      if (filter !== undefined && !filter(source.linktype, pkt.data, pkt.caplen)) return true;
+      if (filter !== undefined && !filter(pkt)) return true;
       if (live && queued() > maxBacklog) {
         // A live capture cannot pause the network: past the limit, memory would grow without bound.
         dropped++;

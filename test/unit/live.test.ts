@@ -1,49 +1,12 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { CAP_SNAPLEN, linktypeOf, wireLength } from '../../src/watch/live';
+import { linktypeOf } from '../../src/watch/live';
 import { packetOf } from '../helpers/packets';
 import { type PacketSource } from '../../src/watch/source';
 import { LINKTYPE } from '../../src/print/packet';
 import { closingCounts, pumpPackets, type WatchOptions } from '../../src/watch/run';
 import { PrintContext } from '../../src/print/context';
 import { memoryIo } from '../helpers/io';
-import { kernelRealtimeOffset, splitNs, startClock, tickAnchoredClock } from '../../src/watch/clock';
-
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-
-// An Ethernet + IPv4 header claiming a total length of 0xffff (65535), as loopback carries with its 65536 MTU.
-const ETH_IP4 = hex('000000000000 000000000000 0800  4500ffff 00004000 4011 0000 7f000001 7f000001');
-const ETH_VLAN_IP4 = hex('000000000000 000000000000 8100 0005 0800  4500fff0 00004000 4011 0000 7f000001 7f000001');
-const ETH_IP6 = hex('000000000000 000000000000 86dd  60000000 ffd8 1140 ' + '00'.repeat(15) + '01' + '00'.repeat(15) + '01');
-const SLL_IP4 = hex('0000 0304 0006 000000000000 0000 0800  4500ffff 00004000 4011 0000 7f000001 7f000001');
-const RAW_IP4 = hex('4500ffff 00004000 4011 0000 7f000001 7f000001');
-const NULL_IP6 = hex('1e000000 60000000 0100 1140 ' + '00'.repeat(32));
-
-describe('wireLength', () => {
-  it('takes the length on the wire from the IPv4 header when cap cut the packet', () => {
-    expect(wireLength(LINKTYPE.ETHERNET, ETH_IP4, CAP_SNAPLEN)).toBe(14 + 65535);
-    expect(wireLength(LINKTYPE.LINUX_SLL, SLL_IP4, CAP_SNAPLEN)).toBe(16 + 65535);
-    expect(wireLength(LINKTYPE.RAW, RAW_IP4, CAP_SNAPLEN)).toBe(65535);
-  });
-
-  it('skips 802.1Q tags', () => {
-    expect(wireLength(LINKTYPE.ETHERNET, ETH_VLAN_IP4, CAP_SNAPLEN)).toBe(18 + 0xfff0);
-  });
-
-  it('adds the IPv6 header to the payload length', () => {
-    expect(wireLength(LINKTYPE.ETHERNET, ETH_IP6, CAP_SNAPLEN)).toBe(14 + 40 + 0xffd8);
-    expect(wireLength(LINKTYPE.NULL, NULL_IP6, 300)).toBe(300); // the header says less than was captured
-  });
-
-  it('never reports less than was captured (Ethernet padding) and keeps it for what it cannot parse', () => {
-    const padded = Buffer.concat([hex('000000000000 000000000000 0800 4500001c 00004000 4011 0000 7f000001 7f000001'), Buffer.alloc(26)]);
-    expect(wireLength(LINKTYPE.ETHERNET, padded, 60)).toBe(60);
-    expect(wireLength(LINKTYPE.ETHERNET, ETH_IP4.subarray(0, 15), 15)).toBe(15);
-    expect(wireLength(LINKTYPE.ETHERNET, hex('000000000000 000000000000 0806 0001'), 60)).toBe(60);
-    expect(wireLength(999, ETH_IP4, CAP_SNAPLEN)).toBe(CAP_SNAPLEN);
-    expect(wireLength(LINKTYPE.RAW, new Uint8Array(0), 0)).toBe(0);
-  });
-});
 
 describe('linktypeOf', () => {
   it("maps cap's link-type words to LINKTYPE_ values", () => {
@@ -56,46 +19,6 @@ describe('linktypeOf', () => {
 
   it('rejects anything else with E_CAPTURE', () => {
     expect(() => linktypeOf('bogus')).toThrow(expect.objectContaining({ code: 'E_CAPTURE' }));
-  });
-});
-
-describe('capture clock', () => {
-  it('splits nanoseconds into seconds and nanoseconds', () => {
-    expect(splitNs(1_700_000_000_123_456_789n)).toEqual({ tsSec: 1_700_000_000, tsNsec: 123_456_789 });
-  });
-
-  it('reads the wall clock, and never goes backwards', () => {
-    for (const clock of [startClock(), tickAnchoredClock()]) {
-      const before = BigInt(Date.now()) * 1_000_000n;
-      const a = clock.nowNs();
-      const b = clock.nowNs();
-      const after = BigInt(Date.now() + 1) * 1_000_000n;
-      expect(b >= a).toBe(true);
-      // Date.now() truncates to the millisecond; the clock must fall inside the same span (1 ms of slack).
-      expect(a >= before - 1_000_000n && a <= after + 1_000_000n).toBe(true);
-    }
-  });
-
-  it("reads the kernel's realtime offset from /proc/timer_list", () => {
-    const text = [
-      'now at 897123496969 nsecs',
-      '',
-      'cpu: 0',
-      ' clock 0:',
-      '  .base:       00000000a1b2c3d4',
-      '  .index:      0',
-      '  .resolution: 1 nsecs',
-      '  .offset:     0 nsecs',
-      'active timers:',
-      ' clock 1:',
-      '  .base:       00000000f3a364d1',
-      '  .index:      1',
-      '  .resolution: 1 nsecs',
-      '  .offset:     1795918185935856522 nsecs',
-      'active timers:',
-    ].join('\n');
-    expect(kernelRealtimeOffset(text)).toBe(1795918185935856522n);
-    expect(kernelRealtimeOffset('no such thing')).toBeUndefined();
   });
 });
 
@@ -163,8 +86,19 @@ describe('live output backpressure', () => {
     expect(out.stream.writableLength).toBe(0);
   });
 
-  it('says how many packets it dropped next to the number captured', () => {
-    expect(closingCounts(5, 0)).toEqual(['5 packets captured']);
-    expect(closingCounts(1, 1)).toEqual(['1 packet captured', '1 packet dropped by ntk (output too slow)']);
+  it("prints tcpdump's closing counts from pcap_stats, and what ntk itself dropped after them", () => {
+    expect(closingCounts(5, { received: 7, dropped: 2, ifdropped: 0 }, 0)).toEqual([
+      '5 packets captured',
+      '7 packets received by filter',
+      '2 packets dropped by kernel',
+    ]);
+    expect(closingCounts(1, { received: 1, dropped: 1, ifdropped: 3 }, 1)).toEqual([
+      '1 packet captured',
+      '1 packet received by filter',
+      '1 packet dropped by kernel',
+      '3 packets dropped by interface',
+      '1 packet dropped by ntk (output too slow)',
+    ]);
+    expect(closingCounts(0, new Error('No such device'), 0)).toEqual(['pcap_stats: No such device']);
   });
 });
