@@ -75,10 +75,11 @@ export interface CapBinding {
   Cap: {
     new (): CapHandle;
     /**
-     * pcap_open_dead(dlt, snaplen) + pcap_compile (optimized, netmask unknown): the BPF program of `filter` for
-     * that link type; throws an Error whose message is libpcap's (pcap_geterr).
+     * pcap_compile (optimized, netmask 0) for a capture file with this header, on a handle libpcap opens on the
+     * header alone (built in memory): the BPF program of `filter`, exactly as tcpdump -r compiles it; throws an
+     * Error whose message is libpcap's (pcap_geterr) and whose code is EFILTER.
      */
-    compileFilter(filter: string, dlt: number, snaplen: number): BpfInsn[];
+    compileFilter(filter: string, linktype: number, snaplen: number, bigEndian: boolean): BpfInsn[];
   };
   deviceList(): CapDevice[];
 }
@@ -269,26 +270,14 @@ function firstLine(text: string): string {
 }
 
 /**
- * LINKTYPE_ values (pcap file headers) whose DLT_ value differs on Linux: pcap_open_dead wants the DLT_, as
- * libpcap's own reader maps it (linktype_to_dlt in pcap-common.c).
+ * Compiles the filter `expr` for the packets of a capture file with this header (LINKTYPE_ value, snap length,
+ * byte order) as tcpdump -r compiles it; returns the BPF program. Throws E_CAPTURE in libpcap's own words for a
+ * bad filter ("can't parse filter expression: syntax error"), or when the addon cannot be loaded.
  */
-const DLT_OF_LINKTYPE = new Map<number, number>([
-  [100, 11], // ATM_RFC1483
-  [101, 12], // RAW
-  [102, 15], // SLIP_BSDOS
-  [103, 16], // PPP_BSDOS
-  [106, 19], // ATM_CLIP
-]);
-
-/**
- * Compiles the filter `expr` for packets of `linktype` (a LINKTYPE_ value) cut to `snaplen`, as tcpdump -r
- * does, without a device; returns the BPF program. Throws E_CAPTURE in libpcap's own words for a bad filter
- * ("can't parse filter expression: syntax error"), or when the addon cannot be loaded.
- */
-export function compileFilterFor(expr: string, linktype: number, snaplen: number): BpfInsn[] {
+export function compileFilterFor(expr: string, header: { linktype: number; snaplen: number; bigEndian: boolean }): BpfInsn[] {
   const { binding } = loadCap();
   try {
-    return binding.Cap.compileFilter(expr, DLT_OF_LINKTYPE.get(linktype) ?? linktype, snaplen);
+    return binding.Cap.compileFilter(expr, header.linktype, header.snaplen, header.bigEndian);
   } catch (err) {
     throw createError('E_CAPTURE', CONTEXT, errText(err), { cause: err });
   }

@@ -21,6 +21,8 @@ const CHUNK = 1 << 20;
 export interface CaptureHeader {
   linktype: number;
   snaplen: number;
+  /** The file (pcapng: its first section) is big-endian: libpcap compiles DLT_NULL filters for that order. */
+  bigEndian: boolean;
 }
 
 /** Takes one parsed packet; false asks the parser to stop after it. */
@@ -140,7 +142,7 @@ export class CaptureParser {
     if (major !== 2 || minor > 4) throw new CaptureFormatError(`unsupported pcap savefile version ${major}.${minor}`);
     let snaplen = u32(b, 16, this.endian);
     if (snaplen === 0 || snaplen > MAX_SNAPLEN) snaplen = MAX_SNAPLEN;
-    this.header = { linktype: u32(b, 20, this.endian) & 0x03ffffff, snaplen };
+    this.header = { linktype: u32(b, 20, this.endian) & 0x03ffffff, snaplen, bigEndian: this.endian === 'be' };
     this.kind = 'pcap';
     return 24;
   }
@@ -214,7 +216,7 @@ export class CaptureParser {
           p += 4 + ((olen + 3) & ~3);
         }
         // libpcap prints every packet with the first interface's link type, so it refuses files that mix them.
-        if (this.header === undefined) this.header = { linktype, snaplen };
+        if (this.header === undefined) this.header = { linktype, snaplen, bigEndian: e === 'be' };
         else if (linktype !== this.header.linktype) {
           throw new CaptureFormatError(`an interface has a type ${linktype} different from the type of the first interface`);
         }
@@ -324,6 +326,8 @@ function streamReader(stream: Readable): ChunkReader {
 export class PcapFileSource implements PacketSource {
   readonly linktype: number;
   readonly snaplen: number;
+  /** The file's byte order is big-endian (what libpcap's filter compiler needs to know of a file). */
+  readonly bigEndian: boolean;
   private closed = false;
 
   private constructor(
@@ -338,6 +342,7 @@ export class PcapFileSource implements PacketSource {
     const header = parser.header as CaptureHeader;
     this.linktype = header.linktype;
     this.snaplen = header.snaplen;
+    this.bigEndian = header.bigEndian;
   }
 
   /** Opens `path` and reads its header; throws E_IO (cannot open) or E_FORMAT (not a capture file). */

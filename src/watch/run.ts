@@ -71,9 +71,9 @@ function fileErrorWords(err: unknown): string {
 export type PacketFilter = (pkt: Packet) => boolean;
 
 /** Compiles `expr` for a file's packets through libpcap; throws E_CAPTURE in libpcap's words. */
-async function fileFilter(expr: string, linktype: number, snaplen: number): Promise<PacketFilter> {
+async function fileFilter(expr: string, header: { linktype: number; snaplen: number; bigEndian: boolean }): Promise<PacketFilter> {
   const { compileFilterFor } = await import('./native.js');
-  const prog = bpfProgram(compileFilterFor(expr, linktype, snaplen));
+  const prog = bpfProgram(compileFilterFor(expr, header));
   return (pkt) => bpfRun(prog, pkt.data, pkt.len, pkt.caplen) !== 0;
 }
 
@@ -89,13 +89,14 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
   let live: LiveSource | undefined;
   if (opts.readFile !== undefined) {
     // "-" is standard input, as for tcpdump.
-    source = opts.readFile === '-' ? await PcapFileSource.openStream(io.stdin, '-') : await PcapFileSource.open(opts.readFile);
+    const file = opts.readFile === '-' ? await PcapFileSource.openStream(io.stdin, '-') : await PcapFileSource.open(opts.readFile);
+    source = file;
     diag(io, `reading from file ${opts.readFile}, link-type ${linktypeText(source.linktype)}, snapshot length ${source.snaplen}`);
     // SLL2 records interface indexes of the capturing host, which ntk names from this host's interfaces.
     if (source.linktype === 276) diag(io, 'Warning: interface names might be incorrect');
     if (opts.filter.trim() !== '') {
       try {
-        filter = await fileFilter(opts.filter, source.linktype, source.snaplen);
+        filter = await fileFilter(opts.filter, file);
       } catch (err) {
         source.close();
         throw err;
