@@ -220,8 +220,11 @@ function placeFile(dir: string, name: string, bytes: Buffer, private_ = false): 
   return path;
 }
 
-/** Gives the binding's Cap the EventEmitter prototype (what cap's lib/Cap.js does) and checks its shape. */
-function asBinding(raw: unknown): CapBinding {
+/**
+ * Gives the binding's Cap the EventEmitter prototype (what cap's lib/Cap.js does) and checks its shape; throws
+ * E_CAPTURE (UNPATCHED) for an addon built without ntk's patch.
+ */
+export function asBinding(raw: unknown): CapBinding {
   const b = raw as Partial<CapBinding> | null;
   if (!b || typeof b.Cap !== 'function' || typeof b.deviceList !== 'function') {
     throw createError('E_CAPTURE', CONTEXT, 'the capture addon does not look like cap 0.2');

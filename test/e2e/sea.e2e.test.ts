@@ -74,6 +74,19 @@ describe('single executable (dist/ntk)', () => {
     expect(fromSea.stdout).toBe(fromBin.stdout);
   });
 
+  it("watch -r FILE FILTER selects what tcpdump -r selects, libpcap's compiler inside", async () => {
+    const pcap = join(root, 'test/golden/loopback.pcap');
+    const filter = 'tcp[tcpflags] & (tcp-syn|tcp-fin) != 0 or icmp';
+    const fromSea = await runNtk(['watch', '-n', '-r', pcap, filter], { bin: exe, cwd: alone, env: { ...env, TZ: 'GMT0' } });
+    const tcpdump = await runNtk(['-n', '-r', pcap, filter], { bin: 'tcpdump', env: { TZ: 'GMT0' } });
+    expect(fromSea.code, fromSea.stderr).toBe(0);
+    expect(fromSea.stdout.length).toBeGreaterThan(0);
+    expect(fromSea.stdout).toBe(tcpdump.stdout);
+    const bad = await runNtk(['watch', '-n', '-r', pcap, 'tcp and and'], { bin: exe, cwd: alone, env });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/\nntk: watch: can't parse filter expression: syntax error\n$/);
+  });
+
   /** Captures one UDP datagram on lo with `watch -c 1`; returns the run's result. */
   async function captureOne(extraEnv: NodeJS.ProcessEnv) {
     const port = await freeUdpPort();

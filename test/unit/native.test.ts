@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { loadCap, materialize } from '../../src/watch/native';
+import { asBinding, loadCap, materialize, UNPATCHED } from '../../src/watch/native';
 import { canCapture } from '../helpers/can-capture';
 
 function tempDir(): string {
@@ -65,5 +65,23 @@ describe.runIf(canCapture())('loadCap from node_modules', () => {
     expect(from).toBe('node_modules');
     expect(new binding.Cap()).toBeInstanceOf(EventEmitter);
     expect(binding.deviceList().map((d) => d.name)).toContain('lo');
+  });
+});
+
+describe('asBinding', () => {
+  it('refuses, in one line, an addon built without the patch (no packet timestamps, stats or filter compiler)', () => {
+    class OldCap {}
+    const old = { Cap: OldCap, deviceList: () => [] };
+    expect(() => asBinding(old)).toThrow(expect.objectContaining({ code: 'E_CAPTURE', message: UNPATCHED }));
+    expect(UNPATCHED).not.toContain('\n');
+    class NewCap {
+      static compileFilter(): unknown[] {
+        return [];
+      }
+      stats(): object {
+        return {};
+      }
+    }
+    expect(new (asBinding({ Cap: NewCap, deviceList: () => [] }).Cap)()).toBeInstanceOf(EventEmitter);
   });
 });
