@@ -6,9 +6,10 @@
  * then src/watch/bpf.ts); a few filters also go through the real CLI. Bad filters fail in libpcap's words.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { CaptureParser, type CaptureHeader } from '../../src/watch/pcap-file';
 import { compileFilterFor } from '../../src/watch/native';
 import { bpfProgram, bpfRun } from '../../src/watch/bpf';
@@ -122,6 +123,35 @@ describe('filters on files select what tcpdump -r selects', () => {
     }
     // The matrix is not all empty selections (a capture with packets matches something).
     if (cap.pkts.length > 0) expect(selected).toBeGreaterThan(0);
+  });
+});
+
+describe('the file header matters to the compiler, as it does to tcpdump -r', () => {
+  it("a big-endian BSD loopback file: the AF_ values are read in the file's byte order", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ntk-bpf-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const ip4 = '4500001d00014000401126cd0a0000010a000002000100020009000078';
+    const ip6 = '6000000000003b4020010db8000000000000000000000001' + '20010db8000000000000000000000002';
+    // AF_INET 2; AF_INET6 as the BSDs number it: 24, 28, 30; and 10 (Linux), which libpcap does not take from files.
+    const pkts = [['00000002', ip4], ['00000018', ip6], ['0000001c', ip6], ['0000001e', ip6], ['0000000a', ip6]];
+    const header = Buffer.from('a1b2c3d4 0002 0004 00000000 00000000 00040000 00000000'.replace(/ /g, ''), 'hex');
+    const records = pkts.map(([af, body], i) => {
+      const data = Buffer.from(`${af}${body}`, 'hex');
+      const rec = Buffer.alloc(16);
+      rec.writeUInt32BE(1_700_000_000 + i, 0);
+      rec.writeUInt32BE(data.length, 8);
+      rec.writeUInt32BE(data.length, 12);
+      return Buffer.concat([rec, data]);
+    });
+    const path = join(dir, 'null-be.pcap');
+    writeFileSync(path, Buffer.concat([header, ...records]));
+    const cap = readCapture(path);
+    expect(cap.bigEndian).toBe(true);
+    for (const filter of ['ip', 'ip6', 'not ip6', 'ip6 and dst host 2001:db8::2']) {
+      const want = tcpdumpSelects(path, filter);
+      expect(ntkSelects(cap, filter), filter).toEqual(want);
+    }
+    expect(tcpdumpSelects(path, 'ip6')).toHaveLength(3);
   });
 });
 
