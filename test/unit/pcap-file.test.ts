@@ -27,7 +27,7 @@ function parseAll(chunks: Buffer[]): { pkts: Packet[]; parser: CaptureParser } {
 describe('CaptureParser', () => {
   it('reads little-endian microsecond files', () => {
     const { pkts, parser } = parseAll([LE_MICRO]);
-    expect(parser.header).toEqual({ linktype: 1, snaplen: 65535 });
+    expect(parser.header).toEqual({ linktype: 1, snaplen: 65535, bigEndian: false });
     expect(pkts).toHaveLength(1);
     expect(pkts[0]).toMatchObject({ tsSec: 1, tsNsec: 2000, caplen: 4, len: 60 });
     expect(Buffer.from(pkts[0]!.data).toString('hex')).toBe('deadbeef');
@@ -35,7 +35,8 @@ describe('CaptureParser', () => {
   });
 
   it('reads big-endian nanosecond files', () => {
-    const { pkts } = parseAll([BE_NANO]);
+    const { pkts, parser } = parseAll([BE_NANO]);
+    expect(parser.header).toEqual({ linktype: 1, snaplen: 65535, bigEndian: true });
     expect(pkts[0]).toMatchObject({ tsSec: 1, tsNsec: 3000, caplen: 4, len: 60 });
   });
 
@@ -77,7 +78,7 @@ describe('CaptureParser', () => {
       hex('04000000 3c000000 deadbeef 24000000'),
     ]);
     const { pkts, parser } = parseAll([shb, idb, epb]);
-    expect(parser.header).toEqual({ linktype: 1, snaplen: 262144 });
+    expect(parser.header).toEqual({ linktype: 1, snaplen: 262144, bigEndian: false });
     expect(pkts[0]).toMatchObject({ tsSec: 1, tsNsec: 500_000_000, caplen: 4, len: 60 });
   });
 });
@@ -128,7 +129,7 @@ describe('PcapWriter', () => {
     const file = Buffer.concat(chunks);
     expect(file.subarray(0, 24)).toEqual(pcapFileHeader(113, 262144));
     const { pkts, parser } = parseAll([file]);
-    expect(parser.header).toEqual({ linktype: 113, snaplen: 262144 });
+    expect(parser.header).toEqual({ linktype: 113, snaplen: 262144, bigEndian: false });
     expect(pkts[0]).toMatchObject({ tsSec: 7, tsNsec: 123_456_000, caplen: 3, len: 10 });
     expect(pcapRecord(pkts[0]!).length).toBe(19);
   });
