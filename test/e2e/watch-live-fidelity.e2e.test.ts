@@ -23,13 +23,16 @@ function loadAllCores(): void {
   }
 }
 
-/** Sends `count` UDP datagrams of `size` bytes to 127.0.0.1:`port`, `perTurn` in each turn of the event loop. */
-async function udpBurst(port: number, count: number, size: number, perTurn: number): Promise<void> {
+/**
+ * Sends `count` UDP datagrams to 127.0.0.1:`port`, the i-th of size(i) bytes, `perTurn` in each turn of the
+ * event loop.
+ */
+async function udpBurst(port: number, count: number, size: (i: number) => number, perTurn: number): Promise<void> {
   const sock = createSocket('udp4');
-  const payload = Buffer.alloc(size, 0x61);
   for (let sent = 0; sent < count; ) {
     const batch: Promise<void>[] = [];
     for (let j = 0; j < perTurn && sent < count; j++, sent++) {
+      const payload = Buffer.alloc(size(sent), 0x61);
       batch.push(new Promise((resolve, reject) => sock.send(payload, port, '127.0.0.1', (err) => (err ? reject(err) : resolve()))));
     }
     await Promise.all(batch);
@@ -71,7 +74,8 @@ describe.runIf(canCapture())('ntk watch -i lo: kernel timestamps and counts, bes
     await tcpdump.waitFor('listening on', { timeoutMs: 30_000 });
     await ntk.waitFor('listening on lo', { timeoutMs: 30_000 });
     const total = 200;
-    await udpBurst(port, total, 100, 10);
+    // Each datagram a different length, so that its line is its own: lines pair up only in the same order.
+    await udpBurst(port, total, (i) => 1 + i, 10);
     await printed([tcpdump, ntk], total);
     tcpdump.child.kill('SIGINT');
     ntk.child.kill('SIGINT');
@@ -101,7 +105,7 @@ describe.runIf(canCapture())('ntk watch -i lo: kernel timestamps and counts, bes
     await tcpdump.waitFor('listening on', { timeoutMs: 30_000 });
     await ntk.waitFor('listening on lo', { timeoutMs: 30_000 });
     const total = 5000;
-    await udpBurst(port, total, 1000, 500);
+    await udpBurst(port, total, () => 1000, 500);
     // Both have taken what they could once ntk has printed nothing new for a while (bounded: 10 s).
     let last = -1;
     for (let i = 0; i < 20 && lines(ntk.stdout()).length !== last; i++) {
@@ -126,7 +130,7 @@ describe.runIf(canCapture())('ntk watch -i lo: kernel timestamps and counts, bes
     const filter = `udp dst port ${port}`;
     const ntk = spawnNtk(['watch', '-i', 'lo', '-n', '-c', '3', filter], { stdin: 'ignore', timeoutMs: 60_000 });
     await ntk.waitFor('listening on lo', { timeoutMs: 30_000 });
-    await udpBurst(port, 3, 10, 1);
+    await udpBurst(port, 3, () => 10, 1);
     const r = await ntk.done;
     expect(r.code).toBe(0);
     expect(lines(r.stdout)).toHaveLength(3);
