@@ -66,7 +66,6 @@ function fileErrorWords(err: unknown): string {
   return m ? (m[1] as string).charAt(0).toUpperCase() + (m[1] as string).slice(1) : words;
 }
 
-/** Runs `ntk watch`; resolves with the exit status. */
 /** A compiled filter: true when the packet matches. */
 export type PacketFilter = (pkt: Packet) => boolean;
 
@@ -77,6 +76,7 @@ async function fileFilter(expr: string, header: { linktype: number; snaplen: num
   return (pkt) => bpfRun(prog, pkt.data, pkt.len, pkt.caplen) !== 0;
 }
 
+/** Runs `ntk watch`; resolves with the exit status. */
 export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
   if (opts.listDevices) {
     const { listDevices } = await import('./live.js');
