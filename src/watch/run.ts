@@ -33,6 +33,8 @@ export interface WatchOptions {
   listDevices: boolean;
   /** -p was given: cap always captures in promiscuous mode, which ntk says instead of pretending. */
   noPromisc: boolean;
+  /** -Z: the user a capture started as root continues as once open ("root" keeps root; default: privileges.ts). */
+  user?: string;
   /**
    * Live capture cannot pause: past this many bytes of output waiting for stdout (or the -w file), packets are
    * dropped and counted instead of queued (default DEFAULT_MAX_BACKLOG).
@@ -69,6 +71,7 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
   }
   let source: PacketSource;
   let filter: PacketFilter | undefined;
+  let afterOpen: (() => void) | undefined;
   if (opts.readFile !== undefined) {
     // "-" is standard input, as for tcpdump.
     source = opts.readFile === '-' ? await PcapFileSource.openStream(io.stdin, '-') : await PcapFileSource.open(opts.readFile);
@@ -95,6 +98,10 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
     if (quiet) diag(io, 'ntk: verbose output suppressed, use -v[v]... for full protocol decode');
     diag(io, `${quiet ? '' : 'ntk: '}listening on ${live.iface}, link-type ${linktypeText(live.linktype)}, snapshot length ${live.snaplen} bytes`);
     for (const note of live.notes) diag(io, `ntk: ${note}`);
+    afterOpen = (): void => {
+      const note = live.dropPrivileges(opts.user);
+      if (note !== undefined) diag(io, `ntk: ${note}`);
+    };
   }
   if (opts.writeFile === undefined && !canPrint(source.linktype)) {
     source.close();
@@ -105,7 +112,7 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
   if (io.interrupt.aborted) source.close();
   io.interrupt.addEventListener('abort', onAbort, { once: true });
   try {
-    const { end, seen, dropped, broken } = await pumpPackets(opts, io, source, filter);
+    const { end, seen, dropped, broken } = await pumpPackets(opts, io, source, filter, afterOpen);
     if (opts.readFile === undefined) for (const line of closingCounts(seen, dropped)) diag(io, line);
     if (broken) return 0;
     if (end.error !== undefined) throw end.error;
@@ -129,12 +136,14 @@ export function closingCounts(seen: number, dropped: number): string[] {
 /**
  * Moves packets from `source` to stdout (printed) or to the -w file until the source ends or -c is reached.
  * Files wait for a full output; live packets that find more than opts.maxBacklog bytes queued are dropped.
+ * `afterOpen` runs once the -w file is open, before the first packet (live capture gives up privileges there).
  */
 export async function pumpPackets(
   opts: WatchOptions,
   io: Io,
   source: PacketSource,
   filter: PacketFilter | undefined,
+  afterOpen?: () => void,
 ): Promise<{ end: SourceEnd; seen: number; dropped: number; broken: boolean }> {
   let seen = 0;
   let dropped = 0;
@@ -161,6 +170,13 @@ export async function pumpPackets(
     writer = new PcapWriter(out, source.linktype, source.snaplen);
   } else {
     out = io.stdout;
+  }
+  try {
+    afterOpen?.();
+  } catch (err) {
+    source.close();
+    if (ownStream) out.destroy();
+    throw err;
   }
   let failure: Error | undefined;
   const onError = (err: Error): void => {
