@@ -178,7 +178,8 @@ function loadInstalled(sea: SeaModule | undefined): LoadedCap {
   try {
     bytes = readTrustedFile(path);
   } catch (err) {
-    throw refuse(errText(err), err);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw refuse(code === 'ENOENT' ? `${path} does not exist` : code === 'ELOOP' ? `${path} is a symbolic link` : errText(err), err);
   }
   // A single executable knows its own addon: an installed copy from another build is not loaded.
   if (sea && !bytes.equals(addonBytes(sea))) throw refuse(`${path} is from another build`);

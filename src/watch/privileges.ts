@@ -53,7 +53,7 @@ function untrusted(path: string, st: Stats, kind: 'directory' | 'file'): string 
   if (st.isSymbolicLink()) return `${path} is a symbolic link`;
   if (kind === 'directory' ? !st.isDirectory() : !st.isFile()) return `${path} is not a ${kind}`;
   if (st.uid !== 0) return `${path} is not owned by root`;
-  if ((st.mode & 0o022) !== 0) return `${path} is writable by ${st.mode & 0o020 ? 'its group' : 'others'}`;
+  if ((st.mode & 0o022) !== 0) return `${path} is writable by ${st.mode & 0o002 ? 'others' : 'its group'}`;
   return undefined;
 }
 
@@ -72,7 +72,8 @@ export function untrustedDirectory(dir: string): string | undefined {
     try {
       st = lstatSync(path);
     } catch (err) {
-      return `${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
+      const code = (err as NodeJS.ErrnoException).code;
+      return code === 'ENOENT' ? `${path} does not exist` : `${path}: ${code ?? String(err)}`;
     }
     const why = untrusted(path, st, 'directory');
     if (why !== undefined) return why;

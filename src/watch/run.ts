@@ -93,14 +93,15 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
     const live = await openLive({ iface: opts.iface, filter: opts.filter, snaplen: opts.snaplen });
     source = live;
     if (opts.noPromisc) diag(io, 'ntk: -p has no effect: capture through cap is always promiscuous');
-    // tcpdump's opening lines: "listening on" carries the program name only when it is not the second line.
-    const quiet = opts.writeFile === undefined && opts.print.verbose === 0;
-    if (quiet) diag(io, 'ntk: verbose output suppressed, use -v[v]... for full protocol decode');
-    diag(io, `${quiet ? '' : 'ntk: '}listening on ${live.iface}, link-type ${linktypeText(live.linktype)}, snapshot length ${live.snaplen} bytes`);
-    for (const note of live.notes) diag(io, `ntk: ${note}`);
+    // Once the capture (and the -w file) is open, privileges go; then, as tcpdump does, the opening lines.
     afterOpen = (): void => {
-      const note = live.dropPrivileges(opts.user);
-      if (note !== undefined) diag(io, `ntk: ${note}`);
+      const dropNote = live.dropPrivileges(opts.user);
+      // tcpdump's opening lines: "listening on" carries the program name only when it is not the second line.
+      const quiet = opts.writeFile === undefined && opts.print.verbose === 0;
+      if (quiet) diag(io, 'ntk: verbose output suppressed, use -v[v]... for full protocol decode');
+      diag(io, `${quiet ? '' : 'ntk: '}listening on ${live.iface}, link-type ${linktypeText(live.linktype)}, snapshot length ${live.snaplen} bytes`);
+      for (const note of live.notes) diag(io, `ntk: ${note}`);
+      if (dropNote !== undefined) diag(io, `ntk: ${dropNote}`);
     };
   }
   if (opts.writeFile === undefined && !canPrint(source.linktype)) {
