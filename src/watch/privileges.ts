@@ -37,12 +37,14 @@ export function auxvSecure(auxv: Uint8Array, wordBytes = 8, littleEndian = true)
 /** True when this process runs with privileges it was not born with (AT_SECURE; Linux only, else false). */
 export function secureExecution(): boolean {
   if (process.platform !== 'linux') return false;
+  if (process.getuid?.() !== process.geteuid?.() || process.getgid?.() !== process.getegid?.()) return true;
   let auxv: Buffer;
   try {
     auxv = readFileSync('/proc/self/auxv');
-  } catch {
-    // No /proc: fall back to what the IDs say (setuid/setgid; file capabilities cannot be seen this way).
-    return process.getuid?.() !== process.geteuid?.() || process.getgid?.() !== process.getegid?.();
+  } catch (err) {
+    // A process whose execve raised its privileges is not dumpable, and its /proc files then belong to root:
+    // it cannot read its own auxv (EACCES). Any failure but a missing /proc counts as privileged.
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
   }
   const wordBytes = process.arch === 'x64' || process.arch === 'arm64' || process.arch === 'ppc64' || process.arch === 's390x' || process.arch === 'riscv64' ? 8 : 4;
   return auxvSecure(auxv, wordBytes, process.arch !== 's390x');
