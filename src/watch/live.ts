@@ -114,6 +114,8 @@ export async function listDevices(): Promise<string[]> {
 
 class LiveCapture implements LiveSource {
   readonly snaplen: number;
+  /** Started at open, while privileges last: as root the clock reads the kernel's offset (/proc/timer_list). */
+  private readonly clock = startClock();
   private closed = false;
   private finish: ((end: SourceEnd) => void) | undefined;
 
@@ -131,7 +133,7 @@ class LiveCapture implements LiveSource {
 
   run(sink: PacketSink): Promise<SourceEnd> {
     if (this.closed) return Promise.resolve({});
-    const clock = startClock();
+    const clock = this.clock;
     const { shared, linktype } = this;
     const snaplen = Math.max(1, this.snaplen);
     let slab = new ArrayBuffer(SLAB_BYTES);
