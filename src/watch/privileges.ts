@@ -11,6 +11,7 @@
  */
 import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readSync, constants as fsc, type Stats } from 'node:fs';
 import { isAbsolute, normalize, sep } from 'node:path';
+import { url as inspectorUrl } from 'node:inspector';
 import { createError } from '../lib/errors.js';
 
 const CONTEXT = 'watch';
@@ -183,6 +184,10 @@ export function dropPrivileges(addon: CapabilityDropper, user: string | undefine
   }
   const sets = capabilitySets();
   if (sets === undefined || (sets.effective === 0n && sets.permitted === 0n)) return undefined;
+  // Node starts its inspector on SIGUSR1, which the user running ntk may send: code it ran had the capabilities.
+  if (inspectorUrl() !== undefined) {
+    throw createError('E_PERM', CONTEXT, 'the Node inspector was started (SIGUSR1) while ntk held capabilities: stopping');
+  }
   if (typeof addon.dropCapabilities !== 'function') {
     throw createError('E_PERM', CONTEXT, 'this capture addon cannot give up capabilities (build it from this source: npm ci)');
   }

@@ -196,6 +196,7 @@ describe('single executable (dist/ntk)', () => {
       const r = await runNtk(args, opts);
       expect(r.code, r.stderr).toBe(0);
       expect(planted()).toContain('so');
+      expect(planted()).toContain('js');
       rmSync(marker);
     });
 
