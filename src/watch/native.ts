@@ -10,7 +10,7 @@
  *   what it does is done here: the binding's `Cap` must inherit `EventEmitter.prototype` before `new Cap()`,
  *   because its constructor looks `emit` up on the new object once and keeps it.
  * - Running with privileges it was not born with (file capabilities or setuid: AT_SECURE), ntk loads the addon
- *   only from INSTALL_DIR next to the executable (<dir of the executable>/../lib/ntk/<version>/cap.node), and only
+ *   only from installDir() next to the executable (<dir of the executable>/../lib/ntk/<version>/cap.node), and only
  *   when every directory down to it is root's alone (privileges.ts); `ntk install-capture`, run once as root,
  *   puts it there. No environment variable (XDG_CACHE_HOME, HOME, TMPDIR, NODE_OPTIONS …) is consulted then.
  */

@@ -128,6 +128,13 @@ export function capabilitySets(status?: string): { effective: bigint; permitted:
   return { effective: BigInt(`0x${eff[1]}`), permitted: BigInt(`0x${prm[1]}`) };
 }
 
+/** True when this process holds capabilities without being root (file capabilities, ambient ones). */
+export function holdsCapabilities(): boolean {
+  if (process.geteuid?.() === 0) return false;
+  const sets = capabilitySets();
+  return sets !== undefined && (sets.effective !== 0n || sets.permitted !== 0n);
+}
+
 /** A user from the passwd file: name, uid and primary gid. */
 export interface Account {
   name: string;

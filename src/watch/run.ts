@@ -14,6 +14,8 @@ import { errnoOf, errnoWords } from '../lib/errno.js';
 import type { PacketSink, PacketSource, SourceEnd } from './source.js';
 import type { Packet } from '../print/packet.js';
 import { PcapFileSource, PcapWriter } from './pcap-file.js';
+import { dropPrivileges, holdsCapabilities } from './privileges.js';
+import { loadCap } from './native.js';
 
 export interface WatchOptions {
   print: PrintOptions;
@@ -88,6 +90,11 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
         throw createError('E_CAPTURE', 'watch', `bad filter "${opts.filter}": ${err.message}`);
       }
     }
+    // A file is parsed without privileges too: root continues as -Z USER, capabilities go (through the addon).
+    afterOpen = (): void => {
+      const note = dropPrivileges(holdsCapabilities() ? loadCap().binding : {}, opts.user);
+      if (note !== undefined) diag(io, `ntk: ${note}`);
+    };
   } else {
     const { openLive } = await import('./live.js');
     const live = await openLive({ iface: opts.iface, filter: opts.filter, snaplen: opts.snaplen });

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { CaptureParser } from '../../src/watch/pcap-file';
 import { canCapture } from '../helpers/can-capture';
@@ -283,6 +283,16 @@ describe.runIf(canCapture())('ntk watch live: failures in one line', () => {
       const r = await runNtk(['watch', '-i', 'lo', '-c', '1', '-Z', 'no-such-user-here']);
       expect(r.code).toBe(1);
       oneLine(r, /^ntk: watch: -Z: no such user "no-such-user-here"$/);
+    });
+
+    it('-r: a capture file is parsed as the unprivileged user too', async () => {
+      const ntk = spawnNtk(['watch', '-n', '-r', '-'], { stdin: 'pipe' });
+      ntk.child.stdin?.write(readFileSync(resolve(__dirname, '../golden/loopback.pcap')));
+      // The first packet printed comes after the switch; stdin stays open, so the process is still there.
+      await ntk.waitFor(/^\d\d:\d\d:\d\d\.\d{6} IP /m, { stream: 'stdout' });
+      expect(readFileSync(`/proc/${ntk.child.pid}/status`, 'utf8')).toMatch(new RegExp(`^Uid:\\t${defaultUser?.uid}\\t`, 'm'));
+      ntk.child.stdin?.end();
+      expect((await ntk.done).code).toBe(0);
     });
 
     it('-w: the file is created before the switch and written after it', async () => {
