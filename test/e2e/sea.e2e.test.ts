@@ -244,6 +244,20 @@ describe('single executable (dist/ntk)', () => {
       expect(planted()).toBe('');
     });
 
+    it('reads a capture file with -r as nobody, its capabilities given up through the installed addon', async () => {
+      const { args, opts } = asNobody(ntk, ['watch', '-n', '-r', '-']);
+      const w = spawnNtk(args, { ...opts, stdin: 'pipe' });
+      w.child.stdin?.write(readFileSync(join(root, 'test/golden/loopback.pcap')));
+      await w.waitFor(/^\d\d:\d\d:\d\d\.\d{6} IP /m, { stream: 'stdout' });
+      const status = readFileSync(`/proc/${w.child.pid}/status`, 'utf8');
+      expect(status).toMatch(/^CapEff:\t0{16}$/m);
+      expect(status).toMatch(/^CapPrm:\t0{16}$/m);
+      w.child.stdin?.end();
+      const r = await w.done;
+      expect(r.code, r.stderr).toBe(0);
+      expect(planted()).toBe('');
+    });
+
     it('refuses an installed addon others could have changed, or from another build', async () => {
       const dir = join(place, 'lib', 'ntk', version);
       const installed = join(dir, 'cap.node');
