@@ -29,6 +29,7 @@ interface WatchArgs {
   A?: number;
   S?: boolean;
   '#'?: boolean;
+  Z?: string;
 }
 
 /**
@@ -77,6 +78,7 @@ export function watchOptions(argv: WatchArgs, env: NodeJS.ProcessEnv): WatchOpti
     filter: (argv.filter ?? []).join(' '),
     listDevices: argv.D === true,
     noPromisc: argv.p === true,
+    user: lastOf(argv.Z),
   };
 }
 
@@ -105,6 +107,7 @@ export function watchCommand(ctx: CliContext): CommandModule<object, WatchArgs> 
         .option('A', { type: 'count', describe: 'ASCII dump (-AA: with the link header)' })
         .option('S', { type: 'boolean', describe: 'absolute TCP sequence numbers' })
         .option('#', { type: 'boolean', describe: 'number the packets' })
+        .option('Z', { type: 'string', describe: 'as root: continue as USER once capture is open (default ntk or nobody; root keeps root)', requiresArg: true })
         .conflicts('r', 'i')
         .example("ntk watch -i lo -nt 'tcp port 80'", 'a web session on loopback, as tcpdump -nt shows it')
         .example('ntk watch -ntx -i lo', 'with hex dumps')

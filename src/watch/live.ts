@@ -10,12 +10,13 @@
  * - No cap handle may ever be garbage-collected (see `retainedHandles`).
  * - The uv poll handle keeps the process alive until close(), which the caller calls on an interrupt.
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { PacketSink, PacketSource, SourceEnd } from './source.js';
 import type { Packet } from '../print/packet.js';
 import { LINKTYPE } from '../print/packet.js';
 import { createError } from '../lib/errors.js';
-import { loadCap, type CapHandle } from './native.js';
+import { loadCap, type CapBinding, type CapHandle } from './native.js';
+import { dropPrivileges, secureExecution } from './privileges.js';
 import { defaultInterface, deviceLines, isKnownDevice } from './devices.js';
 import type { CapStats } from './native.js';
 
@@ -61,6 +62,11 @@ export interface LiveSource extends PacketSource {
    * (its words), undefined before run().
    */
   stats(): CapStats | Error | undefined;
+  /**
+   * Gives up the privileges capture needed once it is open: root switches to `user` (-Z; "root" keeps root),
+   * file capabilities are cleared (privileges.ts). Returns a notice or undefined; throws E_PERM.
+   */
+  dropPrivileges(user: string | undefined): string | undefined;
 }
 
 /**
@@ -95,7 +101,7 @@ export async function openLive(opts: LiveOptions): Promise<LiveSource> {
   if (!hasUnversionedLibpcap()) {
     notes.push('libpcap.so (Debian package libpcap-dev) not found: without immediate mode packets may arrive up to 1 s late');
   }
-  return new LiveCapture(cap, shared, iface, linktype, opts, notes);
+  return new LiveCapture(binding, cap, shared, iface, linktype, opts, notes);
 }
 
 /** Returns tcpdump -D's lines: "1.eth0 [Up, Running, Connected]", … */
@@ -118,6 +124,7 @@ class LiveCapture implements LiveSource {
   private finalStats: CapStats | Error | undefined;
 
   constructor(
+    private readonly binding: CapBinding,
     private readonly cap: CapHandle,
     private readonly shared: Buffer,
     readonly iface: string,
@@ -164,6 +171,10 @@ class LiveCapture implements LiveSource {
 
   stats(): CapStats | Error | undefined {
     return this.closed ? this.finalStats : readStats(this.cap);
+  }
+
+  dropPrivileges(user: string | undefined): string | undefined {
+    return dropPrivileges(this.binding, user);
   }
 
   private stop(end: SourceEnd): void {
@@ -216,8 +227,9 @@ function openError(err: unknown, iface: string, filter: string): Error {
     return createError(
       'E_PERM',
       CONTEXT,
-      `${iface}: capturing needs root or the CAP_NET_RAW capability: run as root, or once: ` +
-        `setcap cap_net_raw,cap_net_admin=eip ${executable()}`,
+      `${iface}: capturing needs root or the CAP_NET_RAW capability: run as root, or install the single ` +
+        'executable for a group as root: install -o root -g pcap -m 0750 dist/ntk /usr/local/bin/ntk; ' +
+        'setcap cap_net_raw=eip /usr/local/bin/ntk; /usr/local/bin/ntk install-capture',
       { cause: err },
     );
   }
@@ -232,17 +244,9 @@ function openError(err: unknown, iface: string, filter: string): Error {
 /** cap asks dlopen("libpcap.so") for pcap_set_immediate_mode; only libpcap-dev installs that unversioned name. */
 function hasUnversionedLibpcap(): boolean {
   const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib', '/lib'];
-  const extra = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d !== '');
+  // The dynamic loader ignores LD_LIBRARY_PATH in a privileged process (AT_SECURE), and so does this.
+  const extra = secureExecution() ? [] : (process.env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d !== '');
   return [...extra, ...dirs].some((d) => existsSync(`${d}/libpcap.so`));
-}
-
-/** The file setcap must mark: the node binary, or the single executable itself (setcap refuses symlinks). */
-function executable(): string {
-  try {
-    return realpathSync(process.execPath);
-  } catch {
-    return process.execPath;
-  }
 }
 
 function errMessage(err: unknown): string {

@@ -9,13 +9,20 @@
  *   not writable, and loaded from there with `process.dlopen`. cap's JS wrapper (lib/Cap.js) is not there, so
  *   what it does is done here: the binding's `Cap` must inherit `EventEmitter.prototype` before `new Cap()`,
  *   because its constructor looks `emit` up on the new object once and keeps it.
+ * - Running with privileges it was not born with (file capabilities or setuid: AT_SECURE), ntk loads the addon
+ *   only from installDir() next to the executable (<dir of the executable>/../lib/ntk/<version>/cap.node), and only
+ *   when every directory down to it is root's alone (privileges.ts); `ntk install-capture`, run once as root,
+ *   puts it there. No environment variable (XDG_CACHE_HOME, HOME, TMPDIR, NODE_OPTIONS …) is consulted then.
  */
 import { EventEmitter } from 'node:events';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
+  fchmodSync,
+  fchownSync,
   fstatSync,
+  fsyncSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -25,9 +32,10 @@ import {
   writeSync,
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createError } from '../lib/errors.js';
 import type { BpfInsn } from './bpf.js';
+import { readTrustedFile, secureExecution, untrustedDirectory } from './privileges.js';
 
 const CONTEXT = 'watch';
 
@@ -82,6 +90,8 @@ export interface CapBinding {
     compileFilter(filter: string, linktype: number, snaplen: number, bigEndian: boolean): BpfInsn[];
   };
   deviceList(): CapDevice[];
+  /** ntk's patch of cap (patches/): clears every capability set on every thread it reaches; returns the others. */
+  dropCapabilities?: () => number;
 }
 
 /** Where the addon came from (for diagnostics and tests). */
@@ -107,9 +117,19 @@ declare const __NTK_VERSION__: string | undefined;
  */
 const dlopened = new Map<string, LoadedCap>();
 
-/** Loads cap (node_modules in development, the SEA asset in a single executable); throws E_CAPTURE in words. */
+/**
+ * Loads cap (node_modules in development, the SEA asset in a single executable; only the installed copy when
+ * privileged); throws E_CAPTURE in words.
+ */
 export function loadCap(env: NodeJS.ProcessEnv = process.env): LoadedCap {
   const sea = seaModule();
+  if (secureExecution()) {
+    const cached = dlopened.get(INSTALLED);
+    if (cached) return cached;
+    const loaded = loadInstalled(sea?.isSea() ? sea : undefined);
+    dlopened.set(INSTALLED, loaded);
+    return loaded;
+  }
   if (sea?.isSea()) {
     const cached = dlopened.get(CAP_ASSET);
     if (cached) return cached;
@@ -126,6 +146,122 @@ export function loadCap(env: NodeJS.ProcessEnv = process.env): LoadedCap {
     throw loadError(err, 'the cap package (npm ci, with libpcap-dev installed to build it)');
   }
   return { binding: asBinding(raw), from: 'node_modules' };
+}
+
+/** The file name of the installed addon inside installDir(). */
+const INSTALLED = 'cap.node';
+
+function ntkVersion(): string {
+  return typeof __NTK_VERSION__ === 'string' ? __NTK_VERSION__ : 'dev';
+}
+
+/**
+ * The directory a privileged ntk loads its addon from: <dir of the executable>/../lib/ntk/<version>
+ * (/usr/local/bin/ntk → /usr/local/lib/ntk/0.1.0). process.execPath is the kernel's name of the running file
+ * (/proc/self/exe), which no variable can change.
+ */
+export function installDir(execPath = process.execPath): string {
+  return resolve(dirname(execPath), '..', 'lib', 'ntk', ntkVersion());
+}
+
+/** The addon bytes this ntk was built with: the SEA asset, or cap's build in node_modules. */
+function addonBytes(sea: SeaModule | undefined): Buffer {
+  if (sea) {
+    try {
+      return Buffer.from(sea.getRawAsset(CAP_ASSET));
+    } catch (err) {
+      throw createError('E_CAPTURE', CONTEXT, `this executable was built without the capture addon (${CAP_ASSET})`, { cause: err });
+    }
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return readFileSync(join(dirname(require.resolve('cap')), '..', 'build', 'Release', 'cap.node'));
+  } catch (err) {
+    throw loadError(err, 'the cap package (npm ci, with libpcap-dev installed to build it)');
+  }
+}
+
+/**
+ * Loads the addon installed by `ntk install-capture`, after checking that only root can change it (every
+ * directory down to it, and the file opened without following links); refuses in one line otherwise. The path
+ * handed to dlopen is the one checked, inside directories no one but root can write, so nothing can swap the
+ * file between the check and the load.
+ */
+function loadInstalled(sea: SeaModule | undefined): LoadedCap {
+  const dir = installDir();
+  const path = join(dir, INSTALLED);
+  const refuse = (why: string, cause?: unknown): Error =>
+    createError(
+      'E_CAPTURE',
+      CONTEXT,
+      `with privileges ntk loads its capture addon only from ${dir}, owned by root: ${why}; install it once as root: ${process.execPath} install-capture`,
+      { cause },
+    );
+  const why = untrustedDirectory(dir);
+  if (why !== undefined) throw refuse(why);
+  let bytes: Buffer;
+  try {
+    bytes = readTrustedFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw refuse(code === 'ENOENT' ? `${path} does not exist` : code === 'ELOOP' ? `${path} is a symbolic link` : errText(err), err);
+  }
+  // A single executable knows its own addon: an installed copy from another build is not loaded.
+  if (sea && !bytes.equals(addonBytes(sea))) throw refuse(`${path} is from another build`);
+  const mod = { exports: {} as unknown };
+  try {
+    process.dlopen(mod, path);
+  } catch (err) {
+    throw loadError(err, path);
+  }
+  return { binding: asBinding(mod.exports), from: path };
+}
+
+/**
+ * `ntk install-capture`: as root, writes this ntk's addon to installDir() (directories 0755, file 0644, owned by
+ * root), where a privileged ntk will load it; returns its path. Throws E_PERM when not root, E_CAPTURE when a
+ * directory on the way is not root's alone.
+ */
+export function installCapture(): string {
+  if (process.geteuid?.() !== 0) {
+    throw createError('E_PERM', 'install-capture', `must run as root (it writes ${installDir()})`);
+  }
+  const sea = seaModule();
+  const bytes = addonBytes(sea?.isSea() ? sea : undefined);
+  const dir = installDir();
+  const path = join(dir, INSTALLED);
+  try {
+    // The directories it creates belong to root (the caller) and are 0755 whatever the umask.
+    const created = mkdirSync(dir, { recursive: true, mode: 0o755 });
+    if (created !== undefined) {
+      for (let d = dir; d.length >= created.length; d = dirname(d)) chmodSync(d, 0o755);
+    }
+  } catch (err) {
+    throw createError('E_CAPTURE', 'install-capture', `${dir}: ${errText(err)}`, { cause: err });
+  }
+  const why = untrustedDirectory(dir);
+  if (why !== undefined) throw createError('E_CAPTURE', 'install-capture', `${why}: a privileged ntk would not load from ${dir}`);
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(tmp, 'wx', 0o644);
+    try {
+      writeSync(fd, bytes);
+      fchownSync(fd, 0, 0);
+      fchmodSync(fd, 0o644);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Not created.
+    }
+    throw createError('E_CAPTURE', 'install-capture', `${path}: ${errText(err)}`, { cause: err });
+  }
+  return path;
 }
 
 function seaModule(): SeaModule | undefined {
@@ -162,7 +298,7 @@ function loadFromSea(sea: SeaModule, env: NodeJS.ProcessEnv): LoadedCap {
  * run), falling back to a private directory under the temp directory; returns the path to load.
  */
 export function materialize(bytes: Buffer, env: NodeJS.ProcessEnv): { path: string; fallback?: string } {
-  const version = typeof __NTK_VERSION__ === 'string' ? __NTK_VERSION__ : 'dev';
+  const version = ntkVersion();
   // The digest in the name keeps two different builds of one version from sharing (or fighting over) a file.
   const name = `cap-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.node`;
   // XDG Base Directory: a relative XDG_CACHE_HOME is invalid and ignored.

@@ -15,7 +15,8 @@ import type { PacketSink, PacketSource, SourceEnd } from './source.js';
 import type { Packet } from '../print/packet.js';
 import { PcapFileSource, PcapWriter } from './pcap-file.js';
 import type { LiveSource } from './live.js';
-import type { CapStats } from './native.js';
+import { loadCap, type CapStats } from './native.js';
+import { dropPrivileges, holdsCapabilities } from './privileges.js';
 
 export interface WatchOptions {
   print: PrintOptions;
@@ -40,6 +41,8 @@ export interface WatchOptions {
   listDevices: boolean;
   /** -p was given: cap always captures in promiscuous mode, which ntk says instead of pretending. */
   noPromisc: boolean;
+  /** -Z: the user a capture started as root continues as once open ("root" keeps root; default: privileges.ts). */
+  user?: string;
   /**
    * Live capture cannot pause: past this many bytes of output waiting for stdout (or the -w file), packets are
    * dropped and counted instead of queued (default DEFAULT_MAX_BACKLOG).
@@ -87,6 +90,7 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
   let source: PacketSource;
   let filter: PacketFilter | undefined;
   let live: LiveSource | undefined;
+  let afterOpen: (() => void) | undefined;
   if (opts.readFile !== undefined) {
     // "-" is standard input, as for tcpdump.
     const file = opts.readFile === '-' ? await PcapFileSource.openStream(io.stdin, '-') : await PcapFileSource.open(opts.readFile);
@@ -102,21 +106,32 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
         throw err;
       }
     }
+    // A file is parsed without privileges too: root continues as -Z USER, capabilities go (through the addon).
+    afterOpen = (): void => {
+      const note = dropPrivileges(holdsCapabilities() ? loadCap().binding : {}, opts.user);
+      if (note !== undefined) diag(io, `ntk: ${note}`);
+    };
   } else {
     const { openLive } = await import('./live.js');
-    live = await openLive({
+    const opened = await openLive({
       iface: opts.iface,
       filter: opts.filter,
       snaplen: opts.snaplen,
       bufferSize: opts.bufferKiB === undefined ? undefined : opts.bufferKiB * 1024,
     });
-    source = live;
+    live = opened;
+    source = opened;
     if (opts.noPromisc) diag(io, 'ntk: -p has no effect: capture through cap is always promiscuous');
-    // tcpdump's opening lines: "listening on" carries the program name only when it is not the second line.
-    const quiet = opts.writeFile === undefined && opts.print.verbose === 0;
-    if (quiet) diag(io, 'ntk: verbose output suppressed, use -v[v]... for full protocol decode');
-    diag(io, `${quiet ? '' : 'ntk: '}listening on ${live.iface}, link-type ${linktypeText(live.linktype)}, snapshot length ${live.snaplen} bytes`);
-    for (const note of live.notes) diag(io, `ntk: ${note}`);
+    // Once the capture (and the -w file) is open, privileges go; then, as tcpdump does, the opening lines.
+    afterOpen = (): void => {
+      const dropNote = opened.dropPrivileges(opts.user);
+      // tcpdump's opening lines: "listening on" carries the program name only when it is not the second line.
+      const quiet = opts.writeFile === undefined && opts.print.verbose === 0;
+      if (quiet) diag(io, 'ntk: verbose output suppressed, use -v[v]... for full protocol decode');
+      diag(io, `${quiet ? '' : 'ntk: '}listening on ${opened.iface}, link-type ${linktypeText(opened.linktype)}, snapshot length ${opened.snaplen} bytes`);
+      for (const note of opened.notes) diag(io, `ntk: ${note}`);
+      if (dropNote !== undefined) diag(io, `ntk: ${dropNote}`);
+    };
   }
   if (opts.writeFile === undefined && !canPrint(source.linktype)) {
     source.close();
@@ -127,7 +142,7 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
   if (io.interrupt.aborted) source.close();
   io.interrupt.addEventListener('abort', onAbort, { once: true });
   try {
-    const { end, seen, dropped, broken } = await pumpPackets(opts, io, source, filter);
+    const { end, seen, dropped, broken } = await pumpPackets(opts, io, source, filter, afterOpen);
     // tcpdump: "We got interrupted, so perhaps we didn't manage to finish a line we were printing".
     if (io.interrupt.aborted && opts.writeFile === undefined && !broken) io.stdout.write('\n');
     if (live !== undefined) for (const line of closingCounts(seen, live.stats(), dropped)) diag(io, line);
@@ -163,12 +178,14 @@ export function closingCounts(seen: number, stats: CapStats | Error | undefined,
 /**
  * Moves packets from `source` to stdout (printed) or to the -w file until the source ends or -c is reached.
  * Files wait for a full output; live packets that find more than opts.maxBacklog bytes queued are dropped.
+ * `afterOpen` runs once the -w file is open, before the first packet (live capture gives up privileges there).
  */
 export async function pumpPackets(
   opts: WatchOptions,
   io: Io,
   source: PacketSource,
   filter: PacketFilter | undefined,
+  afterOpen?: () => void,
 ): Promise<{ end: SourceEnd; seen: number; dropped: number; broken: boolean }> {
   let seen = 0;
   let dropped = 0;
@@ -195,6 +212,13 @@ export async function pumpPackets(
     writer = new PcapWriter(out, source.linktype, source.snaplen);
   } else {
     out = io.stdout;
+  }
+  try {
+    afterOpen?.();
+  } catch (err) {
+    source.close();
+    if (ownStream) out.destroy();
+    throw err;
   }
   let failure: Error | undefined;
   const onError = (err: Error): void => {

@@ -2,14 +2,17 @@
  * Live `ntk watch` on loopback against tcpdump: both capture the same packets at the same time, with the same
  * filter and flags, and must print the same lines (timestamps off with -t).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { CaptureParser } from '../../src/watch/pcap-file';
 import { canCapture } from '../helpers/can-capture';
 import { freePort, startServer } from '../helpers/net';
-import { errorLines, hasStackTrace, NTK_BIN, runNtk, spawnNtk, type NtkProcess, type NtkResult } from '../helpers/run-ntk';
+import { errorLines, hasStackTrace, runNtk, spawnNtk, type NtkProcess, type NtkResult } from '../helpers/run-ntk';
+import { AS_NOBODY, ntkForNobody } from '../helpers/unprivileged';
+import { DEFAULT_USERS, findAccount } from '../../src/watch/privileges';
 
 const LISTENING_LO = 'listening on lo, link-type EN10MB (Ethernet), snapshot length 262144 bytes';
 
@@ -227,14 +230,89 @@ describe.runIf(canCapture())('ntk watch live: failures in one line', () => {
     }
   });
 
-  it('without privileges says what is needed and exits 1', async () => {
-    // As nobody: no root, no capabilities.
-    const r = await runNtk(['--reuid=65534', '--regid=65534', '--clear-groups', NTK_BIN, 'watch', '-i', 'lo'], {
+  it('without privileges says what is needed, never capabilities for node, and exits 1', async () => {
+    // As nobody: no root, no capabilities (from a copy nobody can read when the checkout is out of its reach).
+    const r = await runNtk([...AS_NOBODY, ntkForNobody(), 'watch', '-i', 'lo'], {
       bin: 'setpriv',
       env: { HOME: '/nonexistent', XDG_CACHE_HOME: '' },
     });
     expect(r.code).toBe(1);
-    oneLine(r, /^ntk: watch: lo: capturing needs root or the CAP_NET_RAW capability: .*setcap cap_net_raw,cap_net_admin=eip \//);
+    oneLine(r, /^ntk: watch: lo: capturing needs root or the CAP_NET_RAW capability: run as root, or .*setcap cap_net_raw=eip \/usr\/local\/bin\/ntk; \/usr\/local\/bin\/ntk install-capture$/);
+    expect(r.stderr).not.toMatch(/node\b|cap_net_admin/);
+  });
+
+  describe('privileges once capture is open (as root)', () => {
+    const passwd = readFileSync('/etc/passwd', 'utf8');
+    const defaultUser = DEFAULT_USERS.map((n) => findAccount(passwd, n)).find((a) => a !== undefined);
+
+    /** Starts `watch -c 1` for one UDP datagram with `args`; returns the process once it listens, and the trigger. */
+    async function watchOne(args: string[]) {
+      const port = await freeUdpPort();
+      const ntk = spawnNtk(['watch', '-i', 'lo', '-n', '-t', '-c', '1', ...args, `udp dst port ${port}`], { stdin: 'ignore' });
+      await ntk.waitFor('listening on lo');
+      const send = (): void => {
+        const s = createSocket('udp4');
+        s.send('x', port, '127.0.0.1', () => s.close());
+      };
+      return { ntk, send, status: () => readFileSync(`/proc/${ntk.child.pid}/status`, 'utf8') };
+    }
+
+    it('prints as the unprivileged user, with no capability left', async () => {
+      expect(defaultUser).toBeDefined();
+      const { ntk, send, status } = await watchOne([]);
+      // "listening on" follows the switch, as in tcpdump.
+      const st = status();
+      const uid = defaultUser?.uid;
+      expect(st).toMatch(new RegExp(`^Uid:\\t${uid}\\t${uid}\\t${uid}\\t${uid}$`, 'm'));
+      expect(st).toMatch(new RegExp(`^Gid:\\t${defaultUser?.gid}\\t`, 'm'));
+      expect(st).toMatch(/^CapEff:\t0{16}$/m);
+      expect(st).toMatch(/^CapPrm:\t0{16}$/m);
+      send();
+      const r = await ntk.done;
+      expect(r.code, r.stderr).toBe(0);
+      expect(lines(r.stdout)).toEqual([expect.stringMatching(/^IP 127\.0\.0\.1\.\d+ > 127\.0\.0\.1\.\d+: UDP, length 1$/)]);
+    });
+
+    it('-Z root keeps root; -Z USER switches to USER; an unknown user is one line, exit 1', async () => {
+      const kept = await watchOne(['-Z', 'root']);
+      expect(kept.status()).toMatch(/^Uid:\t0\t0\t0\t0$/m);
+      expect(kept.status()).not.toMatch(/^CapEff:\t0{16}$/m);
+      kept.send();
+      expect((await kept.ntk.done).code).toBe(0);
+
+      const named = await watchOne(['-Z', 'nobody']);
+      expect(named.status()).toMatch(/^Uid:\t65534\t/m);
+      named.send();
+      expect((await named.ntk.done).code).toBe(0);
+
+      const r = await runNtk(['watch', '-i', 'lo', '-c', '1', '-Z', 'no-such-user-here']);
+      expect(r.code).toBe(1);
+      oneLine(r, /^ntk: watch: -Z: no such user "no-such-user-here"$/);
+    });
+
+    it('-r: a capture file is parsed as the unprivileged user too', async () => {
+      const ntk = spawnNtk(['watch', '-n', '-r', '-'], { stdin: 'pipe' });
+      ntk.child.stdin?.write(readFileSync(resolve(__dirname, '../golden/loopback.pcap')));
+      // The first packet printed comes after the switch; stdin stays open, so the process is still there.
+      await ntk.waitFor(/^\d\d:\d\d:\d\d\.\d{6} IP /m, { stream: 'stdout' });
+      expect(readFileSync(`/proc/${ntk.child.pid}/status`, 'utf8')).toMatch(new RegExp(`^Uid:\\t${defaultUser?.uid}\\t`, 'm'));
+      ntk.child.stdin?.end();
+      expect((await ntk.done).code).toBe(0);
+    });
+
+    it('-w: the file is created before the switch and written after it', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ntk-priv-w-'));
+      onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+      const file = join(dir, 'out.pcap');
+      const { ntk, send, status } = await watchOne(['-w', file]);
+      expect(status()).toMatch(new RegExp(`^Uid:\\t${defaultUser?.uid}\\t`, 'm'));
+      send();
+      const r = await ntk.done;
+      expect(r.code, r.stderr).toBe(0);
+      expect(statSync(file).uid).toBe(0);
+      // pcap file header (24 bytes), one record header (16) and the datagram.
+      expect(statSync(file).size).toBeGreaterThan(40);
+    });
   });
 
   it('-p says in one line that promiscuous mode stays on, and captures anyway', async () => {
@@ -249,3 +327,14 @@ describe.runIf(canCapture())('ntk watch live: failures in one line', () => {
     expect(lines(r.stdout)).toHaveLength(1);
   });
 });
+
+/** A UDP port that was free on 127.0.0.1 a moment ago. */
+function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  return new Promise((resolve) =>
+    s.bind(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    }),
+  );
+}
