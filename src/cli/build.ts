@@ -10,6 +10,7 @@ import { connectCommand } from '../commands/connect.js';
 import { listenCommand } from '../commands/listen.js';
 import { scanCommand } from '../commands/scan.js';
 import { watchCommand } from '../commands/watch.js';
+import { socketsCommand } from '../commands/sockets.js';
 
 declare const __NTK_VERSION__: string | undefined;
 
@@ -20,7 +21,7 @@ export function version(): string {
   return (require('../../package.json') as { version: string }).version;
 }
 
-export const COMMANDS = ['connect', 'listen', 'scan', 'watch', 'completion'] as const;
+export const COMMANDS = ['connect', 'listen', 'scan', 'watch', 'sockets', 'completion'] as const;
 
 /** The command `args` name (the context of its messages), or '' when none is named. */
 export function commandOf(args: readonly string[]): string {
@@ -39,8 +40,9 @@ export function buildCli(ctx: CliContext, args: string[]): Argv {
     .command(listenCommand(ctx))
     .command(scanCommand(ctx))
     .command(watchCommand(ctx))
+    .command(socketsCommand(ctx))
     .completion('completion', 'Print a bash completion script (source it: . <(ntk completion))')
-    .demandCommand(1, 'missing command: connect, listen, scan or watch (see ntk --help)')
+    .demandCommand(1, 'missing command: connect, listen, scan, watch or sockets (see ntk --help)')
     .recommendCommands()
     .strict()
     .parserConfiguration({
