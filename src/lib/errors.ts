@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'E_ADDRINUSE' // the local address:port is taken
   | 'E_ADDRNOTAVAIL' // the local address is not ours, or the 4-tuple is taken
   | 'E_CONNREFUSED'
+  | 'E_CONNRESET' // the peer reset a session that was working
   | 'E_TIMEDOUT'
   | 'E_UNREACH' // host or network unreachable
   | 'E_RESOLVE' // a name did not resolve

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { expectUsageError, runNtk } from '../helpers/run-ntk';
+import { expectUsageError, runNtk, spawnNtk } from '../helpers/run-ntk';
 import { until } from '../helpers/peer';
 
 interface Row {
@@ -161,7 +161,6 @@ describe.runIf(canSs)('ntk sockets', () => {
   });
 
   it('refreshes with --watch until interrupted', async () => {
-    const { spawnNtk } = await import('../helpers/run-ntk');
     const p = spawnNtk(['sockets', '-n', '--watch', '0.2', 'udp']);
     await p.waitFor(/(Every 0.2s.*\n[\s\S]*){3}/, { stream: 'stdout' });
     p.child.kill('SIGINT');
