@@ -10,6 +10,8 @@ import { cksum4, cksum6, cksumShouldBe } from './util.js';
 import { hex } from './tables.js';
 import { printDns } from './dns.js';
 import { printNtp } from './ntp.js';
+import { printTftp } from './tftp.js';
+import { printSyslog } from './syslog.js';
 
 /** A printer of a UDP payload: `length` bytes at `off`. */
 type PayloadPrinter = (ctx: PrintContext, r: Reader, off: number, length: number) => void;
@@ -20,7 +22,9 @@ type PayloadPrinter = (ctx: PrintContext, r: Reader, off: number, length: number
  * ` [|proto]` (the dispatcher's catch).
  */
 const PORT_PRINTERS: ReadonlyArray<readonly [readonly number[], PayloadPrinter]> = [
+  [[69], printTftp], // TFTP_PORT
   [[123], printNtp], // NTP_PORT
+  [[514], printSyslog], // SYSLOG_PORT
 ];
 
 /** udpipaddr_print: "src.sport > dst.dport: " (or only the ports inside IPv6 extension headers). */
