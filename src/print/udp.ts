@@ -12,6 +12,7 @@ import { printDns } from './dns.js';
 import { printNtp } from './ntp.js';
 import { printTftp } from './tftp.js';
 import { printBootp } from './bootp.js';
+import { printSnmp } from './snmp.js';
 import { printSyslog } from './syslog.js';
 
 /** A printer of a UDP payload: `length` bytes at `off`. */
@@ -25,6 +26,7 @@ type PayloadPrinter = (ctx: PrintContext, r: Reader, off: number, length: number
 const PORT_PRINTERS: ReadonlyArray<readonly [readonly number[], PayloadPrinter]> = [
   [[69], printTftp], // TFTP_PORT
   [[68, 67], printBootp], // BOOTPC_PORT, BOOTPS_PORT
+  [[161, 162], printSnmp], // SNMP_PORT, SNMPTRAP_PORT
   [[123], printNtp], // NTP_PORT
   [[514], printSyslog], // SYSLOG_PORT
 ];
