@@ -13,10 +13,11 @@ import { printNtp } from './ntp.js';
 import { printTftp } from './tftp.js';
 import { printBootp } from './bootp.js';
 import { printSnmp } from './snmp.js';
+import { printIsakmp } from './isakmp.js';
 import { printSyslog } from './syslog.js';
 
-/** A printer of a UDP payload: `length` bytes at `off`. */
-type PayloadPrinter = (ctx: PrintContext, r: Reader, off: number, length: number) => void;
+/** A printer of a UDP payload: `length` bytes at `off`, inside the IP header at `ipOff`. */
+type PayloadPrinter = (ctx: PrintContext, r: Reader, off: number, length: number, ipOff: number) => void;
 
 /**
  * The port printers after DNS, in tcpdump's order (udp_print): the first entry with the source or the destination
@@ -26,6 +27,7 @@ type PayloadPrinter = (ctx: PrintContext, r: Reader, off: number, length: number
 const PORT_PRINTERS: ReadonlyArray<readonly [readonly number[], PayloadPrinter]> = [
   [[69], printTftp], // TFTP_PORT
   [[68, 67], printBootp], // BOOTPC_PORT, BOOTPS_PORT
+  [[500], printIsakmp], // ISAKMP_PORT
   [[161, 162], printSnmp], // SNMP_PORT, SNMPTRAP_PORT
   [[123], printNtp], // NTP_PORT
   [[514], printSyslog], // SYSLOG_PORT
@@ -108,7 +110,7 @@ export function printUdp(ctx: PrintContext, r: Reader, off: number, length: numb
   }
   const port = ctx.opts.quick ? undefined : PORT_PRINTERS.find(([ports]) => ports.includes(sport) || ports.includes(dport));
   if (port) {
-    port[1](ctx, r, cp, length);
+    port[1](ctx, r, cp, length, ipOff);
     return;
   }
   if (ulen > length && !fragmented) out.put(`UDP, bad length ${ulen} > ${length}`);
