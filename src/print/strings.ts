@@ -22,15 +22,6 @@ export function printZtn(out: Out, r: Reader, off: number, n: number): number {
   }
 }
 
-/** nd_printjnp: prints up to `n` bytes at `off`, stopping before a NUL; a read past the capture throws Truncated. */
-export function printJnp(out: Out, r: Reader, off: number, n: number): void {
-  for (; n > 0; n--, off++) {
-    const c = r.u8(off);
-    if (c === 0) return;
-    out.put(fnChar(c));
-  }
-}
-
 /** nd_printn: prints `n` bytes at `off` (NULs included, as `^@`); returns true when the capture ended first. */
 export function printN(out: Out, r: Reader, off: number, n: number): boolean {
   for (; n > 0 && r.has(off, 1); n--, off++) out.put(fnChar(r.u8(off)));
