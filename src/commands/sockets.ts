@@ -51,8 +51,8 @@ export function socketsCommand(ctx: CliContext): CommandModule<object, SocketsAr
     handler: (argv) => {
       ctx.run(async () => {
         const opts = socketsOptions(argv);
-        const { socketsCommand: run } = await import('../sockets/sockets.js');
-        return run(opts, ctx.io);
+        const { runSockets } = await import('../sockets/sockets.js');
+        return runSockets(opts, ctx.io);
       });
     },
   };

@@ -63,7 +63,7 @@ function show(opts: SocketsOptions, io: Io, refresh: boolean): Promise<void> {
 }
 
 /** Runs `ntk sockets`; resolves with the exit status (0; --watch runs until interrupted, then 0 as well). */
-export async function socketsCommand(opts: SocketsOptions, io: Io): Promise<number> {
+export async function runSockets(opts: SocketsOptions, io: Io): Promise<number> {
   await show(opts, io, false);
   if (opts.watchMs === undefined) return EXIT_OK;
   const stopped = onceAborted(io.interrupt);
