@@ -1,6 +1,6 @@
 /**
  * SNMP printer: tcpdump 4.99's print-snmp.c (built without libsmi, run with -n: object identifiers as numbers),
- * e.g. `  GetRequest(28)  .1.3.6.1.2.1.1.1.0` or, with -v, `  { SNMPv1 { GetResponse(43) R=1  .1.3.6.1.2.1.1.5.0="gw" } } `.
+ * e.g. `  GetRequest(28)  .1.3.6.1.2.1.1.1.0` or, with -v, `  { SNMPv1 { GetResponse(25) R=2  tooBig@1 .1.3.6.1.2.1.1.1.0= } } `.
  * RFC 1157 (SNMPv1), RFC 3416 (v2c PDUs), RFC 3412/3414 (v3 message and USM); X.690 BER.
  *
  *   Message  SEQUENCE { version INTEGER, community OCTET STRING, pdu }            (v1, v2c)
