@@ -51,6 +51,7 @@ async function eventually(check: () => boolean, what: () => string): Promise<voi
 /** The states `ntk sockets` shows on `port`. */
 async function statesOn(port: number): Promise<string[]> {
   const r = await runNtk(['sockets', '-t', '--json', String(port)]);
+  expect(r.code, r.stderr).toBe(0);
   return r.stdout
     .split('\n')
     .filter(Boolean)
@@ -84,7 +85,8 @@ describe('--rst', () => {
     expect(rst).toMatch(new RegExp(`127\\.0\\.0\\.1\\.\\d+ > 127\\.0\\.0\\.1\\.${srv.port}: Flags \\[R\\.\\]`));
     expect(dump.lines()).not.toMatch(/Flags \[F\.?\]/);
     await eventually(() => peerError === 'ECONNRESET', () => `peer error: ${peerError}`);
-    expect(await statesOn(srv.port)).toEqual(['LISTEN']);
+    expect(await statesOn(srv.port)).toContain('LISTEN');
+    expect(await statesOn(srv.port)).not.toContain('TIME_WAIT');
   });
 
   it('connect --rst -q: after stdin EOF the data goes out, then a RST', async () => {
@@ -98,7 +100,7 @@ describe('--rst', () => {
     expect(r.code, r.stderr).toBe(0);
     await eventually(() => peerError === 'ECONNRESET', () => `peer error: ${peerError}`);
     expect(got).toBe('hello\n');
-    expect(await statesOn(srv.port)).toEqual(['LISTEN']);
+    expect(await statesOn(srv.port)).not.toContain('TIME_WAIT');
   });
 
   it('listen --rst -w: the idle session ends with a RST and leaves no TIME_WAIT', async () => {
@@ -112,7 +114,7 @@ describe('--rst', () => {
     expect(await reset).toBe('ECONNRESET');
     const r = await p.done;
     expect(r.code, r.stderr).toBe(0);
-    expect(await statesOn(port)).toEqual([]);
+    expect(await statesOn(port)).not.toContain('TIME_WAIT');
   });
 
   it('is refused with -u and with the room', async () => {
