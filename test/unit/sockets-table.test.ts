@@ -20,6 +20,15 @@ describe('socket table rows', () => {
     expect(timerText(entries[1]!)).toBe('timewait 47s');
     expect(timerText(entries[2]!)).toBe('retrans 3.2s #5');
   });
+  it('names the keep-alive timer and its unanswered probes', () => {
+    const [ka] = parseProcNet(
+      `header\n   0: 0100007F:D431 0100007F:1F90 01 00000000:00000000 02:0002BF20 00000000  1000        2 777 1 0 20 4 30 10 -1\n`,
+      'tcp',
+      4,
+    );
+    expect(timerText(ka!)).toBe('keepalive 1800s #2');
+    expect(hintFor(ka!)).toBe('2 keep-alive probes unanswered by 127.0.0.1:8080');
+  });
   it('hints at a half-open connection', () => {
     expect(hintFor(entries[2]!, 15)).toBe(
       'no ACK from 10.250.250.2:12345 after 5 retransmissions: the peer may be gone (half-open); the kernel gives up after 15 (net.ipv4.tcp_retries2)',
