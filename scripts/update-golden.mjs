@@ -5,13 +5,17 @@
 // (TCP with data and FIN, UDP to an open and a closed port, the same over IPv6, a refused connection, ping),
 // captured by tcpdump on lo (Ethernet) and on "any" (Linux cooked v1 and v2). Needs root and tcpdump.
 //
-// Usage: node scripts/update-golden.mjs [--capture]
+// With --capture-udp it records the UDP printers' captures: ntk's own `scan -u` probes, and the hand-made
+// NTP, DHCP, TFTP, SNMP, syslog and ISAKMP messages of scripts/udp-samples.mjs, sent over loopback.
+//
+// Usage: node scripts/update-golden.mjs [--capture] [--capture-udp]
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, statSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { udpSamples } from './udp-samples.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const golden = join(root, 'test/golden');
@@ -115,7 +119,40 @@ async function capture() {
   }
 }
 
+/** The ports of the UDP printers: BOOTP/DHCP, TFTP, NTP, SNMP and its traps, ISAKMP, syslog. */
+const UDP_PORTS = [67, 68, 69, 123, 161, 162, 500, 514];
+const UDP_FILTER = ['udp', 'and', '(', ...UDP_PORTS.flatMap((p, i) => (i ? ['or', 'port', String(p)] : ['port', String(p)])), ')'];
+
+/** Sends each sample from its source port to its destination port on 127.0.0.1, one after another. */
+async function sendSamples() {
+  for (const [sport, dport, payload] of udpSamples()) {
+    const s = createSocket({ type: 'udp4', reuseAddr: true });
+    await new Promise((r) => s.bind(sport, '127.0.0.1', r));
+    await new Promise((r) => s.send(payload, dport, '127.0.0.1', r));
+    await sleep(20);
+    s.close();
+  }
+}
+
+async function captureUdp() {
+  const runs = [
+    ['udp-probes.pcap', () => spawnSync(join(root, 'bin/ntk'), ['scan', '-u', '-n', '-w', '0.3', '127.0.0.1', UDP_PORTS.join(',')])],
+    ['udp-crafted.pcap', sendSamples],
+  ];
+  for (const [file, run] of runs) {
+    const p = await startTcpdump(join(golden, file), ['-i', 'lo', ...UDP_FILTER]);
+    await sleep(1500);
+    await run();
+    // On a busy machine tcpdump reads the last packets well after they were sent: give it time before SIGINT.
+    await sleep(1500);
+    p.kill('SIGINT');
+    await new Promise((r) => p.on('exit', r));
+    console.log(`captured ${file} (${statSync(join(golden, file)).size} bytes)`);
+  }
+}
+
 if (process.argv.includes('--capture')) await capture();
+if (process.argv.includes('--capture-udp')) await captureUdp();
 for (const t of readTestList(join(golden, 'TESTLIST'))) {
   const r = spawnSync('tcpdump', ['-n', '-r', join(golden, t.pcap), ...t.options], { env: { ...process.env, TZ: 'GMT0' } });
   // A golden output is the whole of tcpdump's answer: an error exit would leave a partial one behind.

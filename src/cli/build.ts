@@ -10,6 +10,7 @@ import { connectCommand } from '../commands/connect.js';
 import { listenCommand } from '../commands/listen.js';
 import { scanCommand } from '../commands/scan.js';
 import { watchCommand } from '../commands/watch.js';
+import { socketsCommand } from '../commands/sockets.js';
 import { installCaptureCommand } from '../commands/install-capture.js';
 
 declare const __NTK_VERSION__: string | undefined;
@@ -21,7 +22,7 @@ export function version(): string {
   return (require('../../package.json') as { version: string }).version;
 }
 
-export const COMMANDS = ['connect', 'listen', 'scan', 'watch', 'install-capture', 'completion'] as const;
+export const COMMANDS = ['connect', 'listen', 'scan', 'watch', 'sockets', 'install-capture', 'completion'] as const;
 
 /** The command `args` name (the context of its messages), or '' when none is named. */
 export function commandOf(args: readonly string[]): string {
@@ -40,9 +41,10 @@ export function buildCli(ctx: CliContext, args: string[]): Argv {
     .command(listenCommand(ctx))
     .command(scanCommand(ctx))
     .command(watchCommand(ctx))
+    .command(socketsCommand(ctx))
     .command(installCaptureCommand(ctx))
     .completion('completion', 'Print a bash completion script (source it: . <(ntk completion))')
-    .demandCommand(1, 'missing command: connect, listen, scan or watch (see ntk --help)')
+    .demandCommand(1, 'missing command: connect, listen, scan, watch or sockets (see ntk --help)')
     .recommendCommands()
     .strict()
     .parserConfiguration({
@@ -54,7 +56,7 @@ export function buildCli(ctx: CliContext, args: string[]): Argv {
     .exitProcess(false)
     .version(version())
     .alias('h', 'help')
-    .epilog('Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted.\nNTK_DEBUG=1 shows stack traces.')
+    .epilog('Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP.\nNTK_DEBUG=1 shows stack traces.')
     .wrap(process.stdout.columns ? Math.min(120, process.stdout.columns) : null)
     .fail((msg, err) => {
       if (isNtkError(err)) throw err;

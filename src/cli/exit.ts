@@ -1,9 +1,10 @@
 /**
  * The one place that prints errors and decides the exit status (numbers in src/errors.ts):
- *   0 success, 1 runtime or network failure, 2 usage error, 130 interrupted (Ctrl-C, after a clean close).
+ *   0 success, 1 runtime or network failure, 2 usage error, 130 interrupted (Ctrl-C, after a clean close),
+ *   143 terminated (SIGTERM) and 129 hung up (SIGHUP), after the same clean close.
  * Messages are `ntk: <context>: <detail>` on one line; a stack trace only when NTK_DEBUG is set.
  */
-import { EXIT_FAILURE, EXIT_OK, isNtkError } from '../lib/errors.js';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, exitForSignal, isNtkError } from '../lib/errors.js';
 import { STDOUT_CLOSED } from '../lib/io.js';
 
 /** Writes the message for `err` to `stderr` and returns the exit status it maps to. */
@@ -30,7 +31,8 @@ export function reportError(
 /**
  * The exit status of a command that ended with `status` after its `interrupt` was aborted for `reason`: stdout's
  * reader going away (EPIPE, `ntk … | head`) is success, as for tcpdump; a failed stdout (an NtkError) is reported;
- * a signal leaves the command's own status (130).
+ * a signal turns the command's "interrupted" (130) into that signal's status (SIGTERM 143, SIGHUP 129) and leaves
+ * any other status (watch's 0) alone.
  */
 export function statusAfterAbort(
   reason: unknown,
@@ -40,6 +42,7 @@ export function statusAfterAbort(
 ): number {
   if (reason === STDOUT_CLOSED) return EXIT_OK;
   if (isNtkError(reason)) return reportError(reason, stderr, env);
+  if (typeof reason === 'string' && status === EXIT_INTERRUPTED) return exitForSignal(reason);
   return status;
 }
 

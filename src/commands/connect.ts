@@ -22,6 +22,7 @@ interface ConnectArgs {
   q?: string;
   z?: boolean;
   reuse?: boolean;
+  rst?: boolean;
 }
 
 /** Converts parsed arguments into ConnectOptions; throws E_USAGE naming the bad input. */
@@ -50,6 +51,7 @@ export function connectOptions(argv: ConnectArgs): ConnectOptions {
     verbose: argv.v === true,
     zero: argv.z === true,
     reuse: argv.reuse === true,
+    rst: argv.rst === true,
   };
 }
 
@@ -76,8 +78,10 @@ export function connectCommand(ctx: CliContext): CommandModule<object, ConnectAr
           type: 'boolean',
           describe: 'bind -p even if a TIME_WAIT holds it, when the kernel allows (SO_REUSEADDR)',
         })
+        .option('rst', { type: 'boolean', describe: 'end with a RST instead of a FIN (Ctrl-C, -w, -q): no TIME_WAIT left' })
         .conflicts('4', '6')
         .conflicts('z', ['N', 'q'])
+        .conflicts('u', 'rst')
         .example('ntk connect 127.0.0.1 80', 'talk to a web server by hand')
         .example('ntk connect -p 12345 127.0.0.1 80', 'from source port 12345 (explains a port held in TIME_WAIT)')
         .example('ntk connect -N host 9000 < file', 'send a file, then half-close')

@@ -36,6 +36,7 @@ interface ListenArgs {
   'max-line'?: string;
   'max-queue'?: string;
   'max-waiting'?: string;
+  rst?: boolean;
 }
 
 /** Converts parsed arguments into ListenOptions; throws E_USAGE naming the bad input. */
@@ -67,6 +68,7 @@ export function listenOptions(argv: ListenArgs): ListenOptions {
     verbose: argv.v === true,
     halfClose: argv.N === true,
     idleMs: w === undefined ? undefined : parseSeconds(CONTEXT, w, '-w timeout') || undefined,
+    rst: argv.rst === true,
     allow: allOf(argv.allow).map((b) => parseCidr(CONTEXT, b)),
     deny: allOf(argv.deny).map((b) => parseCidr(CONTEXT, b)),
     maxConns: count('max-conns', '--max-conns', DEFAULT_MAX_CONNS, 1_000_000),
@@ -115,8 +117,11 @@ export function listenCommand(ctx: CliContext): CommandModule<object, ListenArgs
           describe: `-k: peers kept waiting while one is served; more are closed (default ${DEFAULT_MAX_WAITING})`,
           requiresArg: true,
         })
+        .option('rst', { type: 'boolean', describe: 'end a session with a RST instead of a FIN (Ctrl-C, -w): no TIME_WAIT left' })
         .conflicts('4', '6')
         .conflicts('chat', 'broker')
+        .conflicts('u', 'rst')
+        .conflicts('rst', ['chat', 'broker'])
         .conflicts('u', ['chat', 'broker', 'N'])
         // -w and -N concern one peer; the room has --idle and no stdin EOF to pass on.
         .conflicts('chat', ['w', 'N', 'max-waiting'])

@@ -9,7 +9,7 @@ import { createError, EXIT_INTERRUPTED, EXIT_OK, isNtkError } from '../lib/error
 import { pipeTcp, pipeUdp, type SessionEnd } from '../lib/pipe.js';
 import { resolveHost, type Family, type ResolvedAddress } from '../lib/resolve.js';
 import { serviceName, succeeded, type Proto } from '../lib/services.js';
-import { addressInUseError, errnoOf, sysError } from '../lib/errno.js';
+import { addressInUseError, errnoOf, sessionError, sysError } from '../lib/errno.js';
 import { findConflicts, hostPort, readSockTable, type SockEntry } from '../lib/socktable.js';
 
 export interface ConnectOptions {
@@ -32,6 +32,8 @@ export interface ConnectOptions {
   zero: boolean;
   /** --reuse: skip the TIME_WAIT check and let the kernel decide (SO_REUSEADDR is always set by libuv). */
   reuse: boolean;
+  /** --rst: end with a RST instead of a FIN (Ctrl-C, -w, -q, and -z's close), leaving no TIME_WAIT. */
+  rst?: boolean;
 }
 
 const CONTEXT = 'connect';
@@ -48,7 +50,8 @@ export async function connectSession(opts: ConnectOptions, io: Io): Promise<numb
       // The port accepted: that is the answer. A RST that follows (a server that resets at once) changes nothing.
       socket.on('error', () => {});
       socket.once('close', () => resolve());
-      socket.end(() => socket.destroy());
+      if (opts.rst) socket.resetAndDestroy();
+      else socket.end(() => socket.destroy());
     });
     return EXIT_OK;
   }
@@ -57,8 +60,9 @@ export async function connectSession(opts: ConnectOptions, io: Io): Promise<numb
     halfClose: opts.halfClose,
     quitAfterEofMs: opts.quitAfterEofMs,
     idleMs: opts.timeoutMs,
+    rst: opts.rst,
   }).catch((err: unknown) => {
-    throw sysError(CONTEXT, `connection to ${hostPort(opts.host, opts.port)}`, err);
+    throw sessionError(CONTEXT, `connection to ${hostPort(opts.host, opts.port)}`, err);
   });
   return exitFor(end);
 }

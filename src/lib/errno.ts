@@ -76,6 +76,15 @@ export function sysError(context: string, what: string, err: unknown): NtkError 
 }
 
 /**
+ * Wraps the error that ended a working session: the peer's RST is `connection reset by peer` (the session did not
+ * fail to start, it was aborted); anything else is `<what> failed: <words>` as sysError says it.
+ */
+export function sessionError(context: string, what: string, err: unknown): NtkError {
+  if (errnoOf(err) === 'ECONNRESET') return createError('E_CONNRESET', context, 'connection reset by peer', { cause: err });
+  return sysError(context, what, err);
+}
+
+/**
  * Builds the error for a local address:port that is taken, naming each socket that holds it with its state
  * and timer: the diagnosis nc leaves to netstat. `conflicts` defaults to a fresh read of the socket table.
  */

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'E_ADDRINUSE' // the local address:port is taken
   | 'E_ADDRNOTAVAIL' // the local address is not ours, or the 4-tuple is taken
   | 'E_CONNREFUSED'
+  | 'E_CONNRESET' // the peer reset a session that was working
   | 'E_TIMEDOUT'
   | 'E_UNREACH' // host or network unreachable
   | 'E_RESOLVE' // a name did not resolve
@@ -23,7 +24,7 @@ export type ErrorCode =
   | 'E_MAXCONNS' // listen --chat/--broker: --max-conns peers are already connected
   | 'E_DENIED' // listen: the peer's address is refused by --allow/--deny
   | 'E_IDLE' // listen --chat/--broker: a peer sent nothing for --idle seconds
-  | 'E_INTERRUPTED' // Ctrl-C or SIGTERM ended the command before it finished; exits 130 quietly
+  | 'E_INTERRUPTED' // Ctrl-C, SIGTERM or SIGHUP ended the command before it finished; exits 130/143/129 quietly
   | 'E_INTERNAL';
 
 /** Exit statuses (src/cli/exit.ts prints and returns them; this is the one table of their numbers). */
@@ -32,6 +33,15 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 /** Interrupted by a signal, as a shell reports SIGINT (128 + 2). */
 export const EXIT_INTERRUPTED = 130;
+
+/** Ended by SIGTERM (128 + 15) or SIGHUP (128 + 1), after the same clean close as Ctrl-C. */
+export const EXIT_TERMINATED = 143;
+export const EXIT_HANGUP = 129;
+
+/** The status a command interrupted by `signal` exits with, as a shell reports it (128 + the signal's number). */
+export function exitForSignal(signal: string): number {
+  return signal === 'SIGTERM' ? EXIT_TERMINATED : signal === 'SIGHUP' ? EXIT_HANGUP : EXIT_INTERRUPTED;
+}
 
 export type ExitCode = typeof EXIT_FAILURE | typeof EXIT_USAGE | typeof EXIT_INTERRUPTED;
 

@@ -3,7 +3,7 @@
  * can be called in-process (by tests, or by `watch -- <command>`) as well as from the CLI.
  */
 import type { Readable, Writable } from 'node:stream';
-import { createError } from './errors.js';
+import { createError, exitForSignal } from './errors.js';
 import { errnoWords } from './errno.js';
 
 export interface Io {
@@ -14,7 +14,7 @@ export interface Io {
   /** Diagnostics: -v chatter, notices, summaries, progress. */
   stderr: Writable;
   /**
-   * Aborted on the first SIGINT/SIGTERM (the reason is the signal name), when stdout's reader went away (the
+   * Aborted on the first SIGINT/SIGTERM/SIGHUP (the reason is the signal name), when stdout's reader went away (the
    * reason is STDOUT_CLOSED), or when stdout failed otherwise (the reason is an E_IO NtkError). Commands close
    * cleanly the same way in every case; src/cli/exit.ts maps the reason to the exit status.
    */
@@ -25,19 +25,22 @@ export interface Io {
 /** The `interrupt` reason when stdout's reader closed its end (`ntk … | head`): EPIPE on write. */
 export const STDOUT_CLOSED = 'EPIPE';
 
+/** The signals that end a command cleanly (each aborts `interrupt`; src/cli/exit.ts gives each its status). */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /**
- * Returns the Io of this process, with `interrupt` fired by the first SIGINT or SIGTERM or by an error on stdout;
- * a second signal calls `forceExit(130)` (only main.ts ends the process). `command` names stdout errors.
+ * Returns the Io of this process, with `interrupt` fired by the first SIGINT, SIGTERM or SIGHUP or by an error on
+ * stdout; a second signal calls `forceExit` with its status (only main.ts ends the process). `command` names stdout
+ * errors.
  */
 export function processIo(forceExit: (status: number) => void, command = ''): Io {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     // A second Ctrl-C means "now": leave without waiting for a graceful close.
-    if (controller.signal.aborted) forceExit(130);
+    if (controller.signal.aborted) forceExit(exitForSignal(signal));
     else controller.abort(signal);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   watchStdout(process.stdout, controller, command);
   return {
     stdin: process.stdin,

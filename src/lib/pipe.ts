@@ -18,6 +18,8 @@ export interface SessionOptions {
   idleMs?: number;
   /** When false, stdin is not read at all (listen --chat uses its own reader; -d in nc). */
   readStdin?: boolean;
+  /** --rst: end the session with a RST instead of a FIN (Ctrl-C, -w, -q), so no TIME_WAIT is left behind. */
+  rst?: boolean;
 }
 
 /** Why a session ended. */
@@ -32,7 +34,7 @@ export const CLOSE_GRACE_MS = 1000;
 /**
  * Runs stdin ⇄ socket until the peer closes, the idle timeout fires, -q expires after stdin EOF, or `io.interrupt`
  * is aborted (then the socket is closed the normal way, with a FIN, destroyed after CLOSE_GRACE_MS if the FIN cannot
- * get out; -w idle closes at once). Resolves once the socket is closed; rejects
+ * get out; -w idle closes at once; with `rst`, a RST instead). Resolves once the socket is closed; rejects
  * with the socket's error (ECONNRESET, …).
  */
 export function pipeTcp(socket: Socket, io: Io, opts: SessionOptions): Promise<SessionEnd> {
@@ -53,6 +55,11 @@ export function pipeTcp(socket: Socket, io: Io, opts: SessionOptions): Promise<S
     const finish = (why: SessionEnd): void => {
       reason = why;
       stopStdin();
+      // --rst: SO_LINGER 0 then close (resetAndDestroy): the kernel sends a RST and frees the socket at once.
+      if (opts.rst) {
+        socket.resetAndDestroy();
+        return;
+      }
       // -w: nothing moved for the whole timeout, so a FIN may never get out (the peer does not read): close now.
       if (why === 'idle') {
         socket.destroy();

@@ -30,6 +30,14 @@ export interface SockEntry {
   timer: number;
   /** Milliseconds left on the timer (0 when no timer runs). */
   timerMs: number;
+  /** Unacknowledged retransmissions of the segment at the head of the send queue (icsk_retransmits). */
+  retransmits: number;
+  /** Keep-alive or zero-window probes sent without an answer (icsk_probes_out). */
+  probes: number;
+  /** Bytes sent and not yet acknowledged (TCP) or queued to send (UDP); for LISTEN, 0. */
+  sendQ: number;
+  /** Bytes received and not yet read by the program; for LISTEN, connections waiting for accept(). */
+  recvQ: number;
   uid: number;
   inode: number;
 }
@@ -73,7 +81,7 @@ export function parseProcNet(text: string, proto: SockProto, family: 4 | 6): Soc
   for (const line of text.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
     if (f.length < 10) continue;
-    const [local, remote, st, , timer, , uid, , inode] = f.slice(1);
+    const [local, remote, st, queues, timer, retr, uid, probes, inode] = f.slice(1);
     const [la, lp] = (local ?? '').split(':');
     const [ra, rp] = (remote ?? '').split(':');
     const [tr, when] = (timer ?? '').split(':');
@@ -81,6 +89,7 @@ export function parseProcNet(text: string, proto: SockProto, family: 4 | 6): Soc
     const stateNum = parseInt(st, 16);
     const state = proto === 'tcp' ? (TCP_STATES[stateNum] ?? `state ${stateNum}`) : stateNum === 7 ? 'UNCONN' : 'ESTABLISHED';
     const timerKind = parseInt(tr, 16);
+    const [tx, rx] = (queues ?? '').split(':');
     out.push({
       proto,
       family,
@@ -91,6 +100,10 @@ export function parseProcNet(text: string, proto: SockProto, family: 4 | 6): Soc
       state,
       timer: timerKind,
       timerMs: timerKind === 0 ? 0 : Math.round((parseInt(when, 16) * 1000) / USER_HZ),
+      retransmits: parseInt(retr ?? '0', 16) || 0,
+      probes: Number(probes) || 0,
+      sendQ: parseInt(tx ?? '0', 16) || 0,
+      recvQ: parseInt(rx ?? '0', 16) || 0,
       uid: Number(uid),
       inode: Number(inode),
     });
@@ -196,4 +209,55 @@ export function conflictAdvice(conflicts: SockEntry[], flag: string, reuse: stri
     return `wait ${secs} s, pick another ${flag}${reuse ? `, or pass ${reuse}` : ''}`;
   }
   return `pick another ${flag}, or end the program that holds it`;
+}
+
+/** A process that holds a socket open. */
+export interface SockOwner {
+  pid: number;
+  /** The program name (/proc/PID/comm). */
+  comm: string;
+  fd: number;
+}
+
+/**
+ * Maps each socket inode to the processes that hold it, from one walk of /proc/*\/fd (what ss -p and netstat -p
+ * do). Processes of other users are skipped unless we may read their fd directory (root).
+ */
+export function socketOwners(proc = '/proc'): Map<number, SockOwner[]> {
+  const owners = new Map<number, SockOwner[]>();
+  let pids: string[];
+  try {
+    pids = readdirSync(proc).filter((d) => /^\d+$/.test(d));
+  } catch {
+    return owners;
+  }
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`${proc}/${pid}/fd`);
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    let comm: string | undefined;
+    for (const fd of fds) {
+      let link: string;
+      try {
+        link = readlinkSync(`${proc}/${pid}/fd/${fd}`);
+      } catch {
+        continue; // the descriptor closed while we looked
+      }
+      const m = /^socket:\[(\d+)\]$/.exec(link);
+      if (!m) continue;
+      try {
+        comm ??= readFileSync(`${proc}/${pid}/comm`, 'utf8').trim();
+      } catch {
+        comm = '?';
+      }
+      const inode = Number(m[1]);
+      const list = owners.get(inode) ?? [];
+      list.push({ pid: Number(pid), comm, fd: Number(fd) });
+      owners.set(inode, list);
+    }
+  }
+  return owners;
 }

@@ -11,7 +11,7 @@ import { runRoom, type RoomMode } from './chat.js';
 import { refusedBy, type AccessRules } from './access.js';
 import { pipeTcp, pipeUdp, type UdpPeer } from '../lib/pipe.js';
 import type { Proto } from '../lib/services.js';
-import { addressInUseError, errnoOf, errnoWords, sysError } from '../lib/errno.js';
+import { addressInUseError, errnoOf, errnoWords, sessionError, sysError } from '../lib/errno.js';
 import { hostPort } from '../lib/socktable.js';
 
 export interface ListenOptions extends AccessRules {
@@ -31,6 +31,8 @@ export interface ListenOptions extends AccessRules {
   halfClose: boolean;
   /** -w: end a session after this many ms without traffic. */
   idleMs?: number;
+  /** --rst: end a plain TCP session with a RST instead of a FIN (Ctrl-C, -w), leaving no TIME_WAIT. */
+  rst?: boolean;
   /** -k: connections kept waiting while a session runs; more are closed at once (DEFAULT_MAX_WAITING). */
   maxWaiting: number;
   /** Room limits (chat and broker only). */
@@ -163,14 +165,14 @@ async function servePeers(server: Server, opts: ListenOptions, io: Io): Promise<
       }
       const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
       if (opts.verbose) diag(io, `Connection received on ${peer.address} ${peer.port}`);
-      const session = pipeTcp(socket, io, { context: CONTEXT, halfClose: opts.halfClose, idleMs: opts.idleMs });
+      const session = pipeTcp(socket, io, { context: CONTEXT, halfClose: opts.halfClose, idleMs: opts.idleMs, rst: opts.rst });
       // -N with stdin already at EOF (an earlier -k session read it all): this peer gets its FIN at once.
       if (opts.halfClose && io.stdin.readableEnded) socket.end();
       try {
         const end = await session;
         if (end === 'interrupt') return EXIT_INTERRUPTED;
       } catch (err) {
-        const failure = sysError(CONTEXT, `connection from ${hostPort(peer.address, peer.port)}`, err);
+        const failure = sessionError(CONTEXT, `connection from ${hostPort(peer.address, peer.port)}`, err);
         if (!opts.keep) throw failure;
         diag(io, `ntk: ${CONTEXT}: ${failure.message}`);
       }

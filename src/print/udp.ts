@@ -1,6 +1,6 @@
 /**
- * UDP (print-udp.c, RFC 768): addresses and ports, checksum with -vv (IPv4) or -v (IPv6), DNS on port 53,
- * otherwise "UDP, length N".
+ * UDP (print-udp.c, RFC 768): addresses and ports, checksum with -vv (IPv4) or -v (IPv6), DNS on port 53, the
+ * port printers of PORT_PRINTERS (NTP, BOOTP/DHCP, TFTP, SNMP, syslog, ISAKMP), otherwise "UDP, length N".
  *
  *   | sport | dport | length | cksum | payload … |
  */
@@ -9,6 +9,29 @@ import { Truncated, type Reader } from './reader.js';
 import { cksum4, cksum6, cksumShouldBe } from './util.js';
 import { hex } from './tables.js';
 import { printDns } from './dns.js';
+import { printNtp } from './ntp.js';
+import { printTftp } from './tftp.js';
+import { printBootp } from './bootp.js';
+import { printSnmp } from './snmp.js';
+import { printIsakmp } from './isakmp.js';
+import { printSyslog } from './syslog.js';
+
+/** A printer of a UDP payload: `length` bytes at `off`, inside the IP header at `ipOff`. */
+type PayloadPrinter = (ctx: PrintContext, r: Reader, off: number, length: number, ipOff: number) => void;
+
+/**
+ * The port printers after DNS, in tcpdump's order (udp_print): the first entry with the source or the destination
+ * port among its ports prints the payload. A printer that reads past the captured bytes ends the line with
+ * ` [|proto]` (the dispatcher's catch).
+ */
+const PORT_PRINTERS: ReadonlyArray<readonly [readonly number[], PayloadPrinter]> = [
+  [[69], printTftp], // TFTP_PORT
+  [[68, 67], printBootp], // BOOTPC_PORT, BOOTPS_PORT
+  [[500], printIsakmp], // ISAKMP_PORT
+  [[161, 162], printSnmp], // SNMP_PORT, SNMPTRAP_PORT
+  [[123], printNtp], // NTP_PORT
+  [[514], printSyslog], // SYSLOG_PORT
+];
 
 /** udpipaddr_print: "src.sport > dst.dport: " (or only the ports inside IPv6 extension headers). */
 function addrs(ctx: PrintContext, r: Reader, ipOff: number, v6: boolean, sport: number, dport: number): void {
@@ -83,6 +106,11 @@ export function printUdp(ctx: PrintContext, r: Reader, off: number, length: numb
   // Multicast DNS (RFC 6762): tcpdump checks it after its other port printers, none of which use 5353.
   if (!ctx.opts.quick && (sport === 5353 || dport === 5353)) {
     dns(ctx, r, cp, length, false, true);
+    return;
+  }
+  const port = ctx.opts.quick ? undefined : PORT_PRINTERS.find(([ports]) => ports.includes(sport) || ports.includes(dport));
+  if (port) {
+    port[1](ctx, r, cp, length, ipOff);
     return;
   }
   if (ulen > length && !fragmented) out.put(`UDP, bad length ${ulen} > ${length}`);

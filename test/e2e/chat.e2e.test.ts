@@ -56,7 +56,7 @@ describe('ntk listen --chat', () => {
     await ntk.waitFor('* user3 left');
     expect(ntk.stderr()).toContain('* user1 is now alice\n');
     ntk.child.kill('SIGTERM');
-    expect((await ntk.done).code).toBe(130);
+    expect((await ntk.done).code).toBe(143);
     await a.closed;
   });
 

@@ -20,6 +20,7 @@ _ntk_yargs_completions; echo "\${COMPREPLY[@]}"`;
         return r.stdout.toString().trim();
       };
       expect(complete('ntk con')).toBe('connect');
+      expect(complete('ntk soc')).toBe('sockets');
       expect(complete('ntk connect --re')).toBe('--reuse');
     } finally {
       rmSync(dir, { recursive: true, force: true });

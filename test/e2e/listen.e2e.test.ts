@@ -26,7 +26,7 @@ describe('ntk listen (TCP)', () => {
     const { ntk } = await listen([], { stdin: 'pipe' });
     expect(ntk.stderr()).toMatch(/^Listening on 0\.0\.0\.0 \d+\n$/);
     ntk.child.kill('SIGTERM');
-    expect((await ntk.done).code).toBe(130);
+    expect((await ntk.done).code).toBe(143);
   });
 
   it('receives a binary file intact from the peer and exits 0 when it closes', async () => {
@@ -69,7 +69,7 @@ describe('ntk listen (TCP)', () => {
     expect(ntk.stderr().match(/Connection received on 127\.0\.0\.1/g)).toHaveLength(3);
     expect(ntk.child.exitCode).toBeNull();
     ntk.child.kill('SIGTERM');
-    expect((await ntk.done).code).toBe(130);
+    expect((await ntk.done).code).toBe(143);
   });
 
   it('with -k survives a peer that resets its connection', async () => {
@@ -137,11 +137,11 @@ describe('ntk listen (TCP)', () => {
     expect(Number(m[1])).toBe(third.localPort);
   });
 
-  it('exits 130 on SIGTERM while waiting for a peer', async () => {
+  it('exits 143 on SIGTERM while waiting for a peer', async () => {
     const { ntk } = await listen([], { stdin: 'pipe' });
     ntk.child.kill('SIGTERM');
     const r = await ntk.done;
-    expect(r.code).toBe(130);
+    expect(r.code).toBe(143);
     expect(errorLines(r.stderr)).toHaveLength(1); // only the Listening line
   });
 });

@@ -18,12 +18,14 @@ describe('processIo', () => {
   it('a second SIGINT calls the forceExit it was given instead of exiting by itself', () => {
     const before = new Set(process.listeners('SIGINT'));
     const beforeTerm = new Set(process.listeners('SIGTERM'));
+    const beforeHup = new Set(process.listeners('SIGHUP'));
     const beforeOut = new Set(process.stdout.listeners('error'));
     const exits: number[] = [];
     const io = processIo((status) => void exits.push(status), 'connect');
     onTestFinished(() => {
       for (const l of process.listeners('SIGINT')) if (!before.has(l)) process.removeListener('SIGINT', l);
       for (const l of process.listeners('SIGTERM')) if (!beforeTerm.has(l)) process.removeListener('SIGTERM', l);
+      for (const l of process.listeners('SIGHUP')) if (!beforeHup.has(l)) process.removeListener('SIGHUP', l);
       for (const l of process.stdout.listeners('error')) if (!beforeOut.has(l)) process.stdout.removeListener('error', l as () => void);
     });
     process.emit('SIGINT', 'SIGINT');
@@ -61,7 +63,10 @@ describe('watchStdout', () => {
     expect(String(stderr.read())).toMatch(/^ntk: listen: writing to stdout failed: .+\n$/);
   });
 
-  it('a signal keeps the status the command returned', () => {
+  it('a signal turns "interrupted" into its own status and keeps any other', () => {
     expect(statusAfterAbort('SIGINT', 130, new PassThrough(), {})).toBe(130);
+    expect(statusAfterAbort('SIGTERM', 130, new PassThrough(), {})).toBe(143);
+    expect(statusAfterAbort('SIGHUP', 130, new PassThrough(), {})).toBe(129);
+    expect(statusAfterAbort('SIGTERM', 0, new PassThrough(), {})).toBe(0);
   });
 });
