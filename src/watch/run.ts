@@ -52,13 +52,6 @@ export function linktypeText(linktype: number): string {
   return n === undefined ? String(linktype) : `${n[0]} (${n[1]})`;
 }
 
-/** A file error in strerror's words ("No space left on device"), for the ones sockerr does not know. */
-function fileErrorWords(err: unknown): string {
-  const words = errnoWords(err);
-  const m = /^[A-Z]+: (.+?)(, \w+.*)?$/.exec(words);
-  return m ? (m[1] as string).charAt(0).toUpperCase() + (m[1] as string).slice(1) : words;
-}
-
 /** Runs `ntk watch`; resolves with the exit status. */
 export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
   if (opts.listDevices) {
@@ -153,7 +146,7 @@ export async function pumpPackets(
         fd = openSync(opts.writeFile, 'w');
       } catch (err) {
         source.close();
-        throw createError('E_IO', 'watch', `${opts.writeFile}: ${fileErrorWords(err)}`, { cause: err });
+        throw createError('E_IO', 'watch', `${opts.writeFile}: ${errnoWords(err)}`, { cause: err });
       }
       out = createWriteStream('', { fd });
       ownStream = true;
@@ -167,7 +160,7 @@ export async function pumpPackets(
     // A closed pipe (`| head`) ends the run quietly, as SIGPIPE ends tcpdump; any other write error is reported.
     broken = true;
     if (ownStream || errnoOf(err) !== 'EPIPE') {
-      failure = createError('E_IO', 'watch', `${ownStream ? opts.writeFile : 'standard output'}: ${fileErrorWords(err)}`, { cause: err });
+      failure = createError('E_IO', 'watch', `${ownStream ? opts.writeFile : 'standard output'}: ${errnoWords(err)}`, { cause: err });
     }
     source.close();
   };

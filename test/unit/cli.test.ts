@@ -35,6 +35,11 @@ async function parseOnly(args: string[]): Promise<{ ran: boolean; error?: unknow
 }
 
 describe('buildCli (parse only)', () => {
+  it('leaves a scan port list that starts with "-" to the scan command', async () => {
+    expect(await parseOnly(['scan', '-n', '127.0.0.1', '-,1'])).toEqual({ ran: true });
+    expect(await parseOnly(['scan', '-n', '127.0.0.1', '-80,90'])).toEqual({ ran: true });
+  });
+
   it('routes a valid connect to its handler', async () => {
     expect(await parseOnly(['connect', '-v', '-p', '1234', 'localhost', '80'])).toEqual({ ran: true });
   });

@@ -145,6 +145,8 @@ describe('scanOptions', () => {
       [['127.0.0.1', '70000'], 'port out of range (1-65535): "70000"'],
       [['127.0.0.1', '1-'], 'invalid port range "1-"'],
       [['127.0.0.1', 'abc'], 'unknown tcp service "abc"'],
+      [['127.0.0.1', '-,1'], 'invalid port list "-,1" ("-", all ports, stands alone)'],
+      [['127.0.0.1', '--bogus', '22'], 'unknown argument: bogus'],
       [['10.0.0.0/33', '80'], 'invalid prefix length in "10.0.0.0/33" (0-32)'],
       [['80'], 'missing HOST or PORTS (usage: ntk scan [options] HOST... PORTS)'],
       [[], 'missing HOST and PORTS (usage: ntk scan [options] HOST... PORTS)'],
