@@ -157,6 +157,8 @@ export interface ScanSummary {
   unreachable: number;
   'open|filtered'?: number;
   seconds: number;
+  /** Ctrl-C ended the scan: the counts cover the probes reported so far. */
+  interrupted?: true;
 }
 
 /** Counts per state, for the summary. */
@@ -177,5 +179,6 @@ export function summaryLine(s: ScanSummary): string {
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
   const space = `${plural(s.hosts, 'host')}, ${plural(s.port_count, `${s.proto} port`)}`;
   const shard = s.shard === '0/1' ? '' : ` (shard ${s.shard}: ${s.probes} probes)`;
-  return `ntk: scan: ${space}${shard}: ${counts} (${s.seconds.toFixed(2)} s)`;
+  const time = `${s.interrupted ? 'interrupted after ' : ''}${s.seconds.toFixed(2)} s`;
+  return `ntk: scan: ${space}${shard}: ${counts} (${time})`;
 }

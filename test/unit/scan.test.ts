@@ -348,6 +348,26 @@ describe('scan (in-process)', () => {
     expect(objects.find((o) => o.port === truth.open[0])?.state).toBe('open');
   });
 
+  it('after an interrupt writes what it has in order and a summary marked interrupted, then throws E_INTERRUPTED', async () => {
+    const io = memoryIo();
+    // Aborted as soon as the first result is out: the rest of the 65535 ports are never all probed.
+    io.stdout.once('data', () => io.controller.abort());
+    let caught: unknown;
+    try {
+      await scan(options({ ports: Array.from({ length: 65535 }, (_, i) => i + 1), json: true }), io);
+    } catch (err) {
+      caught = err;
+    }
+    expect(isNtkError(caught) && caught.code).toBe('E_INTERRUPTED');
+    const lines = io.out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const summary = lines.pop() as Record<string, unknown>;
+    expect(summary).toMatchObject({ type: 'summary', interrupted: true });
+    expect(summary.probes).toBe(lines.length);
+    expect(summary.probes).toBeLessThan(65535);
+    expect(lines.map((o) => o.port)).toEqual(lines.map((_, i) => i + 1));
+    expect(io.err()).toMatch(/^ntk: scan: 1 host, 65535 tcp ports: \d+ open, \d+ closed, 0 filtered \(interrupted after \d+\.\d\d s\)\n$/);
+  });
+
   it('reads banners of open ports', async () => {
     const server = await startServer((s) => s.write('SSH-2.0-test\r\n'));
     const io = memoryIo();
