@@ -115,6 +115,7 @@ export async function scan(opts: ScanOptions, io: Io, engine: TcpEngine = defaul
       await runUdpEngine({ ...job, ...limits }, onResult, io.interrupt);
     } else {
       const jobs = tcpJobs(opts, hosts, count, engine, expected);
+      if (io.env.NTK_DEBUG) diag(io, `ntk: scan: ${jobs.length} lane${jobs.length === 1 ? '' : 's'}`);
       const running = runTcpLanes(jobs, engine, io.interrupt, batchReader(onResult), CONTEXT);
       writer.flow = running;
       await running.done;
