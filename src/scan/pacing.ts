@@ -9,9 +9,9 @@ export class Pacer {
   constructor(private readonly rate: number) {}
 
   /** Milliseconds until the next start is due; 0 when it may start now. */
-  wait(now = performance.now()): number {
+  wait(): number {
     if (this.rate <= 0) return 0;
-    return Math.max(0, this.t0 + (this.started * 1000) / this.rate - now);
+    return Math.max(0, this.t0 + (this.started * 1000) / this.rate - performance.now());
   }
 
   /** Counts a start. */

@@ -8,6 +8,9 @@
  * `dst`, `src or dst` or `src and dst`,
  * combined with `and`/`&&`, `or`/`||`, `not`/`!` and parentheses, with pcap-filter's precedence.
  */
+import { isIP } from 'node:net';
+import { addressBytes } from '../lib/addresses.js';
+import { servicePort } from '../lib/services.js';
 import { Reader } from '../print/reader.js';
 import { networkLayer } from '../print/link.js';
 
@@ -93,6 +96,16 @@ function matchPort(v: View, dir: Dir, protos: number[], lo: number, hi: number):
   return byDir(dir, () => sp >= lo && sp <= hi, () => dp >= lo && dp <= hi);
 }
 
+/** The 16 bytes of an IPv6 literal (embedded IPv4 too: `::ffff:10.0.0.1`), else undefined. */
+function addressBytes6(text: string): Uint8Array | undefined {
+  return isIP(text) === 6 ? addressBytes(text) : undefined;
+}
+
+/** A port number or a service name (tcp, else udp, as getservbyname finds it), else NaN. */
+function portNumber(t: string): number {
+  return /^\d+$/.test(t) ? Number(t) : (servicePort(t, 'tcp') ?? servicePort(t, 'udp') ?? NaN);
+}
+
 function parseIpv4(text: string): Uint8Array | undefined {
   const m = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.(\d+))?$/.exec(text);
   if (!m) return undefined;
@@ -102,26 +115,6 @@ function parseIpv4(text: string): Uint8Array | undefined {
   parts.forEach((p, i) => (b[i] = p));
   return b;
 }
-
-function parseIpv6(text: string): Uint8Array | undefined {
-  if (!text.includes(':') || !/^[0-9a-fA-F:.]+$/.test(text)) return undefined;
-  const [head, tail, extra] = text.split('::');
-  if (extra !== undefined) return undefined;
-  const words = (s: string | undefined): number[] => (s ? s.split(':').map((w) => parseInt(w, 16)) : []);
-  const h = words(head);
-  const t = words(tail);
-  const fill = tail === undefined ? 0 : 8 - h.length - t.length;
-  const all = [...h, ...Array<number>(Math.max(0, fill)).fill(0), ...t];
-  if (all.length !== 8 || all.some((w) => !(w >= 0 && w <= 0xffff))) return undefined;
-  const b = new Uint8Array(16);
-  all.forEach((w, i) => {
-    b[2 * i] = w >> 8;
-    b[2 * i + 1] = w & 0xff;
-  });
-  return b;
-}
-
-const PORT_NAMES: Record<string, number> = { domain: 53, http: 80, https: 443, ssh: 22, telnet: 23, smtp: 25, ftp: 21, ntp: 123, bootps: 67, bootpc: 68 };
 
 type Node = (v: View) => boolean;
 
@@ -140,7 +133,7 @@ export function compileFilter(expr: string): PacketFilter {
   };
 
   const number = (t: string, max: number, what: string): number => {
-    const n = PORT_NAMES[t] ?? (/^\d+$/.test(t) ? Number(t) : NaN);
+    const n = what === 'port' ? portNumber(t) : /^\d+$/.test(t) ? Number(t) : NaN;
     if (!(n >= 0 && n <= max)) throw new FilterSyntaxError(`invalid ${what} "${t}"`);
     return n;
   };
@@ -198,7 +191,7 @@ export function compileFilter(expr: string): PacketFilter {
         const text = next();
         const [a, len] = text.split('/');
         const v4 = parseIpv4(a ?? '');
-        const v6 = v4 === undefined ? parseIpv6(a ?? '') : undefined;
+        const v6 = v4 === undefined ? addressBytes6(a ?? '') : undefined;
         if (v4 === undefined && v6 === undefined) throw new FilterSyntaxError(`invalid address "${text}" (names are not looked up)`);
         const bits = v4 ? 32 : 128;
         const prefix = len === undefined ? (t === 'host' ? bits : v4 ? text.split('.').length * 8 : bits) : number(len, bits, 'prefix length');
@@ -217,7 +210,7 @@ export function compileFilter(expr: string): PacketFilter {
         return (v) => matchPort(v, dir, protos, Math.min(lo, hi), Math.max(lo, hi));
       }
       default:
-        if (qualified && (parseIpv4(t) || parseIpv6(t))) {
+        if (qualified && (parseIpv4(t) || addressBytes6(t))) {
           pos--;
           return primitive2(dir);
         }
@@ -228,7 +221,7 @@ export function compileFilter(expr: string): PacketFilter {
   const primitive2 = (dir: Dir): Node => {
     const text = next();
     const v4 = parseIpv4(text);
-    const v6 = v4 === undefined ? parseIpv6(text) : undefined;
+    const v6 = v4 === undefined ? addressBytes6(text) : undefined;
     return v4 ? (v) => matchAddr(v, dir, 4, v4, 32) : (v) => matchAddr(v, dir, 6, v6 as Uint8Array, 128);
   };
 

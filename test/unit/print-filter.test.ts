@@ -37,6 +37,15 @@ describe('compileFilter', () => {
     expect(matching('! ( tcp || udp ) && ! arp')).toEqual(['ICMP6']);
   });
 
+  it('reads an IPv6 address with an embedded IPv4 one as the same 16 bytes as its hex form', () => {
+    // ::ffff:10.0.0.1 > ::1, ICMPv6 echo request.
+    const mapped = bytes(ETH + '86dd' + '6000000000083a40' + '00000000000000000000ffff0a000001' + '00000000000000000000000000000001' + '8000000000010002');
+    for (const expr of ['host ::ffff:10.0.0.1', 'host ::ffff:a00:1', 'src ::ffff:10.0.0.1', 'net ::ffff:10.0.0.0/104']) {
+      expect(compileFilter(expr)(LINKTYPE.ETHERNET, mapped, mapped.length), expr).toBe(true);
+    }
+    expect(compileFilter('host ::ffff:10.0.0.2')(LINKTYPE.ETHERNET, mapped, mapped.length)).toBe(false);
+  });
+
   it('takes "src or dst" and "src and dst" before host, net and port, in either order', () => {
     expect(matching('src or dst host 10.0.0.2')).toEqual(['TCP', 'UDP', 'ARP']);
     expect(matching('dst or src 10.0.0.1')).toEqual(['TCP', 'UDP', 'ARP']);
