@@ -46,6 +46,18 @@ describe('compileFilter', () => {
     expect(compileFilter('host ::ffff:10.0.0.2')(LINKTYPE.ETHERNET, mapped, mapped.length)).toBe(false);
   });
 
+  it('reads the address family of NULL in either byte order and of LOOP big-endian, as the printer does', () => {
+    const ip = TCP.subarray(14);
+    const withFamily = (hex: string): Uint8Array => Uint8Array.from([...bytes(hex), ...ip]);
+    const little = withFamily('02000000');
+    const big = withFamily('00000002');
+    const f = compileFilter('ip and tcp port 80');
+    expect(f(LINKTYPE.NULL, little, little.length)).toBe(true);
+    expect(f(LINKTYPE.NULL, big, big.length)).toBe(true);
+    expect(f(LINKTYPE.LOOP, big, big.length)).toBe(true);
+    expect(f(LINKTYPE.LOOP, little, little.length)).toBe(false);
+  });
+
   it('takes "src or dst" and "src and dst" before host, net and port, in either order', () => {
     expect(matching('src or dst host 10.0.0.2')).toEqual(['TCP', 'UDP', 'ARP']);
     expect(matching('dst or src 10.0.0.1')).toEqual(['TCP', 'UDP', 'ARP']);
