@@ -1,9 +1,10 @@
 /** `ntk connect`: netcat's client. Converts argv into ConnectOptions and hands them to src/connect. */
 import type { CommandModule } from 'yargs';
-import { parseAddress, parseHost, parseLocalPort, parsePort, parseSeconds } from '../lib/args.js';
+import { parseAddress, parseCount, parseHost, parseLocalPort, parsePort, parseSeconds } from '../lib/args.js';
 import { lastOf, type CliContext } from './context.js';
 import { usageError } from '../lib/errors.js';
 import type { ConnectOptions } from '../connect/connect.js';
+import { UDP_STDOUT_BACKLOG } from '../lib/pipe.js';
 
 const CONTEXT = 'connect';
 
@@ -22,6 +23,7 @@ interface ConnectArgs {
   q?: string;
   z?: boolean;
   reuse?: boolean;
+  'max-backlog'?: string;
 }
 
 /** Converts parsed arguments into ConnectOptions; throws E_USAGE naming the bad input. */
@@ -36,6 +38,8 @@ export function connectOptions(argv: ConnectArgs): ConnectOptions {
   const w = lastOf(argv.w);
   const q = lastOf(argv.q);
   const sourcePort = p === undefined ? undefined : parseLocalPort(CONTEXT, p, 'source port');
+  const backlog = lastOf(argv['max-backlog']);
+  if (backlog !== undefined && proto !== 'udp') throw usageError(CONTEXT, '--max-backlog applies to -u only');
   return {
     host: parseHost(CONTEXT, argv.host, numeric),
     port: parsePort(CONTEXT, argv.port, proto),
@@ -50,6 +54,7 @@ export function connectOptions(argv: ConnectArgs): ConnectOptions {
     verbose: argv.v === true,
     zero: argv.z === true,
     reuse: argv.reuse === true,
+    maxBacklog: backlog === undefined ? undefined : parseCount(CONTEXT, backlog, '--max-backlog', 1, 1 << 30),
   };
 }
 
@@ -75,6 +80,11 @@ export function connectCommand(ctx: CliContext): CommandModule<object, ConnectAr
         .option('reuse', {
           type: 'boolean',
           describe: 'bind -p even if a TIME_WAIT holds it, when the kernel allows (SO_REUSEADDR)',
+        })
+        .option('max-backlog', {
+          type: 'string',
+          describe: `-u: drop datagrams (counted) while more than BYTES wait for stdout (default ${UDP_STDOUT_BACKLOG})`,
+          requiresArg: true,
         })
         .conflicts('4', '6')
         .conflicts('z', ['N', 'q'])

@@ -7,6 +7,7 @@ import { allOf, lastOf, type CliContext } from './context.js';
 import { usageError } from '../lib/errors.js';
 import type { ListenOptions } from '../listen/listen.js';
 import { DEFAULT_MAX_WAITING, ROOM_DEFAULTS } from '../listen/defaults.js';
+import { UDP_STDOUT_BACKLOG } from '../lib/pipe.js';
 
 const CONTEXT = 'listen';
 
@@ -36,6 +37,7 @@ interface ListenArgs {
   'max-line'?: string;
   'max-queue'?: string;
   'max-waiting'?: string;
+  'max-backlog'?: string;
 }
 
 /** Converts parsed arguments into ListenOptions; throws E_USAGE naming the bad input. */
@@ -53,6 +55,8 @@ export function listenOptions(argv: ListenArgs): ListenOptions {
   if (given) throw usageError(CONTEXT, `--${given} applies to --chat and --broker only`);
   const w = lastOf(argv.w);
   const idle = lastOf(argv.idle);
+  const backlog = lastOf(argv['max-backlog']);
+  if (backlog !== undefined && !argv.u) throw usageError(CONTEXT, '--max-backlog applies to -u only');
   const count = (flag: (typeof ROOM_ONLY)[number] | 'max-waiting', what: string, fallback: number, max: number): number => {
     const text = lastOf(argv[flag]);
     return text === undefined ? fallback : parseCount(CONTEXT, text, what, 1, max);
@@ -74,6 +78,7 @@ export function listenOptions(argv: ListenArgs): ListenOptions {
     maxQueue: count('max-queue', '--max-queue', DEFAULT_MAX_QUEUE, 1024 * 1024 * 1024),
     maxWaiting: count('max-waiting', '--max-waiting', DEFAULT_MAX_WAITING, 65535),
     peerIdleMs: idle === undefined ? undefined : parseSeconds(CONTEXT, idle, '--idle timeout') || undefined,
+    maxBacklog: backlog === undefined ? undefined : parseCount(CONTEXT, backlog, '--max-backlog', 1, 1 << 30),
   };
 }
 
@@ -113,6 +118,11 @@ export function listenCommand(ctx: CliContext): CommandModule<object, ListenArgs
         .option('max-waiting', {
           type: 'string',
           describe: `-k: peers kept waiting while one is served; more are closed (default ${DEFAULT_MAX_WAITING})`,
+          requiresArg: true,
+        })
+        .option('max-backlog', {
+          type: 'string',
+          describe: `-u: drop datagrams (counted) while more than BYTES wait for stdout (default ${UDP_STDOUT_BACKLOG})`,
           requiresArg: true,
         })
         .conflicts('4', '6')

@@ -32,6 +32,8 @@ export interface ConnectOptions {
   zero: boolean;
   /** --reuse: skip the TIME_WAIT check and let the kernel decide (SO_REUSEADDR is always set by libuv). */
   reuse: boolean;
+  /** -u --max-backlog: stdout bytes waiting past which datagrams are dropped. */
+  maxBacklog?: number;
 }
 
 const CONTEXT = 'connect';
@@ -57,6 +59,7 @@ export async function connectSession(opts: ConnectOptions, io: Io): Promise<numb
     halfClose: opts.halfClose,
     quitAfterEofMs: opts.quitAfterEofMs,
     idleMs: opts.timeoutMs,
+    maxBacklog: opts.maxBacklog,
   }).catch((err: unknown) => {
     throw sysError(CONTEXT, `connection to ${hostPort(opts.host, opts.port)}`, err);
   });
@@ -198,6 +201,7 @@ async function udpSession(opts: ConnectOptions, addresses: ResolvedAddress[], io
     halfClose: false,
     quitAfterEofMs: opts.quitAfterEofMs,
     idleMs: opts.timeoutMs,
+    maxBacklog: opts.maxBacklog,
   }).catch((err: unknown) => {
     throw sysError(CONTEXT, attempt(target.address, opts.port, 'udp'), err);
   });

@@ -16,8 +16,8 @@ export interface SessionOptions {
   quitAfterEofMs?: number;
   /** -w: end the session after this many ms without traffic in either direction. */
   idleMs?: number;
-  /** When false, stdin is not read at all (listen --chat uses its own reader; -d in nc). */
-  readStdin?: boolean;
+  /** UDP (--max-backlog): bytes waiting for stdout past which received datagrams are dropped (default UDP_STDOUT_BACKLOG). */
+  maxBacklog?: number;
 }
 
 /** Why a session ended. */
@@ -40,13 +40,11 @@ export function pipeTcp(socket: Socket, io: Io, opts: SessionOptions): Promise<S
     let reason: SessionEnd = 'peer-closed';
     let quitTimer: NodeJS.Timeout | undefined;
     let graceTimer: NodeJS.Timeout | undefined;
-    const readStdin = opts.readStdin !== false;
 
     socket.pipe(io.stdout, { end: false });
-    if (readStdin) io.stdin.pipe(socket, { end: false });
+    io.stdin.pipe(socket, { end: false });
 
     const stopStdin = (): void => {
-      if (!readStdin) return;
       io.stdin.unpipe(socket);
       io.stdin.pause();
     };
@@ -72,7 +70,7 @@ export function pipeTcp(socket: Socket, io: Io, opts: SessionOptions): Promise<S
     };
     const onAbort = (): void => finish('interrupt');
 
-    const stopWatchingStdin = readStdin ? onStdinEnd(io, opts.context, onEof) : () => {};
+    const stopWatchingStdin = onStdinEnd(io, opts.context, onEof);
     io.interrupt.addEventListener('abort', onAbort, { once: true });
     if (opts.idleMs) {
       socket.setTimeout(opts.idleMs);
@@ -143,6 +141,7 @@ export function pipeUdp(
     let settled = false;
     let reading = false;
     let stopWatchingStdin = (): void => {};
+    const maxBacklog = opts.maxBacklog ?? UDP_STDOUT_BACKLOG;
 
     const done = (end: SessionEnd, err?: unknown): void => {
       if (settled) return;
@@ -163,7 +162,7 @@ export function pipeUdp(
       idleTimer = setTimeout(() => done('idle'), opts.idleMs);
     };
     const startStdin = (): void => {
-      if (reading || opts.readStdin === false) return;
+      if (reading) return;
       reading = true;
       io.stdin.on('data', onData);
       stopWatchingStdin = onStdinEnd(io, opts.context, onEnd);
@@ -190,7 +189,7 @@ export function pipeUdp(
     const onMessage = (msg: Buffer, from: UdpPeer): void => {
       if (peering && !peering.accept(msg, from)) return;
       touch();
-      if (io.stdout.writableLength > UDP_STDOUT_BACKLOG) dropped++;
+      if (io.stdout.writableLength > maxBacklog) dropped++;
       else io.stdout.write(msg);
       startStdin(); // a listener reads stdin once there is someone to send it to
     };

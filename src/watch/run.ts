@@ -14,6 +14,7 @@ import { errnoOf, errnoWords } from '../lib/errno.js';
 import type { PacketSink, PacketSource, SourceEnd } from './source.js';
 import type { Packet } from '../print/packet.js';
 import { PcapFileSource, PcapWriter } from './pcap-file.js';
+import { DEFAULT_MAX_BACKLOG } from './defaults.js';
 
 export interface WatchOptions {
   print: PrintOptions;
@@ -34,14 +35,13 @@ export interface WatchOptions {
   /** -p was given: cap always captures in promiscuous mode, which ntk says instead of pretending. */
   noPromisc: boolean;
   /**
-   * Live capture cannot pause: past this many bytes of output waiting for stdout (or the -w file), packets are
-   * dropped and counted instead of queued (default DEFAULT_MAX_BACKLOG).
+   * --max-backlog: live capture cannot pause: past this many bytes of output waiting for stdout (or the -w
+   * file), packets are dropped and counted instead of queued (default DEFAULT_MAX_BACKLOG).
    */
   maxBacklog?: number;
 }
 
-/** Output a live capture may queue for a slow reader before it drops packets. */
-export const DEFAULT_MAX_BACKLOG = 16 * 1024 * 1024;
+export { DEFAULT_MAX_BACKLOG };
 
 /** Output is handed to stdout in pieces of about this size. */
 const BATCH = 1 << 18;

@@ -5,6 +5,7 @@ import type { CliContext } from '../../src/commands/context';
 import type { Io } from '../../src/lib/io';
 import { reportError } from '../../src/cli/exit';
 import { connectOptions } from '../../src/commands/connect';
+import { watchOptions } from '../../src/commands/watch';
 import { createError, NtkError } from '../../src/lib/errors';
 import { main } from '../../src/main';
 
@@ -50,6 +51,16 @@ describe('buildCli (parse only)', () => {
       expect(r.error).toBeInstanceOf(NtkError);
       expect((r.error as NtkError).code).toBe('E_USAGE');
     }
+  });
+});
+
+describe('--max-backlog', () => {
+  it('sets the UDP stdout backlog of connect -u and the output backlog of watch', () => {
+    expect(connectOptions({ host: 'h', port: '53', u: true, 'max-backlog': '65536' }).maxBacklog).toBe(65536);
+    expect(() => connectOptions({ host: 'h', port: '53', 'max-backlog': '65536' })).toThrow('--max-backlog applies to -u only');
+    expect(watchOptions({ 'max-backlog': '4096' }, {}).maxBacklog).toBe(4096);
+    expect(watchOptions({}, {}).maxBacklog).toBeUndefined();
+    expect(() => watchOptions({ 'max-backlog': 'lots' }, {})).toThrow('--max-backlog');
   });
 });
 
