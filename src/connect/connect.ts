@@ -8,7 +8,7 @@ import { diag, type Io } from '../lib/io.js';
 import { createError, EXIT_INTERRUPTED, EXIT_OK, isNtkError } from '../lib/errors.js';
 import { pipeTcp, pipeUdp, type SessionEnd } from '../lib/pipe.js';
 import { resolveHost, type Family, type ResolvedAddress } from '../lib/resolve.js';
-import { serviceName, succeeded, type Proto } from '../lib/services.js';
+import { succeeded, type Proto } from '../lib/services.js';
 import { addressInUseError, errnoOf, sysError } from '../lib/errno.js';
 import { findConflicts, hostPort, readSockTable, type SockEntry } from '../lib/socktable.js';
 

@@ -82,7 +82,14 @@ export class OpenFollowUp {
       await runUdpEngine(job, emit, new AbortController().signal);
       return answer;
     }
-    const job: EngineJob = { ...one, claim: new BigInt64Array(1), concurrency: 1, timeoutMs: opts.timeoutMs, rate: 0, fin: opts.fin };
+    const job: EngineJob = {
+      ...one,
+      claim: new BigInt64Array(1),
+      concurrency: 1,
+      timeoutMs: opts.timeoutMs,
+      rate: 0,
+      fin: opts.fin,
+    };
     return new Promise((resolve) => {
       this.engine(
         job,

@@ -44,7 +44,9 @@ export function uvDialerUsable(): boolean {
       typeof b.TCPConnectWrap === 'function' &&
       typeof b.constants?.SOCKET === 'number' &&
       proto !== undefined &&
-      ['connect', 'connect6', 'getsockname', 'getpeername', 'reset', 'close'].every((m) => typeof proto[m] === 'function')
+      ['connect', 'connect6', 'getsockname', 'getpeername', 'reset', 'close'].every(
+        (m) => typeof proto[m] === 'function',
+      )
     );
   } catch {
     return false;
