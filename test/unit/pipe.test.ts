@@ -1,7 +1,8 @@
 /** The stdin ⇄ socket session (pipe.ts) through connectSession, in-process on loopback. */
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { connectSession, type ConnectOptions } from '../../src/connect/connect';
+import { pipeUdp } from '../../src/lib/pipe';
 import { readAll, startServer } from '../helpers/net';
 import { memoryIo } from '../helpers/io';
 
@@ -65,8 +66,6 @@ describe('pipeUdp: stdin listeners', () => {
 describe('pipeUdp: --max-backlog', () => {
   it('drops (and counts) datagrams while more than maxBacklog bytes wait for stdout', async () => {
     const { createSocket } = await import('node:dgram');
-    const { Writable } = await import('node:stream');
-    const { pipeUdp } = await import('../../src/lib/pipe');
     const peer = createSocket('udp4');
     await new Promise<void>((r) => peer.bind(0, '127.0.0.1', r));
     const socket = createSocket('udp4');
