@@ -1,7 +1,7 @@
 /** `ntk connect`: netcat's client. Converts argv into ConnectOptions and hands them to src/connect. */
 import type { CommandModule } from 'yargs';
-import { parseAddress, parseCount, parseHost, parseLocalPort, parsePort, parseSeconds } from '../lib/args.js';
-import { lastOf, type CliContext } from './context.js';
+import { parseAddress, parseHost, parseLocalPort, parsePort, parseSeconds } from '../lib/args.js';
+import { lastOf, maxBacklogOf, maxBacklogOption, type CliContext } from './context.js';
 import { usageError } from '../lib/errors.js';
 import type { ConnectOptions } from '../connect/connect.js';
 import { UDP_STDOUT_BACKLOG } from '../lib/pipe.js';
@@ -38,8 +38,6 @@ export function connectOptions(argv: ConnectArgs): ConnectOptions {
   const w = lastOf(argv.w);
   const q = lastOf(argv.q);
   const sourcePort = p === undefined ? undefined : parseLocalPort(CONTEXT, p, 'source port');
-  const backlog = lastOf(argv['max-backlog']);
-  if (backlog !== undefined && proto !== 'udp') throw usageError(CONTEXT, '--max-backlog applies to -u only');
   return {
     host: parseHost(CONTEXT, argv.host, numeric),
     port: parsePort(CONTEXT, argv.port, proto),
@@ -54,7 +52,7 @@ export function connectOptions(argv: ConnectArgs): ConnectOptions {
     verbose: argv.v === true,
     zero: argv.z === true,
     reuse: argv.reuse === true,
-    maxBacklog: backlog === undefined ? undefined : parseCount(CONTEXT, backlog, '--max-backlog', 1, 1 << 30),
+    maxBacklog: maxBacklogOf(CONTEXT, argv['max-backlog'], { flag: '-u', given: proto === 'udp' }),
   };
 }
 
@@ -81,11 +79,7 @@ export function connectCommand(ctx: CliContext): CommandModule<object, ConnectAr
           type: 'boolean',
           describe: 'bind -p even if a TIME_WAIT holds it, when the kernel allows (SO_REUSEADDR)',
         })
-        .option('max-backlog', {
-          type: 'string',
-          describe: `-u: drop datagrams (counted) while more than BYTES wait for stdout (default ${UDP_STDOUT_BACKLOG})`,
-          requiresArg: true,
-        })
+        .option('max-backlog', maxBacklogOption('-u', 'datagrams', UDP_STDOUT_BACKLOG))
         .conflicts('4', '6')
         .conflicts('z', ['N', 'q'])
         .example('ntk connect 127.0.0.1 80', 'talk to a web server by hand')

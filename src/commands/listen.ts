@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { isIP } from 'node:net';
 import { parseAddress, parseCount, parseLocalPort, parseSeconds } from '../lib/args.js';
 import { parseCidr } from '../lib/addresses.js';
-import { allOf, lastOf, type CliContext } from './context.js';
+import { allOf, lastOf, maxBacklogOf, maxBacklogOption, type CliContext } from './context.js';
 import { usageError } from '../lib/errors.js';
 import type { ListenOptions } from '../listen/listen.js';
 import { DEFAULT_MAX_WAITING, ROOM_DEFAULTS } from '../listen/defaults.js';
@@ -55,8 +55,6 @@ export function listenOptions(argv: ListenArgs): ListenOptions {
   if (given) throw usageError(CONTEXT, `--${given} applies to --chat and --broker only`);
   const w = lastOf(argv.w);
   const idle = lastOf(argv.idle);
-  const backlog = lastOf(argv['max-backlog']);
-  if (backlog !== undefined && !argv.u) throw usageError(CONTEXT, '--max-backlog applies to -u only');
   const count = (flag: (typeof ROOM_ONLY)[number] | 'max-waiting', what: string, fallback: number, max: number): number => {
     const text = lastOf(argv[flag]);
     return text === undefined ? fallback : parseCount(CONTEXT, text, what, 1, max);
@@ -78,7 +76,7 @@ export function listenOptions(argv: ListenArgs): ListenOptions {
     maxQueue: count('max-queue', '--max-queue', DEFAULT_MAX_QUEUE, 1024 * 1024 * 1024),
     maxWaiting: count('max-waiting', '--max-waiting', DEFAULT_MAX_WAITING, 65535),
     peerIdleMs: idle === undefined ? undefined : parseSeconds(CONTEXT, idle, '--idle timeout') || undefined,
-    maxBacklog: backlog === undefined ? undefined : parseCount(CONTEXT, backlog, '--max-backlog', 1, 1 << 30),
+    maxBacklog: maxBacklogOf(CONTEXT, argv['max-backlog'], { flag: '-u', given: argv.u === true }),
   };
 }
 
@@ -120,11 +118,7 @@ export function listenCommand(ctx: CliContext): CommandModule<object, ListenArgs
           describe: `-k: peers kept waiting while one is served; more are closed (default ${DEFAULT_MAX_WAITING})`,
           requiresArg: true,
         })
-        .option('max-backlog', {
-          type: 'string',
-          describe: `-u: drop datagrams (counted) while more than BYTES wait for stdout (default ${UDP_STDOUT_BACKLOG})`,
-          requiresArg: true,
-        })
+        .option('max-backlog', maxBacklogOption('-u', 'datagrams', UDP_STDOUT_BACKLOG))
         .conflicts('4', '6')
         .conflicts('chat', 'broker')
         .conflicts('u', ['chat', 'broker', 'N'])

@@ -1,7 +1,7 @@
 /** `ntk watch`: tcpdump's command line. Converts argv into WatchOptions and hands them to src/watch/run. */
 import type { CommandModule } from 'yargs';
 import { parseCount } from '../lib/args.js';
-import { lastOf, type CliContext } from './context.js';
+import { lastOf, maxBacklogOf, maxBacklogOption, type CliContext } from './context.js';
 import { usageError } from '../lib/errors.js';
 import type { WatchOptions } from '../watch/run.js';
 import { MAX_SNAPLEN } from '../print/packet.js';
@@ -46,7 +46,6 @@ export function isUtc(env: NodeJS.ProcessEnv): boolean {
 export function watchOptions(argv: WatchArgs, env: NodeJS.ProcessEnv): WatchOptions {
   const c = lastOf(argv.c);
   const s = lastOf(argv.s);
-  const backlog = lastOf(argv['max-backlog']);
   let snaplen = MAX_SNAPLEN;
   if (s !== undefined) {
     if (!/^\d+$/.test(s)) throw usageError(CONTEXT, `invalid snaplen "${s}"`);
@@ -76,7 +75,7 @@ export function watchOptions(argv: WatchArgs, env: NodeJS.ProcessEnv): WatchOpti
     filter: (argv.filter ?? []).join(' '),
     listDevices: argv.D === true,
     noPromisc: argv.p === true,
-    maxBacklog: backlog === undefined ? undefined : parseCount(CONTEXT, backlog, '--max-backlog', 1, 1 << 30),
+    maxBacklog: maxBacklogOf(CONTEXT, argv['max-backlog']),
   };
 }
 
@@ -104,11 +103,7 @@ export function watchCommand(ctx: CliContext): CommandModule<object, WatchArgs> 
         .option('A', { type: 'count', describe: 'ASCII dump (-AA: with the link header)' })
         .option('S', { type: 'boolean', describe: 'absolute TCP sequence numbers' })
         .option('#', { type: 'boolean', describe: 'number the packets' })
-        .option('max-backlog', {
-          type: 'string',
-          describe: `live: drop packets (counted) while more than BYTES of output wait for a slow reader (default ${DEFAULT_MAX_BACKLOG})`,
-          requiresArg: true,
-        })
+        .option('max-backlog', maxBacklogOption('live capture', 'packets', DEFAULT_MAX_BACKLOG))
         .conflicts('r', 'i')
         .example("ntk watch -i lo -nt 'tcp port 80'", 'a web session on loopback, as tcpdump -nt shows it')
         .example('ntk watch -ntx -i lo', 'with hex dumps')
