@@ -102,6 +102,13 @@ export function formatIpv6(words: readonly number[]): string {
   return `${hex(words.slice(0, best))}::${hex(words.slice(best + bestLen))}`;
 }
 
+/** The text of a 4-byte (IPv4) or 16-byte (IPv6, written as formatIpv6 does) address. */
+export function addressFromBytes(bytes: ArrayLike<number>): string {
+  let n = 0n;
+  for (let i = 0; i < bytes.length; i++) n = (n << 8n) | BigInt(bytes[i] as number);
+  return bigIntToAddress(n, bytes.length === 4 ? 4 : 6);
+}
+
 /** The bytes of an IPv4 (4 bytes) or IPv6 (16 bytes, embedded IPv4 included) literal; undefined for anything else. */
 export function addressBytes(text: string): Uint8Array | undefined {
   const family = isIP(text);
