@@ -8,7 +8,7 @@
  */
 import { UV } from '../lib/errno.js';
 import { Claimer } from './claim.js';
-import type { Attempt, DialerFactory } from './dialer.js';
+import type { Attempt, Dialer, DialerFactory } from './dialer.js';
 import type { EngineJob, LaneControl } from './engine.js';
 import { Pacer } from './pacing.js';
 import { InFlight } from './timeouts.js';
@@ -17,6 +17,8 @@ import { InFlight } from './timeouts.js';
 const RETRY = new Set<number>([UV.EMFILE, UV.ENFILE, UV.EADDRNOTAVAIL, UV.ENOBUFS, UV.EAGAIN]);
 /** With nothing of ours in flight, resource errors for this long mean the descriptors are held elsewhere. */
 const GIVE_UP_MS = 10_000;
+/** How soon a lane starved of descriptors tries again. */
+const STARVED_RETRY_MS = 50;
 /** Fresh (not stalled) attempts in flight at most: on loopback more only queue work in the kernel (2×512 is slower than 2×64). */
 const WINDOW = 64;
 /** Results per batch, each a triple of numbers. */
@@ -74,121 +76,152 @@ export function runLane(
   emit: (batch: Float64Array) => void,
   done: () => void,
 ): LaneControl {
-  const P = job.ports.length;
-  const claimer = new Claimer(job, CLAIM_BLOCK);
-  const pacer = new Pacer(job.rate);
-  const flight = new InFlight();
-  const out = new Batcher(emit);
-  const retry: number[] = [];
-  let cap = Math.max(1, job.concurrency);
-  let stopped = false;
-  let paused = false;
-  let finished = false;
-  let lastTick = performance.now();
-  let skipped = false; // the last tick judged nothing (at most one in a row does)
-  let starvedSince = 0; // when the last run of resource errors with nothing in flight began
-  let pumpTimer: ReturnType<typeof setTimeout> | undefined;
-
-  /** A probe to try again later, with no more in flight than now. */
-  const again = (k: number): void => {
-    retry.push(k);
-    cap = Math.max(1, flight.count);
+  const lane = new Lane(makeDialer, job, new Batcher(emit), done);
+  lane.pump();
+  return {
+    stop: () => lane.stop(),
+    pause: () => void (lane.paused = true),
+    resume: () => {
+      lane.paused = false;
+      lane.pump();
+    },
   };
+}
 
-  const dialer = makeDialer(job.fin, (a: Attempt, status: number) => {
-    if (stopped) return;
-    const rtt = flight.answered(a, performance.now());
-    if (RETRY.has(status)) again(a.k);
-    else out.add(a.k, status, rtt);
-    pump();
-  });
+/** One lane's state: what is claimed, in flight, to retry; the window and the resource back-off. */
+class Lane {
+  paused = false;
+  private readonly claimer: Claimer;
+  private readonly pacer: Pacer;
+  private readonly flight = new InFlight();
+  private readonly dialer: Dialer;
+  private readonly retry: number[] = [];
+  /** Connections in flight at most: the job's, lowered after local resource errors. */
+  private cap: number;
+  private stopped = false;
+  private finished = false;
+  private lastTick = performance.now();
+  /** The last tick judged nothing (at most one in a row does). */
+  private skipped = false;
+  /** When the last run of resource errors with nothing in flight began. */
+  private starvedSince = 0;
+  private pumpTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly ticker: ReturnType<typeof setInterval>;
 
-  const tick = (): void => {
-    const now = performance.now();
-    const late = now - lastTick > LATE_TICK_MS && !skipped;
-    skipped = late;
-    lastTick = now;
-    if (late) return;
-    flight.sweep(now, job.timeoutMs, (a) => {
-      dialer.abandon(a);
-      out.add(a.k, UV.ETIMEDOUT, now - a.t);
-    });
-    pump();
-  };
+  constructor(
+    makeDialer: DialerFactory,
+    private readonly job: EngineJob,
+    private readonly out: Batcher,
+    private readonly done: () => void,
+  ) {
+    this.claimer = new Claimer(job, CLAIM_BLOCK);
+    this.pacer = new Pacer(job.rate);
+    this.cap = Math.max(1, job.concurrency);
+    this.dialer = makeDialer(job.fin, (a, status) => this.answer(a, status));
+    this.ticker = setInterval(() => this.tick(), TICK_MS);
+  }
 
-  /** Starts one probe; false when local resources ran out (the probe is queued again). */
-  const launch = (k: number): boolean => {
-    const host = job.hosts[Math.floor(k / P)];
-    if (!host) return true;
-    const a = dialer.dial(k, host.address, host.family, job.ports[k % P] as number);
-    if (typeof a === 'number') {
-      if (!RETRY.has(a)) {
-        out.add(k, a, 0);
-        return true;
-      }
-      again(k);
-      return false;
-    }
-    flight.add(a);
-    pacer.start();
-    return true;
-  };
-
-  const later = (ms: number): void => {
-    pumpTimer = setTimeout(() => {
-      pumpTimer = undefined;
-      pump();
-    }, ms);
-  };
-
-  const pump = (): void => {
-    if (stopped || paused || pumpTimer) return;
-    while (flight.count < cap && flight.count - flight.stalled < WINDOW && (retry.length > 0 || !claimer.exhausted)) {
-      const wait = pacer.wait();
+  /** Starts probes while the limits allow; finishes the lane when nothing is left. */
+  pump(): void {
+    if (this.stopped || this.paused || this.pumpTimer) return;
+    const { flight, retry, claimer } = this;
+    while (
+      flight.count < this.cap &&
+      flight.count - flight.stalled < WINDOW &&
+      (retry.length > 0 || !claimer.exhausted)
+    ) {
+      const wait = this.pacer.wait();
       if (wait > 0) {
-        later(wait);
+        this.later(wait);
         break;
       }
       const k = retry.length > 0 ? (retry.pop() as number) : claimer.take();
       if (k < 0) break;
-      if (launch(k)) {
-        starvedSince = 0;
+      if (this.launch(k)) {
+        this.starvedSince = 0;
         continue;
       }
-      if (flight.count === 0) {
-        // Nothing of ours to wait for: the descriptors are held elsewhere. Back off, and give up eventually.
-        const now = performance.now();
-        if (starvedSince === 0) starvedSince = now;
-        if (now - starvedSince > GIVE_UP_MS) {
-          for (const r of retry.splice(0)) out.add(r, UV.EMFILE, 0);
-          break;
-        }
-        later(50);
-      }
+      if (flight.count === 0) this.starved();
       break;
     }
-    if (!finished && flight.count === 0 && retry.length === 0 && claimer.exhausted) {
-      finished = true;
-      clearInterval(ticker);
-      out.flush();
-      if (!stopped) done(); // stop() may come from the flushed batch's reader
+    if (!this.finished && flight.count === 0 && retry.length === 0 && claimer.exhausted) {
+      this.finished = true;
+      clearInterval(this.ticker);
+      this.out.flush();
+      if (!this.stopped) this.done(); // stop() may come from the flushed batch's reader
     }
-  };
+  }
 
-  const ticker = setInterval(tick, TICK_MS);
-  pump();
-  return {
-    stop: () => {
-      stopped = true;
-      clearInterval(ticker);
-      if (pumpTimer) clearTimeout(pumpTimer);
-      out.cancel();
-      flight.clear((a) => dialer.abandon(a));
-    },
-    pause: () => void (paused = true),
-    resume: () => {
-      paused = false;
-      pump();
-    },
-  };
+  /** Stops at once: drops what is in flight, sends nothing more. */
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.ticker);
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    this.out.cancel();
+    this.flight.clear((a) => this.dialer.abandon(a));
+  }
+
+  /** An attempt's connect completed. */
+  private answer(a: Attempt, status: number): void {
+    if (this.stopped) return;
+    const rtt = this.flight.answered(a, performance.now());
+    if (RETRY.has(status)) this.again(a.k);
+    else this.out.add(a.k, status, rtt);
+    this.pump();
+  }
+
+  /** Expires overdue attempts, unless this tick is late (see LATE_TICK_MS), then pumps. */
+  private tick(): void {
+    const now = performance.now();
+    const late = now - this.lastTick > LATE_TICK_MS && !this.skipped;
+    this.skipped = late;
+    this.lastTick = now;
+    if (late) return;
+    this.flight.sweep(now, this.job.timeoutMs, (a) => {
+      this.dialer.abandon(a);
+      this.out.add(a.k, UV.ETIMEDOUT, now - a.t);
+    });
+    this.pump();
+  }
+
+  /** Starts one probe; false when local resources ran out (the probe is queued again). */
+  private launch(k: number): boolean {
+    const { job } = this;
+    const P = job.ports.length;
+    const host = job.hosts[Math.floor(k / P)];
+    if (!host) return true;
+    const a = this.dialer.dial(k, host.address, host.family, job.ports[k % P] as number);
+    if (typeof a !== 'number') {
+      this.flight.add(a);
+      this.pacer.start();
+      return true;
+    }
+    if (!RETRY.has(a)) {
+      this.out.add(k, a, 0);
+      return true;
+    }
+    this.again(k);
+    return false;
+  }
+
+  /** A probe to try again later, with no more in flight than now. */
+  private again(k: number): void {
+    this.retry.push(k);
+    this.cap = Math.max(1, this.flight.count);
+  }
+
+  /** Resource errors with nothing of ours to wait for: the descriptors are held elsewhere. Back off, give up in time. */
+  private starved(): void {
+    const now = performance.now();
+    if (this.starvedSince === 0) this.starvedSince = now;
+    if (now - this.starvedSince <= GIVE_UP_MS) return this.later(STARVED_RETRY_MS);
+    for (const r of this.retry.splice(0)) this.out.add(r, UV.EMFILE, 0);
+  }
+
+  private later(ms: number): void {
+    this.pumpTimer = setTimeout(() => {
+      this.pumpTimer = undefined;
+      this.pump();
+    }, ms);
+  }
 }

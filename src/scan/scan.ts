@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, networkInterfaces } from 'node:os';
-import { diag, type Io } from '../lib/io.js';
+import { diag, STDOUT_CLOSED, type Io } from '../lib/io.js';
 import { UV } from '../lib/errno.js';
 import { createError, EXIT_FAILURE, EXIT_OK, isNtkError } from '../lib/errors.js';
 import { resolveHost, type Family } from '../lib/resolve.js';
@@ -67,8 +67,9 @@ export function runScan(opts: ScanOptions | { merge: MergeOptions }, io: Io): Pr
 }
 
 /**
- * Runs the scan; resolves with 0 when at least one port is open, else 1; after an interrupt it still writes
- * what it has in order and the summary (marked interrupted), then throws E_INTERRUPTED.
+ * Runs the scan; resolves with 0 when at least one port is open, else 1. After Ctrl-C (or SIGTERM) it still
+ * writes what it has in order and the summary (marked interrupted), then throws E_INTERRUPTED, as it does at
+ * once when stdout is gone.
  * `engine` probes TCP lanes: by default the libuv one when its binding is usable, else the net.Socket one.
  */
 export async function scan(opts: ScanOptions, io: Io, engine: TcpEngine = defaultTcpEngine()): Promise<number> {
@@ -125,6 +126,10 @@ export async function scan(opts: ScanOptions, io: Io, engine: TcpEngine = defaul
     progress.clear();
   }
   const interrupted = io.interrupt.aborted;
+  // stdout gone or failing: nothing more can be written there.
+  if (interrupted && (io.interrupt.reason === STDOUT_CLOSED || isNtkError(io.interrupt.reason))) {
+    throw createError('E_INTERRUPTED', CONTEXT, 'interrupted');
+  }
   if (!interrupted) {
     order.drain();
     if (!order.done) throw createError('E_INTERNAL', CONTEXT, 'some probes gave no result');
