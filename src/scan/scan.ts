@@ -60,6 +60,10 @@ export const DEFAULT_CONCURRENCY = { tcp: 1024, udp: 256 } as const;
 const FD_RESERVE = 48;
 /** Below this many probes one thread is quicker than starting workers. */
 const WORKER_THRESHOLD = 4096;
+/** Each worker thread needs descriptors of its own (event loop, wakeups): below this budget, one thread. */
+const WORKER_MIN_BUDGET = 128;
+/** Lanes at most: past four, more threads only contend for the kernel's loopback path. */
+const MAX_LANES = 4;
 
 /** Runs `ntk scan`: a scan, or with --merge the joining of shard files; resolves with the exit status. */
 export function runScan(opts: ScanOptions | { merge: MergeOptions }, io: Io): Promise<number> {
@@ -173,7 +177,7 @@ function batchReader(onResult: (k: number, status: number, rttMs: number) => voi
  */
 function tcpJobs(opts: ScanOptions, hosts: (ScanHost | null)[], count: number, engine: TcpEngine, expected: number): EngineJob[] {
   const budget = concurrencyFor(opts);
-  const lanes = budget < 128 || engine !== runTcpEngine || !workerScript() ? 1 : laneCount(opts, expected);
+  const lanes = budget < WORKER_MIN_BUDGET || engine !== runTcpEngine || !workerScript() ? 1 : laneCount(opts, expected);
   const claim = new BigInt64Array(new SharedArrayBuffer(8));
   return Array.from({ length: lanes }, () => ({
     hosts: hosts.map((h) => (h ? { address: h.address, family: h.family } : null)),
@@ -230,7 +234,7 @@ export function expectedProbes(hosts: readonly (unknown | null)[], ports: number
 function laneCount(opts: ScanOptions, expected: number): number {
   if (opts.proto === 'udp') return 1;
   if (opts.lanes !== undefined) return opts.lanes;
-  return expected >= WORKER_THRESHOLD ? Math.max(1, Math.min(availableParallelism(), 4)) : 1;
+  return expected >= WORKER_THRESHOLD ? Math.max(1, Math.min(availableParallelism(), MAX_LANES)) : 1;
 }
 
 /**

@@ -5,6 +5,9 @@
  */
 import type { Attempt } from './dialer.js';
 
+/** Settled entries at the head of the queue are cut off once there are this many and they are most of it. */
+const COMPACT_AFTER = 4096;
+
 /** The attempts in flight of one lane. */
 export class InFlight {
   private readonly queue: Attempt[] = [];
@@ -61,7 +64,7 @@ export class InFlight {
       }
       this.stallAt++;
     }
-    if (this.head > 4096 && this.head * 2 > queue.length) {
+    if (this.head > COMPACT_AFTER && this.head * 2 > queue.length) {
       queue.splice(0, this.head);
       this.stallAt -= this.head;
       this.head = 0;
