@@ -62,7 +62,7 @@ const FD_RESERVE = 48;
 const WORKER_THRESHOLD = 4096;
 /** Each worker thread needs descriptors of its own (event loop, wakeups): below this budget, one thread. */
 const WORKER_MIN_BUDGET = 128;
-/** Lanes at most: past four, more threads only contend for the kernel's loopback path. */
+/** Lanes at most: one per core, up to this many. */
 const MAX_LANES = 4;
 
 /** Runs `ntk scan`: a scan, or with --merge the joining of shard files; resolves with the exit status. */
