@@ -4,7 +4,7 @@
  * errno has an error code; an address in use is explained from the socket table).
  */
 import { constants } from 'node:os';
-import { getSystemErrorMap, getSystemErrorName } from 'node:util';
+import { getSystemErrorMap } from 'node:util';
 import { createError, type ErrorCode, type NtkError } from './errors.js';
 import {
   conflictAdvice,
@@ -74,13 +74,19 @@ export function statusOf(err: unknown): number {
   return typeof errno === 'number' ? errno : UV.EIO;
 }
 
+/** libuv's errors: status → [name, description ("no space left on device")]. */
+let uvErrors: Map<number, [string, string]> | undefined;
+/** libuv's description of each errno name, for the ones ERRNO does not word. */
+let uvWords: Map<string, string> | undefined;
+
+function systemErrors(): Map<number, [string, string]> {
+  uvErrors ??= getSystemErrorMap();
+  return uvErrors;
+}
+
 /** The errno name of a libuv status ("ECONNREFUSED"), or "E<n>" when unknown. */
 export function errName(status: number): string {
-  try {
-    return getSystemErrorName(status);
-  } catch {
-    return `E${-status}`;
-  }
+  return systemErrors().get(status)?.[0] ?? `E${-status}`;
 }
 
 /** Returns the errno name of a Node system error (e.g. "ECONNREFUSED"), or undefined. */
@@ -95,14 +101,11 @@ export function syscallOf(err: unknown): string | undefined {
   return undefined;
 }
 
-/** libuv's description of each errno name ("no space left on device"), for the ones ERRNO does not word. */
-let uvWords: Map<string, string> | undefined;
-
 /** The meaning of an errno name in strerror's casing ("No space left on device"), or undefined when unknown. */
 export function strerror(name: string): string | undefined {
   const known = ERRNO[name];
   if (known) return known.words;
-  uvWords ??= new Map([...getSystemErrorMap().values()].map(([n, text]) => [n, text]));
+  uvWords ??= new Map([...systemErrors().values()]);
   const text = uvWords.get(name);
   return text === undefined ? undefined : text.charAt(0).toUpperCase() + text.slice(1);
 }
