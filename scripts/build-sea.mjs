@@ -2,7 +2,8 @@
 // Builds dist/ntk, a single executable: Node's own single-executable support (a SEA blob injected into a copy
 // of this node binary with postject). The bundle dist/ntk.cjs is the main script; the capture addon cap.node
 // travels as the asset "cap.node" and is written to a cache directory and dlopen'ed on first use of watch
-// (src/watch/native.ts). Runs offline: nothing is downloaded.
+// (src/watch/native.ts); the scan's worker thread scan-worker.cjs travels as the asset of that name, which a
+// large scan starts as source text (src/scan/lanes.ts). Runs offline: nothing is downloaded.
 //   node scripts/build-sea.mjs [--out FILE]      (default dist/ntk)
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,7 +41,7 @@ try {
       output: blob,
       disableExperimentalSEAWarning: true,
       useCodeCache: true,
-      assets: { 'cap.node': addon },
+      assets: { 'cap.node': addon, 'scan-worker.cjs': join(work, 'scan-worker.cjs') },
     }),
   );
   execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: 'inherit' });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Bundles src/main.ts into dist/ntk.cjs: one CommonJS file (a Node 20 single executable needs a CommonJS main),
-// with the version baked in. The native capture addon is never bundled: src/watch/native.ts loads it.
+// with the version baked in, and the scan's worker thread src/scan/worker.ts into scan-worker.cjs beside it. The
+// native capture addon is never bundled: src/watch/native.ts loads it.
 //   node scripts/build.mjs [OUTFILE]      (default dist/ntk.cjs)
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
@@ -10,9 +11,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
-await build({
-  entryPoints: [join(root, 'src/main.ts')],
-  outfile: process.argv[2] ?? join(root, 'dist/ntk.cjs'),
+const outfile = process.argv[2] ?? join(root, 'dist/ntk.cjs');
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -21,4 +21,6 @@ await build({
   external: ['cap'],
   define: { __NTK_VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
-});
+};
+await build({ ...common, entryPoints: [join(root, 'src/main.ts')], outfile });
+await build({ ...common, entryPoints: [join(root, 'src/scan/worker.ts')], outfile: join(dirname(outfile), 'scan-worker.cjs') });

@@ -1,9 +1,10 @@
 /** `ntk connect`: netcat's client. Converts argv into ConnectOptions and hands them to src/connect. */
 import type { CommandModule } from 'yargs';
 import { parseAddress, parseHost, parseLocalPort, parsePort, parseSeconds } from '../lib/args.js';
-import { lastOf, type CliContext } from './context.js';
+import { lastOf, maxBacklogOf, maxBacklogOption, type CliContext } from './context.js';
 import { usageError } from '../lib/errors.js';
 import type { ConnectOptions } from '../connect/connect.js';
+import { UDP_STDOUT_BACKLOG } from '../lib/pipe.js';
 
 const CONTEXT = 'connect';
 
@@ -23,6 +24,7 @@ interface ConnectArgs {
   z?: boolean;
   reuse?: boolean;
   rst?: boolean;
+  'max-backlog'?: string;
 }
 
 /** Converts parsed arguments into ConnectOptions; throws E_USAGE naming the bad input. */
@@ -52,6 +54,7 @@ export function connectOptions(argv: ConnectArgs): ConnectOptions {
     zero: argv.z === true,
     reuse: argv.reuse === true,
     rst: argv.rst === true,
+    maxBacklog: maxBacklogOf(CONTEXT, argv['max-backlog'], { flag: '-u', given: proto === 'udp' }),
   };
 }
 
@@ -79,6 +82,7 @@ export function connectCommand(ctx: CliContext): CommandModule<object, ConnectAr
           describe: 'bind -p even if a TIME_WAIT holds it, when the kernel allows (SO_REUSEADDR)',
         })
         .option('rst', { type: 'boolean', describe: 'end with a RST instead of a FIN (Ctrl-C, -w, -q): no TIME_WAIT left' })
+        .option('max-backlog', maxBacklogOption('-u', 'datagrams', UDP_STDOUT_BACKLOG))
         .conflicts('4', '6')
         .conflicts('z', ['N', 'q'])
         .conflicts('u', 'rst')

@@ -1,4 +1,6 @@
 /** What every command module gets from the program that registers it, and the helpers that read repeated flags. */
+import { parseCount } from '../lib/args.js';
+import { usageError } from '../lib/errors.js';
 import type { Io } from '../lib/io.js';
 
 /** What a command handler gets: the streams, and `run` to hand over its (asynchronous) work. */
@@ -16,4 +18,31 @@ export function lastOf<T>(value: T | T[] | undefined): T | undefined {
 /** For repeatable options: always an array. */
 export function allOf<T>(value: T | T[] | undefined): T[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+/** The largest --max-backlog: 1 GiB. */
+const MAX_BACKLOG_LIMIT = 1 << 30;
+
+/** The --max-backlog option (`when` it applies): output bytes that may wait before `what` are dropped. */
+export function maxBacklogOption(when: string, what: string, fallback: number) {
+  return {
+    type: 'string',
+    describe: `${when}: drop ${what}, counted, while more than BYTES of output wait to be written (default ${fallback})`,
+    requiresArg: true,
+  } as const;
+}
+
+/**
+ * Reads --max-backlog (last one wins): undefined when not given; throws E_USAGE for a bad value, or when given
+ * without `requires` (a flag such as "-u") that it applies to.
+ */
+export function maxBacklogOf(
+  context: string,
+  value: string | string[] | undefined,
+  requires?: { flag: string; given: boolean },
+): number | undefined {
+  const text = lastOf(value);
+  if (text === undefined) return undefined;
+  if (requires && !requires.given) throw usageError(context, `--max-backlog applies to ${requires.flag} only`);
+  return parseCount(context, text, '--max-backlog', 1, MAX_BACKLOG_LIMIT);
 }

@@ -3,10 +3,11 @@ import type { CommandModule } from 'yargs';
 import { isIP } from 'node:net';
 import { parseAddress, parseCount, parseLocalPort, parseSeconds } from '../lib/args.js';
 import { parseCidr } from '../lib/addresses.js';
-import { allOf, lastOf, type CliContext } from './context.js';
+import { allOf, lastOf, maxBacklogOf, maxBacklogOption, type CliContext } from './context.js';
 import { usageError } from '../lib/errors.js';
 import type { ListenOptions } from '../listen/listen.js';
 import { DEFAULT_MAX_WAITING, ROOM_DEFAULTS } from '../listen/defaults.js';
+import { UDP_STDOUT_BACKLOG } from '../lib/pipe.js';
 
 const CONTEXT = 'listen';
 
@@ -37,6 +38,7 @@ interface ListenArgs {
   'max-queue'?: string;
   'max-waiting'?: string;
   rst?: boolean;
+  'max-backlog'?: string;
 }
 
 /** Converts parsed arguments into ListenOptions; throws E_USAGE naming the bad input. */
@@ -76,6 +78,7 @@ export function listenOptions(argv: ListenArgs): ListenOptions {
     maxQueue: count('max-queue', '--max-queue', DEFAULT_MAX_QUEUE, 1024 * 1024 * 1024),
     maxWaiting: count('max-waiting', '--max-waiting', DEFAULT_MAX_WAITING, 65535),
     peerIdleMs: idle === undefined ? undefined : parseSeconds(CONTEXT, idle, '--idle timeout') || undefined,
+    maxBacklog: maxBacklogOf(CONTEXT, argv['max-backlog'], { flag: '-u', given: argv.u === true }),
   };
 }
 
@@ -118,6 +121,7 @@ export function listenCommand(ctx: CliContext): CommandModule<object, ListenArgs
           requiresArg: true,
         })
         .option('rst', { type: 'boolean', describe: 'end a session with a RST instead of a FIN (Ctrl-C, -w): no TIME_WAIT left' })
+        .option('max-backlog', maxBacklogOption('-u', 'datagrams', UDP_STDOUT_BACKLOG))
         .conflicts('4', '6')
         .conflicts('chat', 'broker')
         .conflicts('u', 'rst')

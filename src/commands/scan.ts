@@ -39,6 +39,9 @@ export function scanOptions(argv: Omit<ScanArgs, '_'>): ScanOptions | { merge: M
   if (args.length < 2) {
     throw usageError(CONTEXT, `missing ${args.length === 0 ? 'HOST and PORTS' : 'HOST or PORTS'} (${USAGE})`);
   }
+  // Unknown options reach here as arguments (so that a port list such as `-,1` is not read as flags).
+  const flag = args.find((a) => /^--?[A-Za-z]/.test(a));
+  if (flag !== undefined) throw usageError(CONTEXT, `unknown argument: ${flag.replace(/^-+/, '')}`);
   const proto = argv.u ? 'udp' : 'tcp';
   const numeric = argv.n === true;
   const family = argv['4'] ? 4 : argv['6'] ? 6 : 0;
@@ -84,6 +87,8 @@ export function scanCommand(ctx: CliContext): CommandModule<object, Omit<ScanArg
         )
         .strict(false)
         .strictOptions()
+        // An argument that is not a known option stays an argument: `-,1` is a (bad) port list, not flags `-, -1`.
+        .parserConfiguration({ 'unknown-options-as-args': true })
         .option('z', { type: 'boolean', describe: 'zero-I/O: probe without sending data (always so; nc habit)' })
         .option('n', { type: 'boolean', describe: 'no DNS: HOSTs must be numeric addresses' })
         .option('u', { type: 'boolean', describe: 'UDP instead of TCP' })

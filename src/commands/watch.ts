@@ -1,11 +1,12 @@
 /** `ntk watch`: tcpdump's command line. Converts argv into WatchOptions and hands them to src/watch/run. */
 import type { CommandModule } from 'yargs';
 import { parseCount } from '../lib/args.js';
-import { lastOf, type CliContext } from './context.js';
+import { lastOf, maxBacklogOf, maxBacklogOption, type CliContext } from './context.js';
 import { usageError } from '../lib/errors.js';
 import type { WatchOptions } from '../watch/run.js';
 import { MAX_SNAPLEN } from '../print/packet.js';
 import type { PrintOptions } from '../print/context.js';
+import { DEFAULT_MAX_BACKLOG } from '../watch/defaults.js';
 
 const CONTEXT = 'watch';
 
@@ -30,6 +31,7 @@ interface WatchArgs {
   S?: boolean;
   '#'?: boolean;
   Z?: string;
+  'max-backlog'?: string;
 }
 
 /**
@@ -79,6 +81,7 @@ export function watchOptions(argv: WatchArgs, env: NodeJS.ProcessEnv): WatchOpti
     listDevices: argv.D === true,
     noPromisc: argv.p === true,
     user: lastOf(argv.Z),
+    maxBacklog: maxBacklogOf(CONTEXT, argv['max-backlog']),
   };
 }
 
@@ -108,6 +111,7 @@ export function watchCommand(ctx: CliContext): CommandModule<object, WatchArgs> 
         .option('S', { type: 'boolean', describe: 'absolute TCP sequence numbers' })
         .option('#', { type: 'boolean', describe: 'number the packets' })
         .option('Z', { type: 'string', describe: 'as root: continue as USER once capture is open (default ntk or nobody; root keeps root)', requiresArg: true })
+        .option('max-backlog', maxBacklogOption('live capture', 'packets', DEFAULT_MAX_BACKLOG))
         .conflicts('r', 'i')
         .example("ntk watch -i lo -nt 'tcp port 80'", 'a web session on loopback, as tcpdump -nt shows it')
         .example('ntk watch -ntx -i lo', 'with hex dumps')

@@ -8,7 +8,7 @@ import { diag, type Io } from '../lib/io.js';
 import { createError, EXIT_INTERRUPTED, EXIT_OK, isNtkError } from '../lib/errors.js';
 import { pipeTcp, pipeUdp, type SessionEnd } from '../lib/pipe.js';
 import { resolveHost, type Family, type ResolvedAddress } from '../lib/resolve.js';
-import { serviceName, succeeded, type Proto } from '../lib/services.js';
+import { succeeded, type Proto } from '../lib/services.js';
 import { addressInUseError, errnoOf, sessionError, sysError } from '../lib/errno.js';
 import { findConflicts, hostPort, readSockTable, type SockEntry } from '../lib/socktable.js';
 
@@ -34,6 +34,8 @@ export interface ConnectOptions {
   reuse: boolean;
   /** --rst: end with a RST instead of a FIN (Ctrl-C, -w, -q, and -z's close), leaving no TIME_WAIT. */
   rst?: boolean;
+  /** -u --max-backlog: stdout bytes waiting past which datagrams are dropped. */
+  maxBacklog?: number;
 }
 
 const CONTEXT = 'connect';
@@ -61,6 +63,7 @@ export async function connectSession(opts: ConnectOptions, io: Io): Promise<numb
     quitAfterEofMs: opts.quitAfterEofMs,
     idleMs: opts.timeoutMs,
     rst: opts.rst,
+    maxBacklog: opts.maxBacklog,
   }).catch((err: unknown) => {
     throw sessionError(CONTEXT, `connection to ${hostPort(opts.host, opts.port)}`, err);
   });
@@ -202,6 +205,7 @@ async function udpSession(opts: ConnectOptions, addresses: ResolvedAddress[], io
     halfClose: false,
     quitAfterEofMs: opts.quitAfterEofMs,
     idleMs: opts.timeoutMs,
+    maxBacklog: opts.maxBacklog,
   }).catch((err: unknown) => {
     throw sysError(CONTEXT, attempt(target.address, opts.port, 'udp'), err);
   });

@@ -64,20 +64,58 @@ export function cidrContains(block: Cidr, addr: string): boolean {
   return (addressToBigInt(plain) & prefixMask(block.family, block.prefix)) === block.network;
 }
 
-/** Formats a big integer as an IPv4 dotted quad or a compressed IPv6 address (RFC 5952). */
+/** Formats a big integer as an IPv4 dotted quad or an IPv6 address as formatIpv6 writes it. */
 export function bigIntToAddress(value: bigint, family: 4 | 6): string {
   if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 0xffn)).join('.');
-  const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
-  // RFC 5952 §4.2: compress the longest run (of two or more) of zero groups, the first one on a tie.
+  return formatIpv6(Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn)));
+}
+
+/**
+ * Formats eight 16-bit words as IPv6 text as inet_ntop does (and tcpdump prints): the longest run of two or more
+ * zero words as "::" (the first on a tie, RFC 5952 §4.2), and ::a.b.c.d and ::ffff:a.b.c.d with a dotted quad.
+ */
+export function formatIpv6(words: readonly number[]): string {
   let best = -1;
-  let bestLen = 1;
+  let bestLen = 0;
   for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) [best, bestLen] = [i, j - i];
-    i = j === i ? i + 1 : j;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
   }
-  const hex = groups.map((g) => g.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+  if (bestLen < 2) best = -1;
+  const w6 = words[6] as number;
+  const w7 = words[7] as number;
+  const dotted = `${w6 >> 8}.${w6 & 0xff}.${w7 >> 8}.${w7 & 0xff}`;
+  if (best === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff))) {
+    return bestLen === 6 ? `::${dotted}` : `::ffff:${dotted}`;
+  }
+  const hex = (ws: readonly number[]): string => ws.map((w) => w.toString(16)).join(':');
+  if (best < 0) return hex(words);
+  return `${hex(words.slice(0, best))}::${hex(words.slice(best + bestLen))}`;
+}
+
+/** The text of a 4-byte (IPv4) or 16-byte (IPv6, written as formatIpv6 does) address. */
+export function addressFromBytes(bytes: ArrayLike<number>): string {
+  let n = 0n;
+  for (let i = 0; i < bytes.length; i++) n = (n << 8n) | BigInt(bytes[i] as number);
+  return bigIntToAddress(n, bytes.length === 4 ? 4 : 6);
+}
+
+/** The bytes of an IPv4 (4 bytes) or IPv6 (16 bytes, embedded IPv4 included) literal; undefined for anything else. */
+export function addressBytes(text: string): Uint8Array | undefined {
+  const family = isIP(text);
+  if (family !== 4 && family !== 6) return undefined;
+  const size = family === 4 ? 4 : 16;
+  let n = addressToBigInt(text);
+  const b = new Uint8Array(size);
+  for (let i = size - 1; i >= 0; i--, n >>= 8n) b[i] = Number(n & 0xffn);
+  return b;
 }

@@ -1,7 +1,10 @@
 /**
- * System errors to NtkErrors: each errno gets its meaning in words (as strerror gives it, the way nc prints it)
- * and an error code; an address in use is explained from the socket table.
+ * The one place for errno: libuv statuses by name (numbers from os.constants.errno, never literals), errno names
+ * and their meaning in words (strerror's casing, the way nc prints them), and system errors to NtkErrors (each
+ * errno has an error code; an address in use is explained from the socket table).
  */
+import { constants } from 'node:os';
+import { getSystemErrorMap } from 'node:util';
 import { createError, type ErrorCode, type NtkError } from './errors.js';
 import {
   conflictAdvice,
@@ -48,6 +51,44 @@ const ERRNO: Record<string, ErrnoInfo> = {
   ENODEV: { words: 'No such device', code: 'E_CAPTURE' },
 };
 
+/**
+ * libuv statuses (what its callbacks and Node's `err.errno` carry): the negated errno of this platform. The
+ * scan engines speak these.
+ */
+export const UV = {
+  ECONNREFUSED: -constants.errno.ECONNREFUSED,
+  ETIMEDOUT: -constants.errno.ETIMEDOUT,
+  EHOSTUNREACH: -constants.errno.EHOSTUNREACH,
+  ENETUNREACH: -constants.errno.ENETUNREACH,
+  EMFILE: -constants.errno.EMFILE,
+  ENFILE: -constants.errno.ENFILE,
+  EADDRNOTAVAIL: -constants.errno.EADDRNOTAVAIL,
+  ENOBUFS: -constants.errno.ENOBUFS,
+  EAGAIN: -constants.errno.EAGAIN,
+  EIO: -constants.errno.EIO,
+} as const;
+
+/** The libuv status of a Node system error (its `errno`), EIO when it has none. */
+export function statusOf(err: unknown): number {
+  const errno = typeof err === 'object' && err !== null && 'errno' in err ? err.errno : undefined;
+  return typeof errno === 'number' ? errno : UV.EIO;
+}
+
+/** libuv's errors: status → [name, description ("no space left on device")]. */
+let uvErrors: Map<number, [string, string]> | undefined;
+/** libuv's description of each errno name, for the ones ERRNO does not word. */
+let uvWords: Map<string, string> | undefined;
+
+function systemErrors(): Map<number, [string, string]> {
+  uvErrors ??= getSystemErrorMap();
+  return uvErrors;
+}
+
+/** The errno name of a libuv status ("ECONNREFUSED"), or "E<n>" when unknown. */
+export function errName(status: number): string {
+  return systemErrors().get(status)?.[0] ?? `E${-status}`;
+}
+
 /** Returns the errno name of a Node system error (e.g. "ECONNREFUSED"), or undefined. */
 export function errnoOf(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
@@ -60,10 +101,20 @@ export function syscallOf(err: unknown): string | undefined {
   return undefined;
 }
 
+/** The meaning of an errno name in strerror's casing ("No space left on device"), or undefined when unknown. */
+export function strerror(name: string): string | undefined {
+  const known = ERRNO[name];
+  if (known) return known.words;
+  uvWords ??= new Map([...systemErrors().values()]);
+  const text = uvWords.get(name);
+  return text === undefined ? undefined : text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 /** Returns the meaning of a system error in words ("Connection refused"); unknown ones keep their message. */
 export function errnoWords(err: unknown): string {
   const name = errnoOf(err);
-  if (name && ERRNO[name]) return ERRNO[name].words;
+  const words = name === undefined ? undefined : strerror(name);
+  if (words !== undefined) return words;
   if (err instanceof Error) return err.message.replace(/^\w+ [A-Z_]+ ?/, '') || err.message;
   return String(err);
 }

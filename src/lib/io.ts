@@ -1,6 +1,6 @@
 /**
  * The streams and signals a command runs with. Commands take an Io instead of touching `process`, so that they
- * can be called in-process (by tests, or by `watch -- <command>`) as well as from the CLI.
+ * can be called in-process (by tests) as well as from the CLI.
  */
 import type { Readable, Writable } from 'node:stream';
 import { createError, exitForSignal } from './errors.js';

@@ -16,10 +16,10 @@ export interface SessionOptions {
   quitAfterEofMs?: number;
   /** -w: end the session after this many ms without traffic in either direction. */
   idleMs?: number;
-  /** When false, stdin is not read at all (listen --chat uses its own reader; -d in nc). */
-  readStdin?: boolean;
   /** --rst: end the session with a RST instead of a FIN (Ctrl-C, -w, -q), so no TIME_WAIT is left behind. */
   rst?: boolean;
+  /** UDP (--max-backlog): bytes waiting for stdout past which received datagrams are dropped (default UDP_STDOUT_BACKLOG). */
+  maxBacklog?: number;
 }
 
 /** Why a session ended. */
@@ -42,13 +42,11 @@ export function pipeTcp(socket: Socket, io: Io, opts: SessionOptions): Promise<S
     let reason: SessionEnd = 'peer-closed';
     let quitTimer: NodeJS.Timeout | undefined;
     let graceTimer: NodeJS.Timeout | undefined;
-    const readStdin = opts.readStdin !== false;
 
     socket.pipe(io.stdout, { end: false });
-    if (readStdin) io.stdin.pipe(socket, { end: false });
+    io.stdin.pipe(socket, { end: false });
 
     const stopStdin = (): void => {
-      if (!readStdin) return;
       io.stdin.unpipe(socket);
       io.stdin.pause();
     };
@@ -79,7 +77,7 @@ export function pipeTcp(socket: Socket, io: Io, opts: SessionOptions): Promise<S
     };
     const onAbort = (): void => finish('interrupt');
 
-    const stopWatchingStdin = readStdin ? onStdinEnd(io, opts.context, onEof) : () => {};
+    const stopWatchingStdin = onStdinEnd(io, opts.context, onEof);
     io.interrupt.addEventListener('abort', onAbort, { once: true });
     if (opts.idleMs) {
       socket.setTimeout(opts.idleMs);
@@ -150,6 +148,7 @@ export function pipeUdp(
     let settled = false;
     let reading = false;
     let stopWatchingStdin = (): void => {};
+    const maxBacklog = opts.maxBacklog ?? UDP_STDOUT_BACKLOG;
 
     const done = (end: SessionEnd, err?: unknown): void => {
       if (settled) return;
@@ -170,7 +169,7 @@ export function pipeUdp(
       idleTimer = setTimeout(() => done('idle'), opts.idleMs);
     };
     const startStdin = (): void => {
-      if (reading || opts.readStdin === false) return;
+      if (reading) return;
       reading = true;
       io.stdin.on('data', onData);
       stopWatchingStdin = onStdinEnd(io, opts.context, onEnd);
@@ -197,7 +196,7 @@ export function pipeUdp(
     const onMessage = (msg: Buffer, from: UdpPeer): void => {
       if (peering && !peering.accept(msg, from)) return;
       touch();
-      if (io.stdout.writableLength > UDP_STDOUT_BACKLOG) dropped++;
+      if (io.stdout.writableLength > maxBacklog) dropped++;
       else io.stdout.write(msg);
       startStdin(); // a listener reads stdin once there is someone to send it to
     };

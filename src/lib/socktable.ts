@@ -12,7 +12,7 @@
  */
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { bigIntToAddress, unmapIpv4 } from './addresses.js';
+import { addressFromBytes, unmapIpv4 } from './addresses.js';
 
 export type SockProto = 'tcp' | 'udp';
 
@@ -69,10 +69,7 @@ export function decodeProcAddress(hex: string): string {
     // Each 32-bit word was printed in host order (little-endian on the machines ntk runs on).
     bytes.push(word & 0xff, (word >>> 8) & 0xff, (word >>> 16) & 0xff, (word >>> 24) & 0xff);
   }
-  if (bytes.length === 4) return bytes.join('.');
-  const isMapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
-  if (isMapped) return `::ffff:${bytes.slice(12).join('.')}`;
-  return bigIntToAddress(bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n), 6);
+  return addressFromBytes(bytes);
 }
 
 /** Parses the text of one /proc/net/{tcp,udp}[6] file into entries. */

@@ -41,6 +41,8 @@ export interface ListenOptions extends AccessRules {
   maxQueue: number;
   /** --idle: disconnect a room participant that sent nothing for this many ms. */
   peerIdleMs?: number;
+  /** -u --max-backlog: stdout bytes waiting past which datagrams are dropped. */
+  maxBacklog?: number;
 }
 
 const CONTEXT = 'listen';
@@ -214,7 +216,7 @@ async function udpSession(socket: DgramSocket, opts: ListenOptions, io: Io): Pro
   const { end, dropped } = await pipeUdp(
     socket,
     io,
-    { context: CONTEXT, halfClose: false, idleMs: opts.idleMs },
+    { context: CONTEXT, halfClose: false, idleMs: opts.idleMs, maxBacklog: opts.maxBacklog },
     {
       peer: () => peer,
       accept: (_msg, from) => {

@@ -1,7 +1,7 @@
 /**
  * Per-run printing state and options: everything tcpdump keeps in `netdissect_options` and in static tables
  * (relative TCP sequence numbers, the previous timestamp for -ttt), owned by one object per run so that
- * several printers (watch, a session follower, tests) can run side by side.
+ * several printers (a watch run, tests) can run side by side.
  */
 
 /** tcpdump's printing flags. */

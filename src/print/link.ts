@@ -2,14 +2,15 @@
  * Where the network layer starts in a packet of each link type ntk knows, and which protocol it is: shared by
  * the file filters (watch/filter.ts) and by live capture's wire-length repair (watch/live.ts).
  */
+import { familyEthertype, nullFamily } from './null.js';
 import { LINKTYPE } from './packet.js';
 import type { Reader } from './reader.js';
 
 /**
  * Returns the offset of the network layer and its ethertype (0 when unknown), or undefined when the link type
  * is not one of these or its header was not captured. VLAN tags are not skipped (pcap-filter's `ip` does not
- * match a tagged packet either). NULL/LOOP carry an address family: in this host's byte order for NULL, as
- * libpcap's filter code reads it, and big-endian for LOOP; raw IP is known by its version nibble.
+ * match a tagged packet either). NULL/LOOP carry an address family, read as null.ts reads it; raw IP is known
+ * by its version nibble.
  */
 export function networkLayer(linktype: number, r: Reader): { off: number; type: number } | undefined {
   switch (linktype) {
@@ -22,8 +23,7 @@ export function networkLayer(linktype: number, r: Reader): { off: number; type: 
     case LINKTYPE.NULL:
     case LINKTYPE.LOOP: {
       if (!r.has(0, 4)) return undefined;
-      const fam = linktype === LINKTYPE.LOOP ? r.be32(0) : r.le32(0);
-      return { off: 4, type: fam === 2 ? 0x0800 : fam === 24 || fam === 28 || fam === 30 ? 0x86dd : 0 };
+      return { off: 4, type: familyEthertype(nullFamily(r, linktype === LINKTYPE.LOOP)) };
     }
     case LINKTYPE.RAW:
     case LINKTYPE.IPV4:

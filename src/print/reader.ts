@@ -3,7 +3,11 @@
  * Offsets are absolute in the captured bytes. A read past the captured length throws the Truncated sentinel,
  * which the dispatcher turns into tcpdump's ` [|proto]` mark; printers never index the buffer themselves.
  */
+import { formatIpv6 } from '../lib/addresses.js';
 import { HEX2 } from './tables.js';
+
+// IPv6 text is written in one place for the whole tree; printers reach it here as well.
+export { formatIpv6 };
 
 /** Thrown by a Reader when a read goes past the captured bytes; caught by the dispatcher only. */
 export class Truncated extends Error {
@@ -129,34 +133,4 @@ export class Reader {
     const h = (i: number): string => HEX2[b[off + i] as number] as string;
     return `${h(0)}:${h(1)}:${h(2)}:${h(3)}:${h(4)}:${h(5)}`;
   }
-}
-
-/** Formats eight 16-bit words as IPv6 text: longest run (≥2) of zero words as "::", embedded IPv4 as inet_ntop. */
-export function formatIpv6(words: number[]): string {
-  let best = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestLen < 2) best = -1;
-  // inet_ntop prints ::a.b.c.d and ::ffff:a.b.c.d with a dotted quad.
-  const w6 = words[6] as number;
-  const w7 = words[7] as number;
-  const dotted = `${w6 >> 8}.${w6 & 0xff}.${w7 >> 8}.${w7 & 0xff}`;
-  if (best === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff))) {
-    return bestLen === 6 ? `::${dotted}` : `::ffff:${dotted}`;
-  }
-  const hex = (ws: number[]): string => ws.map((w) => w.toString(16)).join(':');
-  if (best < 0) return hex(words);
-  return `${hex(words.slice(0, best))}::${hex(words.slice(best + bestLen))}`;
 }

@@ -71,6 +71,7 @@ export function readShard(file: string): ShardFile {
     else throw createError('E_FORMAT', CONTEXT, `${file} line ${i + 1}: not a port or summary object`);
   }
   if (!summary) throw createError('E_FORMAT', CONTEXT, `${file}: no summary object (did that scan finish?)`);
+  if (summary.interrupted) throw createError('E_FORMAT', CONTEXT, `${file}: that scan was interrupted (run the shard again)`);
   if (summary.probes !== ports.length) {
     throw createError('E_FORMAT', CONTEXT, `${file}: ${ports.length} port results, but its summary says ${summary.probes}`);
   }

@@ -2,11 +2,10 @@
  * What a probe result means and how it is written: states and reasons (nmap's words), nc's `-v` lines, the
  * default open-port lines, NDJSON objects and the summary. Pure functions: tests feed them results.
  */
-import { getSystemErrorName } from 'node:util';
 import { succeeded } from '../lib/services.js';
 import { serviceName, type Proto } from '../lib/services.js';
-import { errnoWords } from '../lib/errno.js';
-import { SELF_CONNECT } from './engine.js';
+import { errName, strerror, UV } from '../lib/errno.js';
+import { SELF_CONNECT } from './dialer.js';
 
 export type PortState = 'open' | 'closed' | 'filtered' | 'unreachable' | 'open|filtered';
 
@@ -31,7 +30,23 @@ export interface PortResult {
   banner?: Buffer;
 }
 
-const ETIMEDOUT = -110;
+/** A probed address, resolved from a HOST argument. */
+export interface ScanHost {
+  address: string;
+  family: 4 | 6;
+  /** The HOST argument when it was a name. */
+  name?: string;
+  /** One of this machine's own addresses (open ports there are probed again: see reprobe.ts). */
+  local: boolean;
+}
+
+/** Builds a PortResult from an engine's answer. */
+export function portResult(host: ScanHost, port: number, proto: Proto, status: number, rttMs: number): PortResult {
+  const { state, reason } = classify(proto, status);
+  const r: PortResult = { host: host.address, port, proto, state, reason, status, rttMs };
+  if (host.name !== undefined) r.name = host.name;
+  return r;
+}
 
 /** Maps a probe's status to its state and reason: RST is closed, silence filtered, ICMP unreachable unreachable. */
 export function classify(proto: Proto, status: number): { state: PortState; reason: string } {
@@ -60,18 +75,9 @@ export function classify(proto: Proto, status: number): { state: PortState; reas
   }
 }
 
-/** The errno name of a libuv status ("ECONNREFUSED"), or "E<n>" when unknown. */
-export function errName(status: number): string {
-  try {
-    return getSystemErrorName(status);
-  } catch {
-    return `E${-status}`;
-  }
-}
-
 /** True when `rtt` is worth reporting: the target answered. */
 function answered(r: PortResult): boolean {
-  return r.rttMs !== undefined && r.status !== ETIMEDOUT;
+  return r.rttMs !== undefined && r.status !== UV.ETIMEDOUT;
 }
 
 /** The fields of an open-port line, as the NDJSON object of the port has them (what --merge reads back). */
@@ -111,7 +117,8 @@ export function verboseLine(r: PortResult, numeric: boolean): string {
   const what = `ntk: connect to ${r.name ?? r.host} port ${r.port} (${r.proto})`;
   if (r.state === 'open|filtered') return `${what}: no answer (open|filtered)`;
   if (r.status === SELF_CONNECT) return `${what} failed: Connection refused (the probe connected to itself)`;
-  return `${what} failed: ${errnoWords({ code: errName(r.status) })}`;
+  const name = errName(r.status);
+  return `${what} failed: ${strerror(name) ?? name}`;
 }
 
 /** The NDJSON object of one probed port. */
@@ -150,6 +157,8 @@ export interface ScanSummary {
   unreachable: number;
   'open|filtered'?: number;
   seconds: number;
+  /** Ctrl-C ended the scan: the counts cover the probes reported so far. */
+  interrupted?: true;
 }
 
 /** Counts per state, for the summary. */
@@ -170,5 +179,6 @@ export function summaryLine(s: ScanSummary): string {
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
   const space = `${plural(s.hosts, 'host')}, ${plural(s.port_count, `${s.proto} port`)}`;
   const shard = s.shard === '0/1' ? '' : ` (shard ${s.shard}: ${s.probes} probes)`;
-  return `ntk: scan: ${space}${shard}: ${counts} (${s.seconds.toFixed(2)} s)`;
+  const time = `${s.interrupted ? 'interrupted after ' : ''}${s.seconds.toFixed(2)} s`;
+  return `ntk: scan: ${space}${shard}: ${counts} (${time})`;
 }

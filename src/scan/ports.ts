@@ -15,6 +15,7 @@ export function parsePortList(context: string, text: string, proto: Proto = 'tcp
   const seen = new Uint8Array(65536);
   for (const item of text.split(',')) {
     if (item === '') throw usageError(context, `invalid port list "${text}" (empty item)`);
+    if (item === '-') throw usageError(context, `invalid port list "${text}" ("-", all ports, stands alone)`);
     // A service name may contain a dash (`http-alt`): try the whole item as a name before reading a range.
     const named = /^[A-Za-z][\w.+-]*$/.test(item) ? servicePort(item, proto) : undefined;
     const [lo, hi] = named === undefined ? parsePortRange(context, item, proto) : [named, named];

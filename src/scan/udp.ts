@@ -6,14 +6,15 @@
  * probes are sent again in later rounds, paced to the answer rate the earlier round saw.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { SELF_CONNECT, type EngineJob } from './engine.js';
+import { statusOf, UV } from '../lib/errno.js';
+import { SELF_CONNECT } from './dialer.js';
+import type { EngineJob } from './engine.js';
 
 /** A UDP lane: as a TCP one, plus how many rounds in a row may go unanswered before silence is final. */
 export interface UdpJob extends Omit<EngineJob, 'fin' | 'claim'> {
   retries: number;
 }
 
-const ETIMEDOUT = -110;
 /** A bound on rounds however slowly a host keeps answering. */
 const MAX_ROUNDS = 100;
 
@@ -32,7 +33,7 @@ export function udpPayload(port: number): Buffer {
 
 /**
  * Probes the lane; `emit(k, status, rtt)` is called once per probe (0 for a reply, a negative errno for an ICMP
- * error, -110 for silence after the last round). Resolves when done or when `signal` aborts.
+ * error, UV.ETIMEDOUT for silence after the last round). Resolves when done or when `signal` aborts.
  */
 export async function runUdpEngine(
   job: UdpJob,
@@ -58,7 +59,7 @@ export async function runUdpEngine(
     let answers = 0;
     const silent: number[] = [];
     await runRound(job, todo, rate, signal, (k, status, rtt) => {
-      if (status === ETIMEDOUT) silent.push(k);
+      if (status === UV.ETIMEDOUT) silent.push(k);
       else {
         answers++;
         emit(k, status, rtt);
@@ -74,7 +75,7 @@ export async function runUdpEngine(
     }
     todo = silent.sort((a, b) => a - b);
   }
-  for (const k of todo) emit(k, ETIMEDOUT, job.timeoutMs);
+  for (const k of todo) emit(k, UV.ETIMEDOUT, job.timeoutMs);
 }
 
 /** Sends one probe to each of `ks` with at most job.concurrency waiting and `rate` per second (0: no limit). */
@@ -126,7 +127,7 @@ function runRound(
       open.set(socket, drop);
       const settle = (status: number): void => {
         if (!drop()) return;
-        if (status === -24 || status === -23) {
+        if (status === UV.EMFILE || status === UV.ENFILE) {
           // Out of descriptors: try this one again later, with fewer in flight.
           ks.push(k);
           cap = Math.max(1, inflight);
@@ -140,10 +141,10 @@ function runRound(
         const local = socket.address();
         settle(from.port === local.port && from.address === local.address ? SELF_CONNECT : 0);
       });
-      socket.on('error', (err: NodeJS.ErrnoException) => settle(typeof err.errno === 'number' ? err.errno : -5));
+      socket.on('error', (err) => settle(statusOf(err)));
       socket.connect(port, host.address, () => {
         if (settled) return; // stopped while connecting
-        deadline = setTimeout(() => settle(ETIMEDOUT), job.timeoutMs);
+        deadline = setTimeout(() => settle(UV.ETIMEDOUT), job.timeoutMs);
         socket.send(udpPayload(port));
       });
     };

@@ -17,6 +17,7 @@ import { PcapFileSource, PcapWriter } from './pcap-file.js';
 import type { LiveSource } from './live.js';
 import { loadCap, type CapStats } from './native.js';
 import { dropPrivileges, holdsCapabilities } from './privileges.js';
+import { DEFAULT_MAX_BACKLOG } from './defaults.js';
 
 export interface WatchOptions {
   print: PrintOptions;
@@ -44,14 +45,13 @@ export interface WatchOptions {
   /** -Z: the user a capture started as root continues as once open ("root" keeps root; default: privileges.ts). */
   user?: string;
   /**
-   * Live capture cannot pause: past this many bytes of output waiting for stdout (or the -w file), packets are
-   * dropped and counted instead of queued (default DEFAULT_MAX_BACKLOG).
+   * --max-backlog: live capture cannot pause: past this many bytes of output waiting for stdout (or the -w
+   * file), packets are dropped and counted instead of queued (default DEFAULT_MAX_BACKLOG).
    */
   maxBacklog?: number;
 }
 
-/** Output a live capture may queue for a slow reader before it drops packets. */
-export const DEFAULT_MAX_BACKLOG = 16 * 1024 * 1024;
+export { DEFAULT_MAX_BACKLOG };
 
 /** Output is handed to stdout in pieces of about this size. */
 const BATCH = 1 << 18;
@@ -60,13 +60,6 @@ const BATCH = 1 << 18;
 export function linktypeText(linktype: number): string {
   const n = LINKTYPE_NAMES.get(linktype);
   return n === undefined ? String(linktype) : `${n[0]} (${n[1]})`;
-}
-
-/** A file error in strerror's words ("No space left on device"), for the ones sockerr does not know. */
-function fileErrorWords(err: unknown): string {
-  const words = errnoWords(err);
-  const m = /^[A-Z]+: (.+?)(, \w+.*)?$/.exec(words);
-  return m ? (m[1] as string).charAt(0).toUpperCase() + (m[1] as string).slice(1) : words;
 }
 
 /** A compiled filter: true when the packet matches. */
@@ -204,7 +197,7 @@ export async function pumpPackets(
         fd = openSync(opts.writeFile, 'w');
       } catch (err) {
         source.close();
-        throw createError('E_IO', 'watch', `${opts.writeFile}: ${fileErrorWords(err)}`, { cause: err });
+        throw createError('E_IO', 'watch', `${opts.writeFile}: ${errnoWords(err)}`, { cause: err });
       }
       out = createWriteStream('', { fd });
       ownStream = true;
@@ -225,7 +218,7 @@ export async function pumpPackets(
     // A closed pipe (`| head`) ends the run quietly, as SIGPIPE ends tcpdump; any other write error is reported.
     broken = true;
     if (ownStream || errnoOf(err) !== 'EPIPE') {
-      failure = createError('E_IO', 'watch', `${ownStream ? opts.writeFile : 'standard output'}: ${fileErrorWords(err)}`, { cause: err });
+      failure = createError('E_IO', 'watch', `${ownStream ? opts.writeFile : 'standard output'}: ${errnoWords(err)}`, { cause: err });
     }
     source.close();
   };

@@ -1,6 +1,6 @@
 /**
- * Where packets come from: a live interface (live.ts, through cap), a pcap file (pcap-file.ts), or an in-memory
- * list in tests. The watch loop consumes any of them the same way.
+ * Where packets come from: a live interface (live.ts, through cap) or a pcap file (pcap-file.ts). The watch loop
+ * consumes either the same way.
  */
 import type { Packet } from '../print/packet.js';
 

@@ -1,7 +1,7 @@
 /** The npm package: `npm pack` then `npm install -g` into a temporary prefix gives a working `ntk` on PATH. */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServer } from '../helpers/net';
@@ -35,5 +35,14 @@ describe('npm package', () => {
     const r = await runNtk(['connect', '127.0.0.1', String(srv.port)], { bin: which });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('installed\n');
+
+    // A large scan runs worker threads from the packaged dist/scan-worker.cjs.
+    const lo = Math.max(1, srv.port - 2500);
+    const hi = Math.min(65535, lo + 4999);
+    const scan = await runNtk(['scan', '-n', '127.0.0.1', `${lo}-${hi}`], { bin: which, env: { NTK_DEBUG: '1' } });
+    expect(scan.code).toBe(0);
+    expect(scan.stdout).toContain(`127.0.0.1 ${srv.port}/tcp open`);
+    const lanes = availableParallelism() > 1 ? Math.min(availableParallelism(), 4) : 1;
+    expect(scan.stderr).toContain(`ntk: scan: ${lanes} lane`);
   });
 });

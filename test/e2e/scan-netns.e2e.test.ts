@@ -137,14 +137,18 @@ describe.runIf(canNetns())('ntk scan of a firewalled host in a namespace', () =>
     }
   });
 
-  it('Ctrl-C ends a scan that waits on dropped ports: exit 130, no error line', async () => {
-    const p = spawnNtk(['scan', '-n', '-w', '30', host.remote, '20200-20259']);
-    await new Promise((r) => setTimeout(r, 500));
+  it('Ctrl-C ends a scan that waits on dropped ports: exit 130, what it has and a summary marked interrupted', async () => {
+    // 20199 is closed: its -v line, first in port order, says the scan is under way.
+    const p = spawnNtk(['scan', '-n', '-v', '--json', '-w', '30', host.remote, '20199-20259']);
+    await p.waitFor(/port 20199 \(tcp\) failed: Connection refused/);
     p.child.kill('SIGINT');
     const r = await p.done;
     expect(r.code).toBe(130);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('');
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ port: 20199, state: 'closed' });
+    expect(lines.at(-1)).toMatchObject({ type: 'summary', probes: 1, closed: 1, interrupted: true });
+    expect(r.stderr).toMatch(/^ntk: connect to \S+ port 20199 \(tcp\) failed: Connection refused\n/);
+    expect(r.stderr).toMatch(/\n(ntk: scan: 1 host, 61 tcp ports: 0 open, 1 closed, 0 filtered \(interrupted after \d+\.\d\d s\))\n$/);
   });
 
   /** Parses --json output into port → state, and the summary. */

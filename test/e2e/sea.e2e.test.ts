@@ -19,7 +19,7 @@ import {
 } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canCapture } from '../helpers/can-capture';
@@ -299,6 +299,19 @@ describe('single executable (dist/ntk)', () => {
         writeFileSync(installed, original);
       }
     });
+  });
+
+  it('scan runs its worker threads from the bundled asset', async () => {
+    const srv = await startServer();
+    const lo = Math.max(1, srv.port - 2500);
+    const hi = Math.min(65535, lo + 4999);
+    const r = await runNtk(['scan', '-n', '--json', '127.0.0.1', `${lo}-${hi}`], { bin: exe, cwd: alone, env: { ...env, NTK_DEBUG: '1' } });
+    expect(r.code).toBe(0);
+    const lanes = availableParallelism() > 1 ? Math.min(availableParallelism(), 4) : 1;
+    expect(r.stderr).toContain(`ntk: scan: ${lanes} lane`);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.at(-1)).toMatchObject({ type: 'summary', probes: hi - lo + 1 });
+    expect(lines.find((o) => o.port === srv.port)).toMatchObject({ state: 'open' });
   });
 
   it('usage errors are one line, exit 2', async () => {

@@ -5,6 +5,7 @@ import type { CliContext } from '../../src/commands/context';
 import type { Io } from '../../src/lib/io';
 import { reportError } from '../../src/cli/exit';
 import { connectOptions } from '../../src/commands/connect';
+import { watchOptions } from '../../src/commands/watch';
 import { createError, NtkError } from '../../src/lib/errors';
 import { main } from '../../src/main';
 
@@ -35,6 +36,11 @@ async function parseOnly(args: string[]): Promise<{ ran: boolean; error?: unknow
 }
 
 describe('buildCli (parse only)', () => {
+  it('leaves a scan port list that starts with "-" to the scan command', async () => {
+    expect(await parseOnly(['scan', '-n', '127.0.0.1', '-,1'])).toEqual({ ran: true });
+    expect(await parseOnly(['scan', '-n', '127.0.0.1', '-80,90'])).toEqual({ ran: true });
+  });
+
   it('routes a valid connect to its handler', async () => {
     expect(await parseOnly(['connect', '-v', '-p', '1234', 'localhost', '80'])).toEqual({ ran: true });
   });
@@ -45,6 +51,16 @@ describe('buildCli (parse only)', () => {
       expect(r.error).toBeInstanceOf(NtkError);
       expect((r.error as NtkError).code).toBe('E_USAGE');
     }
+  });
+});
+
+describe('--max-backlog', () => {
+  it('sets the UDP stdout backlog of connect -u and the output backlog of watch', () => {
+    expect(connectOptions({ host: 'h', port: '53', u: true, 'max-backlog': '65536' }).maxBacklog).toBe(65536);
+    expect(() => connectOptions({ host: 'h', port: '53', 'max-backlog': '65536' })).toThrow('--max-backlog applies to -u only');
+    expect(watchOptions({ 'max-backlog': '4096' }, {}).maxBacklog).toBe(4096);
+    expect(watchOptions({}, {}).maxBacklog).toBeUndefined();
+    expect(() => watchOptions({ 'max-backlog': 'lots' }, {})).toThrow('--max-backlog');
   });
 });
 

@@ -37,6 +37,13 @@ describe('ntk listen options', () => {
     expect(o.allow).toEqual([]);
   });
 
+  it('reads --max-backlog for -u only', async () => {
+    expect((await parse(['listen', '-u', '--max-backlog', '1000', '9000'])).maxBacklog).toBe(1000);
+    expect((await parse(['listen', '-u', '9000'])).maxBacklog).toBeUndefined();
+    expect(await usageCode(['listen', '--max-backlog', '1000', '9000'])).toBe('E_USAGE');
+    expect(await usageCode(['listen', '-u', '--max-backlog', '0', '9000'])).toBe('E_USAGE');
+  });
+
   it('accepts port 0 (any free port)', async () => {
     expect((await parse(['listen', '0'])).port).toBe(0);
   });

@@ -1,7 +1,8 @@
 /** The stdin ⇄ socket session (pipe.ts) through connectSession, in-process on loopback. */
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { connectSession, type ConnectOptions } from '../../src/connect/connect';
+import { pipeUdp } from '../../src/lib/pipe';
 import { readAll, startServer } from '../helpers/net';
 import { memoryIo } from '../helpers/io';
 
@@ -59,5 +60,33 @@ describe('pipeUdp: stdin listeners', () => {
     }
     peer.close();
     expect(stdin.listenerCount('error')).toBe(before);
+  });
+});
+
+describe('pipeUdp: --max-backlog', () => {
+  it('drops (and counts) datagrams while more than maxBacklog bytes wait for stdout', async () => {
+    const { createSocket } = await import('node:dgram');
+    const peer = createSocket('udp4');
+    await new Promise<void>((r) => peer.bind(0, '127.0.0.1', r));
+    const socket = createSocket('udp4');
+    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+    await new Promise<void>((r) => socket.connect(peer.address().port, '127.0.0.1', r));
+    let written = 0;
+    // A stdout that never finishes a write: everything stays queued.
+    const stdout = new Writable({ highWaterMark: 1, write: () => void written++ });
+    const io = { ...memoryIo(new Readable({ read() {} })), stdout };
+    const session = pipeUdp(socket, io, { context: 'connect', halfClose: false, maxBacklog: 250 });
+    const payload = Buffer.alloc(100);
+    for (let i = 0; i < 10; i++) {
+      await new Promise<void>((r) => peer.send(payload, socket.address().port, '127.0.0.1', () => r()));
+    }
+    // Bounded wait for the datagrams to arrive: 3 fit in the backlog, the other 7 are dropped.
+    for (let i = 0; i < 100 && stdout.writableLength < 300; i++) await new Promise((r) => setTimeout(r, 10));
+    io.controller.abort();
+    const { dropped } = await session;
+    peer.close();
+    expect(stdout.writableLength).toBe(300);
+    expect(dropped).toBe(7);
+    expect(written).toBe(1);
   });
 });

@@ -84,6 +84,8 @@ describe('mergeShards', () => {
     expect(await failure([a, short])).toMatch(/1 port results, but its summary says 2/);
     const unfinished = file('e.ndjson', [port(2, 'open')]);
     expect(await failure([a, unfinished])).toMatch(/no summary object/);
+    const interrupted = file('g.ndjson', [port(2, 'open'), summary('1/2', 1, 1, { interrupted: true })]);
+    expect(await failure([a, interrupted])).toMatch(/g\.ndjson: that scan was interrupted/);
     const junk = file('f.ndjson', ['{"host":']);
     expect(await failure([junk])).toMatch(/line 1: not JSON/);
     expect(await failure([join(dir, 'nope.ndjson')])).toMatch(/^E_IO: cannot read .*No such file or directory/);

@@ -145,6 +145,8 @@ describe('scanOptions', () => {
       [['127.0.0.1', '70000'], 'port out of range (1-65535): "70000"'],
       [['127.0.0.1', '1-'], 'invalid port range "1-"'],
       [['127.0.0.1', 'abc'], 'unknown tcp service "abc"'],
+      [['127.0.0.1', '-,1'], 'invalid port list "-,1" ("-", all ports, stands alone)'],
+      [['127.0.0.1', '--bogus', '22'], 'unknown argument: bogus'],
       [['10.0.0.0/33', '80'], 'invalid prefix length in "10.0.0.0/33" (0-32)'],
       [['80'], 'missing HOST or PORTS (usage: ntk scan [options] HOST... PORTS)'],
       [[], 'missing HOST and PORTS (usage: ntk scan [options] HOST... PORTS)'],
@@ -346,6 +348,26 @@ describe('scan (in-process)', () => {
     expect(objects.find((o) => o.port === truth.open[0])?.state).toBe('open');
   });
 
+  it('after an interrupt writes what it has in order and a summary marked interrupted, then throws E_INTERRUPTED', async () => {
+    const io = memoryIo();
+    // Aborted as soon as the first result is out: the rest of the 65535 ports are never all probed.
+    io.stdout.once('data', () => io.controller.abort());
+    let caught: unknown;
+    try {
+      await scan(options({ ports: Array.from({ length: 65535 }, (_, i) => i + 1), json: true }), io);
+    } catch (err) {
+      caught = err;
+    }
+    expect(isNtkError(caught) && caught.code).toBe('E_INTERRUPTED');
+    const lines = io.out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const summary = lines.pop() as Record<string, unknown>;
+    expect(summary).toMatchObject({ type: 'summary', interrupted: true });
+    expect(summary.probes).toBe(lines.length);
+    expect(summary.probes).toBeLessThan(65535);
+    expect(lines.map((o) => o.port)).toEqual(lines.map((_, i) => i + 1));
+    expect(io.err()).toMatch(/^ntk: scan: 1 host, 65535 tcp ports: \d+ open, \d+ closed, 0 filtered \(interrupted after \d+\.\d\d s\)\n$/);
+  });
+
   it('reads banners of open ports', async () => {
     const server = await startServer((s) => s.write('SSH-2.0-test\r\n'));
     const io = memoryIo();
@@ -378,7 +400,7 @@ describe('scan without the libuv binding (runSocketEngine)', () => {
 
   it('stops at once when stopped: no result after stop(), done never called', async () => {
     const truth = await loopbackTruth(0, 10);
-    const emitted: number[] = [];
+    const batches: number[][] = [];
     let finished = false;
     const lane = runSocketEngine(
       {
@@ -390,17 +412,18 @@ describe('scan without the libuv binding (runSocketEngine)', () => {
         claim: new BigInt64Array(1),
         concurrency: 1,
         timeoutMs: 1000,
-        rate: 0,
+        rate: 100, // one probe per 10 ms: the first batch (20 ms) cannot hold them all
         fin: false,
       },
       (b) => {
-        emitted.push(b[0] as number);
-        if (emitted.length === 3) lane.stop();
+        batches.push(Array.from(b.filter((_, i) => i % 3 === 0)));
+        lane.stop();
       },
       () => (finished = true),
     );
-    await new Promise((r) => setTimeout(r, 200));
-    expect(emitted).toEqual([0, 1, 2]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(batches).toHaveLength(1);
+    expect(batches[0]?.length).toBeLessThan(truth.closed.length);
     expect(finished).toBe(false);
   });
 });

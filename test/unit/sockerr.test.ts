@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addressInUseError, errnoWords, sysError } from '../../src/lib/errno';
+import { constants } from 'node:os';
+import { addressInUseError, errName, errnoWords, statusOf, strerror, sysError, UV } from '../../src/lib/errno';
 import type { SockEntry } from '../../src/lib/socktable';
 
 function entry(over: Partial<SockEntry>): SockEntry {
@@ -79,5 +80,24 @@ describe('system errors in words', () => {
     const e = sysError('connect', 'connect to 10.0.0.1 port 80 (tcp)', sysErr('ETIMEDOUT', 'connect'));
     expect(e.code).toBe('E_TIMEDOUT');
     expect(e.message).toBe('connect to 10.0.0.1 port 80 (tcp) failed: Connection timed out');
+  });
+});
+
+describe('errno numbers and names', () => {
+  it("takes libuv statuses from this platform's errno numbers", () => {
+    expect(UV.ECONNREFUSED).toBe(-constants.errno.ECONNREFUSED);
+    expect(UV.ETIMEDOUT).toBe(-constants.errno.ETIMEDOUT);
+    expect(errName(UV.ECONNREFUSED)).toBe('ECONNREFUSED');
+    expect(errName(-99_999)).toBe('E99999');
+    expect(statusOf(Object.assign(new Error('x'), { errno: UV.EMFILE }))).toBe(UV.EMFILE);
+    expect(statusOf(new Error('no errno'))).toBe(UV.EIO);
+  });
+
+  it("words errnos outside ntk's own table from libuv's, in strerror's casing", () => {
+    expect(strerror('ENOSPC')).toBe('No space left on device');
+    expect(strerror('EROFS')).toBe('Read-only file system');
+    expect(strerror('ENOTANERRNO')).toBeUndefined();
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    expect(errnoWords(full)).toBe('No space left on device');
   });
 });

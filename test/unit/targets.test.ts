@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isNtkError } from '../../src/lib/errors';
-import { bigIntToAddress } from '../../src/lib/addresses';
+import { addressBytes, addressFromBytes, bigIntToAddress } from '../../src/lib/addresses';
 import {
   blockAddresses,
   formatShard,
@@ -57,6 +57,16 @@ describe('bigIntToAddress', () => {
     expect(bigIntToAddress(0x20010db8000000000001000000000001n, 6)).toBe('2001:db8::1:0:0:1');
     expect(bigIntToAddress(0x20010db8000100010001000100010001n, 6)).toBe('2001:db8:1:1:1:1:1:1');
     expect(bigIntToAddress(0x7f000001n, 4)).toBe('127.0.0.1');
+    // IPv4-mapped addresses are written as inet_ntop (and Node) write them.
+    expect(bigIntToAddress(0xffff0a000001n, 6)).toBe('::ffff:10.0.0.1');
+  });
+
+  it('turns addresses into bytes and back, embedded IPv4 included', () => {
+    expect([...(addressBytes('::ffff:10.0.0.1') ?? [])]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 10, 0, 0, 1]);
+    expect(addressBytes('::ffff:10.0.0.1')).toEqual(addressBytes('::ffff:a00:1'));
+    expect([...(addressBytes('10.0.0.1') ?? [])]).toEqual([10, 0, 0, 1]);
+    expect(addressBytes('10.0.0')).toBeUndefined();
+    for (const a of ['10.0.0.1', '::ffff:10.0.0.1', '2001:db8::1', '::']) expect(addressFromBytes(addressBytes(a) ?? [])).toBe(a);
   });
 });
 
