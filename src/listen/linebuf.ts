@@ -3,14 +3,21 @@
  * a CR before it is left for the text cleaner to drop). A line longer than `maxLine` bytes is cut: its first
  * `maxLine` bytes are yielded flagged `cut`, and the rest is skipped up to the next newline, so a peer that
  * streams without ever sending a newline holds at most `maxLine` bytes of memory.
+ *
+ * An unfinished line is copied into one buffer that grows (doubling, never past `maxLine`) as bytes arrive, so
+ * what a peer costs is the bytes it holds, whatever the size of its chunks: a peer sending one byte per packet
+ * holds one buffer, not one per byte.
  */
 
 /** Receives one line: its bytes (valid only during the call unless copied) and whether it was cut. */
 export type LineHandler = (line: Buffer, cut: boolean) => void;
 
+/** The first buffer an unfinished line gets, in bytes (grown by doubling from there). */
+const FIRST_HOLD = 128;
+
 export class LineSplitter {
-  /** Copies of the pieces of an unfinished line (a partial line must not pin the whole chunk it came in). */
-  private parts: Buffer[] = [];
+  /** The unfinished line: its first `size` bytes; allocated on the first partial line and dropped after it. */
+  private held: Buffer | undefined;
   private size = 0;
   /** True while skipping the rest of a line that was cut. */
   private skipping = false;
@@ -23,6 +30,11 @@ export class LineSplitter {
   /** Bytes held for an unfinished line (never more than maxLine). */
   get pending(): number {
     return this.size;
+  }
+
+  /** Bytes of memory held for the unfinished line: at most twice `pending`, and never more than maxLine. */
+  get capacity(): number {
+    return this.held?.length ?? 0;
   }
 
   /** True between lines: nothing held and nothing being skipped, so the next byte starts a new line. */
@@ -53,8 +65,7 @@ export class LineSplitter {
         continue;
       }
       if (nl < 0) {
-        this.parts.push(Buffer.from(piece));
-        this.size += piece.length;
+        this.hold(piece);
         return;
       }
       onLine(this.take(piece), false);
@@ -68,12 +79,31 @@ export class LineSplitter {
     this.skipping = false;
   }
 
-  /** Joins the held pieces with `last` and forgets them. */
+  /** Appends `piece` (size + piece.length <= maxLine) to the unfinished line, growing its buffer if needed. */
+  private hold(piece: Buffer): void {
+    const need = this.size + piece.length;
+    const have = this.held?.length ?? 0;
+    if (need > have) {
+      // Not from the shared pool: a long-lived partial line must not pin an 8 KiB slab.
+      const grown = Buffer.allocUnsafeSlow(Math.min(this.maxLine, Math.max(need, 2 * have, FIRST_HOLD)));
+      if (this.held) this.held.copy(grown, 0, 0, this.size);
+      this.held = grown;
+    }
+    piece.copy(this.held as Buffer, this.size);
+    this.size = need;
+  }
+
+  /** Returns the held bytes followed by `last` and forgets them. */
   private take(last: Buffer): Buffer {
-    if (this.parts.length === 0) return last;
-    const line = Buffer.concat([...this.parts, last]);
-    this.parts = [];
+    const held = this.held;
+    if (held === undefined) return last;
+    const n = this.size + last.length;
+    this.held = undefined;
     this.size = 0;
-    return line;
+    if (n <= held.length) {
+      last.copy(held, n - last.length);
+      return held.subarray(0, n);
+    }
+    return Buffer.concat([held.subarray(0, n - last.length), last], n);
   }
 }
