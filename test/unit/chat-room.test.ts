@@ -165,7 +165,7 @@ describe('chat room', () => {
   });
 
   it('disconnects a participant that stops reading (E_QUEUE_FULL); the others get every line, in order', async () => {
-    const room = await startRoom({ maxQueue: 64 * 1024 });
+    const room = await startRoom({ maxQueue: 64 * 1024, stallMs: 1000 });
     const a = await joinAs(room.port, 'user1');
     const b = await joinAs(room.port, 'user2');
     const stalled = await joinAs(room.port, 'user3');
