@@ -103,9 +103,11 @@ interface Participant extends Sender {
   lines: LineSplitter | undefined;
   /** When it last sent a complete line (broker: any byte), or joined; for --idle. */
   active: number;
-  /** Above the high-water mark: when it last drained (or went above), and its queue then. 0: below the mark. */
+  /** Bytes ever queued for it: less what is still queued, the bytes it has taken (drained). */
+  sent: number;
+  /** Above the high-water mark: when it last drained (or went above), and what it had drained then. 0: below. */
   stallFrom: number;
-  stallQueue: number;
+  stallDrained: number;
   gone: boolean;
 }
 
@@ -287,8 +289,9 @@ class Room {
       where,
       lines: undefined,
       active: this.opts.idleMs ? Date.now() : 0,
+      sent: 0,
       stallFrom: 0,
-      stallQueue: 0,
+      stallDrained: 0,
       gone: false,
     };
     socket[PARTICIPANT] = p;
@@ -497,9 +500,10 @@ class Room {
     }
     // write() queues what the kernel cannot take yet; its return value is only advice, the mark is the rule.
     socket.write(data);
+    p.sent += data.length;
     if (p.stallFrom === 0 && socket.writableLength > this.opts.maxQueue) {
       p.stallFrom = Date.now();
-      p.stallQueue = socket.writableLength;
+      p.stallDrained = p.sent - socket.writableLength;
       this.over.add(p);
       socket.on('drain', this.onSocketDrain);
       this.sweepSoon();
@@ -529,10 +533,10 @@ class Room {
     const stall = this.opts.stallMs;
     for (const p of this.over) {
       const queued = p.socket.writableLength;
+      const drained = p.sent - queued;
       if (queued <= this.opts.maxQueue) this.drained(p);
-      else if (queued < p.stallQueue) [p.stallFrom, p.stallQueue] = [now, queued]; // draining: not stalled
-      else if (stall === undefined || now - p.stallFrom < stall) p.stallQueue = queued;
-      else {
+      else if (drained > p.stallDrained) [p.stallFrom, p.stallDrained] = [now, drained]; // draining: not stalled
+      else if (stall !== undefined && now - p.stallFrom >= stall) {
         const why = `not reading: over ${this.opts.maxQueue} bytes queued for ${stall / 1000} s`;
         this.disconnect(p, 'E_QUEUE_FULL', why);
       }

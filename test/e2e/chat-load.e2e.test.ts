@@ -105,7 +105,7 @@ function unread(port: number): number {
 describe('ntk listen --chat under load', () => {
   it('slowloris: 300 clients holding 64 KB unfinished lines cost the server less than twice what they hold', async () => {
     const { ntk, port } = await room(['--max-line', '65536']);
-    const clients = load('slowloris', port, 300, { bytes: 64_000, chunk: 16 });
+    const clients = load('slowloris', port, 300, { bytes: 64_000, chunk: 32 });
     await clients.next('joined');
     await until(() => unread(port) === 0, () => `the joins read (${unread(port)} bytes unread)`);
     const baseline = rssKiB(ntk.pid);
