@@ -169,7 +169,9 @@ describe('ntk listen --chat under load', () => {
       clearInterval(drip);
       clearInterval(talk);
     });
-    await slow.closed;
+    let closed = false;
+    void slow.closed.then(() => (closed = true));
+    await until(() => closed, () => `user1 disconnected; it got ${JSON.stringify(slow.text())}`, 10_000);
     expect(slow.text()).toContain('* disconnected: idle for 1 s\n');
     await until(() => talker.text().includes('* user1 left (idle for 1 s)'), () => 'the leave notice');
     expect(talker.socket.destroyed).toBe(false);
