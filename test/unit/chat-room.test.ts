@@ -228,6 +228,22 @@ describe('chat room', () => {
     expect((await room.event((e) => e.kind === 'leave')).code).toBe('E_IDLE');
   });
 
+  it('announces joins past a burst in one summary line a second, cut to the first names and the last', async () => {
+    const room = await startRoom();
+    const first = await joinAs(room.port, 'user1');
+    // All at once, so that they join within the second that user1's join started.
+    const others = await Promise.all(Array.from({ length: 19 }, () => enter(room.port)));
+    for (const p of others) await p.waitFor(/^\* user\d+ joined from /);
+    // user2-user5 went out one by one (the burst), user6-user20 in one line at the end of the second.
+    await first.waitFor('* 15 joined: user6 user7 user8 user9 user10 user11 user12 user13 … user20\n', 5000);
+    const notices = first.lines().filter((l) => l.startsWith('* '));
+    expect(notices).toHaveLength(1 + 4 + 1);
+    expect(notices.slice(1, 5).map((l) => l.replace(/ from .*/, ''))).toEqual(['* user2 joined', '* user3 joined', '* user4 joined', '* user5 joined']);
+    // The operator hears of each one.
+    expect(room.stderr().match(/joined from/g)).toHaveLength(20);
+    expect(room.events.filter((e) => e.kind === 'join')).toHaveLength(20);
+  });
+
   it('ends on interrupt with status 130 and closes every connection', async () => {
     const room = await startRoom();
     const a = await joinAs(room.port, 'user1');
