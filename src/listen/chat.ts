@@ -224,7 +224,6 @@ class Room {
     private readonly io: Io,
   ) {
     this.operator = { source: io.stdin, waiting: false, turn: false };
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const room = this;
     const chat = opts.mode === 'chat';
     this.onSocketData = function (chunk) {
