@@ -270,4 +270,30 @@ describe('broker', () => {
     room.stdin.write('from the operator');
     await a.waitFor('from the operator');
   });
+
+  it('paces the sender: a reading peer gets every byte of 8 MB, a stalled one is cut off after --stall', async () => {
+    const room = await startRoom({ mode: 'broker', maxQueue: 64 * 1024, stallMs: 500 });
+    const a = await enter(room.port);
+    const b = await enter(room.port);
+    const stalled = await enter(room.port);
+    await until(() => room.events.filter((e) => e.kind === 'join').length === 3, () => 'three joins');
+    stalled.socket.pause();
+    let got = 0;
+    let sum = 0;
+    b.socket.on('data', (c: Buffer) => {
+      for (const byte of c) sum = (sum + byte * ((got++ % 251) + 1)) % 1_000_003;
+    });
+    const block = Buffer.alloc(64 * 1024);
+    for (let i = 0; i < block.length; i++) block[i] = (i * 7) % 256;
+    let expected = 0;
+    for (let n = 0; n < 128; n++) {
+      for (let i = 0; i < block.length; i++) expected = (expected + (block[i] as number) * (((n * block.length + i) % 251) + 1)) % 1_000_003;
+      if (!a.socket.write(block)) await new Promise((r) => a.socket.once('drain', r));
+    }
+    await until(() => got >= 128 * block.length, () => `8 MB at the reading peer (${got} bytes)`, 30_000);
+    expect(sum).toBe(expected);
+    const left = await room.event((e) => e.kind === 'leave');
+    expect(left).toMatchObject({ where: left.name, code: 'E_QUEUE_FULL' });
+    expect(room.events.filter((e) => e.kind === 'leave')).toHaveLength(1);
+  });
 });
