@@ -1,6 +1,7 @@
 // Load generator for scripts/bench/chat: starts each chat server, connects clients, has one of them send
-// lines, and measures until every other client has every line. Everything is bounded: client counts, line
-// counts, and a time limit per measurement.
+// lines, and measures until every other client has every line (and how many were disconnected); then the
+// server's memory with many idle clients, and with 300 slowloris clients holding unfinished lines. Everything is
+// bounded: client counts, line counts, and a time limit per measurement.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -14,9 +15,14 @@ const opt = (name, fallback) => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
 };
 const RUNS = Number(opt('runs', '5'));
-const CLIENTS = opt('clients', '50,500').split(',').map(Number);
-const LINES = Number(opt('lines', '10000'));
+const CLIENTS = opt('clients', '50').split(',').filter(Boolean).map(Number);
+const LINES = Number(opt('lines', '50000'));
 const IDLE = Number(opt('idle', '1000'));
+/** ntk alone (ncat's select() loop holds about a thousand): idle clients for the large-room figure. */
+const MANY = Number(opt('many', '10000'));
+const SLOW_CLIENTS = Number(opt('slow-clients', '300'));
+const SLOW_BYTES = 64_000;
+const SLOW_CHUNK = 32;
 const VERIFY = args.includes('--verify');
 const WARMUP = !args.includes('--no-warmup');
 const LINE_BYTES = 100;
@@ -42,8 +48,9 @@ async function startServer(kind) {
   if (kind === 'ntk') {
     // NTK_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
     const nodeArgs = (process.env.NTK_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const ntkArgs = ['listen', '--chat', '--max-conns', '5000', '-s', HOST, '0'];
-    const child = spawn(process.execPath, [...nodeArgs, join(root, 'bin/ntk'), ...ntkArgs], {
+    const ntkArgs = ['listen', '--chat', '--max-conns', '20000', '-s', HOST, '0'];
+    // NTK_BIN: another build of ntk to measure (a bin/ntk or dist/ntk.cjs).
+    const child = spawn(process.execPath, [...nodeArgs, process.env.NTK_BIN ?? join(root, 'bin/ntk'), ...ntkArgs], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
@@ -129,40 +136,49 @@ function client(port) {
   });
 }
 
+/** HOST:`port` as /proc/net/tcp writes it: 4D00007F:1F90 (the address in host byte order, little-endian here). */
+function localHex(port) {
+  const addr = HOST.split('.').reverse().map((b) => Number(b).toString(16).padStart(2, '0')).join('');
+  return `${addr}:${port.toString(16).padStart(4, '0')}`.toUpperCase();
+}
+
 /**
  * Connections to `port` the server has not accept()ed yet: those in its accept queue (rx_queue of the LISTEN
  * entry) and those still in SYN_RECV, whose final ACK the kernel dropped because that queue was full (the client
  * already believes it is connected).
  */
 function notAccepted(port) {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const local = localHex(port);
   let n = 0;
   for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n')) {
     const f = line.trim().split(/\s+/);
-    if (!f[1]?.endsWith(`:${hex}`)) continue;
+    if (f[1] !== local) continue;
     if (f[3] === '0A') n += parseInt(f[4]?.split(':')[1] ?? '0', 16);
     else if (f[3] === '03') n++;
   }
   return n;
 }
 
-async function connectAll(port, n) {
+async function connectAll(port, n, step = 10) {
   const all = [];
   // In batches, each accepted by the server before the next: ncat listens with a short backlog.
-  for (let i = 0; i < n; i += 10) {
+  for (let i = 0; i < n; i += step) {
     const batch = [];
-    for (let j = i; j < Math.min(n, i + 10); j++) batch.push(client(port));
+    for (let j = i; j < Math.min(n, i + step); j++) batch.push(client(port));
     all.push(...(await Promise.all(batch)));
-    if (!(await waitUntil(() => notAccepted(port) === 0, 10_000))) throw new Error('the server did not accept all clients');
+    // Generous: a connection whose last ACK was dropped (accept queue full) waits for a SYN-ACK retransmission.
+    // Reading /proc/net/tcp costs more as the table grows: look less often when there are many clients.
+    const every = i < 1000 ? 2 : 50;
+    if (!(await waitUntil(() => notAccepted(port) === 0, 60_000, every))) throw new Error('the server did not accept all clients');
   }
   return all;
 }
 
-async function waitUntil(check, limitMs) {
+async function waitUntil(check, limitMs, everyMs = 2) {
   const start = Date.now();
   while (!check()) {
     if (Date.now() - start > limitMs) return false;
-    await sleep(2);
+    await sleep(everyMs);
   }
   return true;
 }
@@ -196,11 +212,12 @@ async function measure(kind, n) {
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     const cpu = cpuMs(server.child.pid) - cpu0;
     const lost = receivers.filter((c) => !c.done || (VERIFY && c.count < LINES) || c.bytes < payload.length);
+    const closed = receivers.filter((c) => c.closed).length;
     if (!ok || lost.length > 0) {
       const cut = (server.log?.() ?? '').match(/left \(not reading/g)?.length ?? 0;
-      return { error: `${lost.length} clients short of ${LINES} lines${ok ? '' : ' (time limit)'}${cut ? `, ${cut} cut off as not reading` : ''}` };
+      return { error: `${lost.length} clients short of ${LINES} lines${ok ? '' : ' (time limit)'}, ${closed} disconnected${cut ? `, ${cut} cut off as not reading` : ''}` };
     }
-    return { ms, cpu, rate: (LINES * receivers.length) / (ms / 1000) };
+    return { ms, cpu, closed, rate: (LINES * receivers.length) / (ms / 1000) };
   } finally {
     for (const c of clients) c.socket.destroy();
     await stopServer(server);
@@ -213,14 +230,55 @@ function status(pid) {
   return { hwm: kb('VmHWM'), rss: kb('VmRSS') };
 }
 
-/** Peak RSS of a server holding IDLE connected, silent clients. */
-async function idleRss(kind) {
+/** Peak RSS of a server holding `n` connected, silent clients. */
+async function idleRss(kind, n) {
   const server = await startServer(kind);
-  const clients = await connectAll(server.port, IDLE);
+  const started = Date.now();
+  const clients = await connectAll(server.port, n, kind === 'ntk' ? 100 : 10);
+  const joinMs = Date.now() - started;
   try {
     await sleep(1000); // joins announced, buffers settled
     const alive = clients.filter((c) => !c.closed).length;
-    return { ...status(server.child.pid), alive };
+    return { ...status(server.child.pid), alive, joinMs };
+  } finally {
+    for (const c of clients) c.socket.destroy();
+    await stopServer(server);
+  }
+}
+
+/** Bytes the kernel holds unread for the server on its connections (rx_queue of ESTABLISHED entries). */
+function unread(port) {
+  const local = localHex(port);
+  let n = 0;
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f[1] === local && f[3] === '01') n += parseInt(f[4]?.split(':')[1] ?? '0', 16);
+  }
+  return n;
+}
+
+/**
+ * Slowloris: SLOW_CLIENTS clients each send SLOW_BYTES without a newline, SLOW_CHUNK bytes per write (TCP_NODELAY),
+ * round-robin. Returns the server's RSS growth over its idle baseline once it has read everything.
+ */
+async function slowlorisRss(kind) {
+  const server = await startServer(kind);
+  const clients = await connectAll(server.port, SLOW_CLIENTS, kind === 'ntk' ? 50 : 10);
+  try {
+    for (const c of clients) c.socket.setNoDelay(true);
+    await sleep(1000);
+    const base = status(server.child.pid).rss;
+    const piece = Buffer.alloc(SLOW_CHUNK, 0x61);
+    for (let sent = 0; sent < SLOW_BYTES; sent += SLOW_CHUNK) {
+      for (const c of clients) c.socket.write(piece);
+      await new Promise((r) => setImmediate(r));
+      if (!(await waitUntil(() => clients.every((c) => c.socket.writableLength < 64 * 1024), 30_000))) break;
+    }
+    await waitUntil(() => clients.every((c) => c.socket.writableLength === 0), 30_000);
+    const read = await waitUntil(() => unread(server.port) === 0, 60_000);
+    const { rss, hwm } = status(server.child.pid);
+    const alive = clients.filter((c) => !c.closed).length;
+    return { base, rss, hwm, alive, read };
   } finally {
     for (const c of clients) c.socket.destroy();
     await stopServer(server);
@@ -247,13 +305,14 @@ console.log(`node ${process.version}, ${(await import('node:os')).cpus().length}
 console.log('clients  server   msgs/s (median)   last delivery   server CPU   msgs/s of each run');
 for (const n of CLIENTS) {
   const runs = {};
-  for (const kind of ['ntk', 'ncat']) runs[kind] = { rates: [], times: [], cpus: [], errors: [] };
+  for (const kind of ['ntk', 'ncat']) runs[kind] = { rates: [], times: [], cpus: [], errors: [], closed: 0 };
   // Interleaved, alternating which goes first, so that whatever else the machine does weighs on both alike.
   for (let r = 0; r < RUNS; r++) {
     for (const kind of r % 2 === 0 ? ['ntk', 'ncat'] : ['ncat', 'ntk']) {
       const m = await measure(kind, n);
       if (m.error) runs[kind].errors.push(m.error);
       else {
+        runs[kind].closed += m.closed;
         runs[kind].rates.push(m.rate);
         runs[kind].times.push(m.ms);
         runs[kind].cpus.push(m.cpu);
@@ -270,12 +329,34 @@ for (const n of CLIENTS) {
   if (runs.ntk.rates.length && runs.ncat.rates.length) {
     const rate = median(runs.ntk.rates) / median(runs.ncat.rates);
     const cpu = median(runs.ncat.cpus) / median(runs.ntk.cpus);
-    console.log(`${String(n).padStart(7)}  ratio ntk/ncat: ${rate.toFixed(2)} in msgs/s, ${cpu.toFixed(2)} in messages per CPU second\n`);
+    console.log(`${String(n).padStart(7)}  ratio ntk/ncat: ${rate.toFixed(2)} in msgs/s, ${cpu.toFixed(2)} in messages per CPU second`);
+  }
+  const failed = (kind) => runs[kind].errors.length;
+  console.log(`${String(n).padStart(7)}  runs with a client disconnected or short of lines: ntk ${failed('ntk')} of ${RUNS}, ncat ${failed('ncat')} of ${RUNS}\n`);
+}
+
+if (IDLE > 0) {
+  console.log(`\npeak RSS with ${IDLE} idle clients`);
+  for (const kind of ['ntk', 'ncat']) {
+    const m = await idleRss(kind, IDLE);
+    console.log(`  ${kind.padEnd(5)} VmHWM ${fmt(m.hwm / 1024)} MiB, VmRSS ${fmt(m.rss / 1024)} MiB (${m.alive} clients connected, joined in ${fmt(m.joinMs)} ms)`);
   }
 }
 
-console.log(`\npeak RSS with ${IDLE} idle clients`);
-for (const kind of ['ntk', 'ncat']) {
-  const m = await idleRss(kind);
-  console.log(`  ${kind.padEnd(5)} VmHWM ${fmt(m.hwm / 1024)} MiB, VmRSS ${fmt(m.rss / 1024)} MiB (${m.alive} clients connected)`);
+if (MANY > 0) {
+  console.log(`\npeak RSS with ${MANY} idle clients (ntk only: ncat's select() loop holds about a thousand)`);
+  const m = await idleRss('ntk', MANY);
+  console.log(`  ntk   VmHWM ${fmt(m.hwm / 1024)} MiB, VmRSS ${fmt(m.rss / 1024)} MiB (${m.alive} clients connected, joined in ${fmt(m.joinMs)} ms)`);
+}
+
+if (SLOW_CLIENTS > 0) {
+  const held = SLOW_CLIENTS * SLOW_BYTES;
+  console.log(`\nslowloris: ${SLOW_CLIENTS} clients send ${SLOW_BYTES} bytes each without a newline, ${SLOW_CHUNK} bytes per write (${fmt(held / 1024)} KiB held)`);
+  for (const kind of ['ntk', 'ncat']) {
+    const m = await slowlorisRss(kind);
+    const grown = (m.rss - m.base) * 1024;
+    console.log(
+      `  ${kind.padEnd(5)} VmRSS ${fmt(m.base / 1024)} -> ${fmt(m.rss / 1024)} MiB (+${fmt(grown / 2 ** 20)} MiB, ${(grown / held).toFixed(2)} x held), VmHWM ${fmt(m.hwm / 1024)} MiB, ${m.alive} clients connected${m.read ? '' : ', NOT all read'}`,
+    );
+  }
 }

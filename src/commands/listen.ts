@@ -11,10 +11,11 @@ import { UDP_STDOUT_BACKLOG } from '../lib/pipe.js';
 
 const CONTEXT = 'listen';
 
-const { maxConns: DEFAULT_MAX_CONNS, maxLine: DEFAULT_MAX_LINE, maxQueue: DEFAULT_MAX_QUEUE } = ROOM_DEFAULTS;
+const { maxConns: DEFAULT_MAX_CONNS, maxLine: DEFAULT_MAX_LINE, maxQueue: DEFAULT_MAX_QUEUE, stallMs: DEFAULT_STALL_MS } =
+  ROOM_DEFAULTS;
 
 /** Options that apply to the room only (--chat, --broker), checked in one place. */
-const ROOM_ONLY = ['max-conns', 'idle', 'max-line', 'max-queue'] as const;
+const ROOM_ONLY = ['max-conns', 'idle', 'max-line', 'max-queue', 'stall'] as const;
 
 interface ListenArgs {
   port?: string;
@@ -36,6 +37,7 @@ interface ListenArgs {
   idle?: string;
   'max-line'?: string;
   'max-queue'?: string;
+  stall?: string;
   'max-waiting'?: string;
   rst?: boolean;
   'max-backlog'?: string;
@@ -56,6 +58,7 @@ export function listenOptions(argv: ListenArgs): ListenOptions {
   if (given) throw usageError(CONTEXT, `--${given} applies to --chat and --broker only`);
   const w = lastOf(argv.w);
   const idle = lastOf(argv.idle);
+  const stall = lastOf(argv.stall);
   const count = (flag: (typeof ROOM_ONLY)[number] | 'max-waiting', what: string, fallback: number, max: number): number => {
     const text = lastOf(argv[flag]);
     return text === undefined ? fallback : parseCount(CONTEXT, text, what, 1, max);
@@ -76,6 +79,7 @@ export function listenOptions(argv: ListenArgs): ListenOptions {
     maxConns: count('max-conns', '--max-conns', DEFAULT_MAX_CONNS, 1_000_000),
     maxLine: count('max-line', '--max-line', DEFAULT_MAX_LINE, 16 * 1024 * 1024),
     maxQueue: count('max-queue', '--max-queue', DEFAULT_MAX_QUEUE, 1024 * 1024 * 1024),
+    stallMs: stall === undefined ? DEFAULT_STALL_MS : parseSeconds(CONTEXT, stall, '--stall timeout'),
     maxWaiting: count('max-waiting', '--max-waiting', DEFAULT_MAX_WAITING, 65535),
     peerIdleMs: idle === undefined ? undefined : parseSeconds(CONTEXT, idle, '--idle timeout') || undefined,
     maxBacklog: maxBacklogOf(CONTEXT, argv['max-backlog'], { flag: '-u', given: argv.u === true }),
@@ -104,7 +108,7 @@ export function listenCommand(ctx: CliContext): CommandModule<object, ListenArgs
         .option('max-conns', { type: 'string', describe: `room: peers at once (default ${DEFAULT_MAX_CONNS})`, requiresArg: true })
         .option('allow', { type: 'string', describe: 'accept only peers in this CIDR block (repeatable)', requiresArg: true })
         .option('deny', { type: 'string', describe: 'refuse peers in this CIDR block (repeatable)', requiresArg: true })
-        .option('idle', { type: 'string', describe: 'room: disconnect a peer silent for SECS', requiresArg: true })
+        .option('idle', { type: 'string', describe: 'room: disconnect a peer that sent no whole line for SECS', requiresArg: true })
         .option('max-line', {
           type: 'string',
           describe: `chat: cut lines longer than BYTES (default ${DEFAULT_MAX_LINE})`,
@@ -112,7 +116,12 @@ export function listenCommand(ctx: CliContext): CommandModule<object, ListenArgs
         })
         .option('max-queue', {
           type: 'string',
-          describe: `room: disconnect a peer with more than BYTES waiting for it (default ${DEFAULT_MAX_QUEUE})`,
+          describe: `room: stop reading senders while a peer has more than BYTES waiting (default ${DEFAULT_MAX_QUEUE})`,
+          requiresArg: true,
+        })
+        .option('stall', {
+          type: 'string',
+          describe: `room: disconnect a peer above --max-queue for SECS without reading (default ${DEFAULT_STALL_MS / 1000})`,
           requiresArg: true,
         })
         .option('max-waiting', {

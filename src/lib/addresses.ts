@@ -59,7 +59,8 @@ export function addressToBigInt(addr: string): bigint {
 /** True when `addr` lies in `block`. */
 export function cidrContains(block: Cidr, addr: string): boolean {
   // A peer on a dual-stack socket shows as ::ffff:a.b.c.d; an IPv4 block holds it as a.b.c.d.
-  const plain = block.family === 4 ? unmapIpv4(addr) : addr;
+  // An IPv4 peer lies in an IPv6 block when its mapped form ::ffff:a.b.c.d does.
+  const plain = block.family === 4 ? unmapIpv4(addr) : isIP(addr) === 4 ? `::ffff:${addr}` : addr;
   if (isIP(plain) !== block.family) return false;
   return (addressToBigInt(plain) & prefixMask(block.family, block.prefix)) === block.network;
 }

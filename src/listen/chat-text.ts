@@ -6,8 +6,10 @@
  * clear the screen, set the window title or (on some terminals) answer back into the input; other C0 controls
  * (BS, CR, BEL…) overwrite or disturb the line; C1 controls U+0080–U+009F include CSI (U+009B), a one-character
  * ESC [ (ECMA-48 §5.3). Bidirectional overrides (Unicode UAX #9: U+202A–U+202E, U+2066–U+2069) reorder what is
- * shown, so one participant could make text look as if another wrote it. All of these are removed (escape
- * sequences whole, so their parameters leave no litter); tab stays.
+ * shown, so one participant could make text look as if another wrote it; so do the direction marks (U+200E,
+ * U+200F, U+061C). Line and paragraph separators (U+2028, U+2029) break a line on some terminals and viewers,
+ * and zero-width characters (U+200B–U+200D, U+2060–U+2064, U+FEFF) hide text or make look-alike names. All of
+ * these are removed (escape sequences whole, so their parameters leave no litter); tab stays.
  */
 
 /**
@@ -18,8 +20,11 @@
 const SEQUENCE =
   /(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[\x20-\x7e]?/g;
 
-/** Every character stripped from relayed text: C0 except TAB, DEL, C1, and the bidi embeddings/overrides/isolates. */
-const UNSAFE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+/**
+ * Every character stripped from relayed text: C0 except TAB, DEL, C1, the bidi embeddings/overrides/isolates and
+ * marks, the line and paragraph separators, and the zero-width and invisible format characters.
+ */
+const UNSAFE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
 /**
  * Returns `line` without control characters (see above), as UTF-8; invalid UTF-8 becomes U+FFFD. Returns the same

@@ -1,17 +1,29 @@
 /**
  * The chat room and broker behind `ntk listen --chat` / `--broker` (ncat's --chat and --broker, made safe):
- * every participant's lines reach every other participant and the operator, each participant has a bounded
- * outgoing queue, and nobody can stall, flood or repaint anyone else.
+ * every participant's lines reach every other participant and the operator, and nobody can stall, flood or
+ * repaint anyone else.
  *
  * Chat: each line is relayed as `<name> text` with control characters stripped (chat-text.ts) and cut at
  * `maxLine` bytes (linebuf.ts); notices start with `* `. Broker: bytes are relayed unchanged, without names.
- * Backpressure: a socket's write() queues what the kernel cannot take yet; once a participant's queue holds more
- * than `maxQueue` bytes it has stopped reading, and it is disconnected (E_QUEUE_FULL) instead of making the room
- * wait or grow without bound. The operator's stdout gets the same treatment: past a backlog, output is dropped
- * and counted. Speed: the lines read in one turn of the event loop go out as one write per participant, and a
- * chunk of plain whole lines is relayed in one pass (relayPlain) without a buffer per line.
+ *
+ * Flow control (Redis's output-buffer limits and NATS's slow consumers are the models): senders are paced, not
+ * readers kicked. A socket's write() queues what the kernel cannot take yet; while any participant's queue holds
+ * more than `maxQueue` bytes (the high-water mark), the room reads from nobody: a chunk that arrives then is put
+ * back and its socket paused, so TCP backpressure reaches the senders. When every queue is back under the mark,
+ * the paused senders are resumed in the order they were paused, each served one chunk before anyone is paused
+ * again (round-robin), so a flooder cannot starve the others. A participant whose queue stays above the mark for
+ * `stallMs` without draining at all is disconnected (E_QUEUE_FULL): a stalled reader holds the room that long
+ * at most, and one that keeps reading is never cut off and gets every line, in order.
+ *
+ * Cost: one socket and one small record per participant; handlers are shared by all participants, and a line
+ * buffer, a name prefix or a timer exists only once it is needed (idle checks and stall checks are one sweep).
+ * Joins and leaves in a busy room are announced in one line a second (`* 312 joined: user41 … user352`), so a
+ * join storm does not cost a notice per join per participant. The operator's stdout drops output (counted) past
+ * a backlog. The lines read in one turn of the event loop go out as one write per participant, and a chunk of
+ * plain whole lines is relayed in one pass (relayPlain) without a buffer per line.
  */
 import type { Server, Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { diag, onceAborted, onStdinEnd, type Io } from '../lib/io.js';
 import { EXIT_INTERRUPTED, type ErrorCode } from '../lib/errors.js';
 import { cleanText, parseCommand, validNick, MAX_NICK } from './chat-text.js';
@@ -30,9 +42,11 @@ export interface RoomOptions extends AccessRules {
   maxConns: number;
   /** --max-line: longest line relayed whole, in bytes; longer ones are cut (E_LINE_TOO_LONG). Chat only. */
   maxLine: number;
-  /** --max-queue: bytes that may wait for one participant before it is disconnected (E_QUEUE_FULL). */
+  /** --max-queue: the high-water mark: while a participant has more bytes waiting, the room reads nobody. */
   maxQueue: number;
-  /** --idle: disconnect a participant that sent nothing for this many ms (E_IDLE); undefined: never. */
+  /** --stall: a participant above the mark this many ms without draining is disconnected (E_QUEUE_FULL). */
+  stallMs?: number;
+  /** --idle: disconnect a participant that sent no complete line (broker: no byte) for this many ms (E_IDLE). */
   idleMs?: number;
   /** Told about every join, leave, rename, cut line and refusal (for tests and embedding). */
   onEvent?: (event: RoomEvent) => void;
@@ -55,6 +69,12 @@ export { ROOM_DEFAULTS } from './defaults.js';
 /** How much output may wait for the operator's stdout before lines are dropped. */
 export const OPERATOR_BACKLOG = 4 * 1024 * 1024;
 
+/** Join and leave notices sent at once within one second; past that they wait for that second's summary. */
+export const NOTICE_BURST = 5;
+/** The period of join/leave summaries in a busy room, in ms. */
+export const NOTICE_PERIOD_MS = 1000;
+/** Names a join/leave summary shows before `…` and the last one. */
+const SUMMARY_NAMES = 8;
 
 /** Names nobody can take: the operator's. */
 const RESERVED = new Set(['server']);
@@ -64,16 +84,36 @@ const NL = Buffer.from('\n');
 /** Relayed bytes gathered before they are written out even within one turn of the event loop. */
 const MAX_BATCH = 256 * 1024;
 
-interface Participant {
+/** A source the room reads from and paces: a participant's socket, or the operator's stdin. */
+interface Sender {
+  source: Readable;
+  /** Paused by the room and waiting in line to be read again. */
+  waiting: boolean;
+  /** Resumed with a turn: its next chunk is taken even if the room is over the mark again. */
+  turn: boolean;
+}
+
+interface Participant extends Sender {
   socket: Socket;
   name: string;
-  /** `<name> `, made once per name rather than once per line. */
-  prefix: Buffer;
+  /** `<name> `, made on the first line and once per name rather than once per line. */
+  prefix: Buffer | undefined;
   where: string;
-  lines: LineSplitter;
-  idle?: NodeJS.Timeout;
+  /** Made on the first partial line. */
+  lines: LineSplitter | undefined;
+  /** When it last sent a complete line (broker: any byte), or joined; for --idle. */
+  active: number;
+  /** Bytes ever queued for it: less what is still queued, the bytes it has taken (drained). */
+  sent: number;
+  /** Above the high-water mark: when it last drained (or went above), and what it had drained then. 0: below. */
+  stallFrom: number;
+  stallDrained: number;
   gone: boolean;
 }
+
+/** Where a socket's participant is kept, so that one set of handlers serves every socket. */
+const PARTICIPANT = Symbol('participant');
+type RoomSocket = Socket & { [PARTICIPANT]?: Participant };
 
 /**
  * Runs the room on a listening `server` until `io.interrupt` is aborted; resolves with exit status 130 then.
@@ -100,7 +140,41 @@ export async function runRoom(server: Server, opts: RoomOptions, io: Io): Promis
   return EXIT_INTERRUPTED;
 }
 
-/** The room's state: who is here, by name, and what is waiting to be said. */
+/** Joins and leaves waiting for the next summary line (names beyond the first few are only counted). */
+class PendingNotices {
+  joined = 0;
+  left = 0;
+  private readonly joinNames: string[] = [];
+  private readonly leftNames: string[] = [];
+  private lastJoin = '';
+  private lastLeft = '';
+  /** The whole notice of the first event, said as such when it stays alone. */
+  first = '';
+
+  add(kind: 'join' | 'leave', name: string, text: string): void {
+    if (this.joined + this.left === 0) this.first = text;
+    if (kind === 'join') {
+      if (this.joined++ < SUMMARY_NAMES) this.joinNames.push(name);
+      this.lastJoin = name;
+    } else {
+      if (this.left++ < SUMMARY_NAMES) this.leftNames.push(name);
+      this.lastLeft = name;
+    }
+  }
+
+  /** `312 joined: user41 user42 … user352; 2 left: user7 user9`, or the one event's own notice. */
+  text(): string {
+    if (this.joined + this.left === 1) return this.first;
+    const list = (n: number, names: string[], last: string): string =>
+      `${names.join(' ')}${n > names.length ? `${n > names.length + 1 ? ' …' : ''} ${last}` : ''}`;
+    const parts: string[] = [];
+    if (this.joined > 0) parts.push(`${this.joined} joined: ${list(this.joined, this.joinNames, this.lastJoin)}`);
+    if (this.left > 0) parts.push(`${this.left} left: ${list(this.left, this.leftNames, this.lastLeft)}`);
+    return parts.join('; ');
+  }
+}
+
+/** The room's state: who is here, by name, what is waiting to be said, and who is waiting to be read. */
 class Room {
   private readonly people = new Set<Participant>();
   /** Lower-cased names in use (names are unique regardless of case, so nobody can pose as another). */
@@ -109,6 +183,20 @@ class Room {
   /** Disconnections decided during a broadcast, announced once it is over (so every message keeps its order). */
   private readonly leaving: { p: Participant; code?: ErrorCode; why?: string }[] = [];
   private broadcasting = 0;
+
+  /** Participants whose queue is above the high-water mark: while there are any, the room reads nobody. */
+  private readonly over = new Set<Participant>();
+  /** Senders paused while the room was over the mark, in the order they were paused. */
+  private waiting: Sender[] = [];
+  private readonly operator: Sender;
+  /** The sweep for --idle and --stall: runs only while there is something to check. */
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  /** Join/leave notices: how many went out in the current period, and those held for its summary. */
+  private noticePeriod = 0;
+  private noticesSent = 0;
+  private pending: PendingNotices | undefined;
+  private pendingTimer: NodeJS.Timeout | undefined;
 
   /**
    * Relayed lines not written yet, all from `batchFrom`: the lines of every chunk read in one turn of the event
@@ -124,17 +212,53 @@ class Room {
   };
   operatorDropped = 0;
 
+  // One handler of each kind for every socket: a participant costs no closures.
+  private readonly onSocketData: (this: RoomSocket, chunk: Buffer) => void;
+  private readonly onSocketEnd: (this: RoomSocket) => void;
+  private readonly onSocketClose: (this: RoomSocket) => void;
+  private readonly onSocketError: (this: RoomSocket, err: Error) => void;
+  private readonly onSocketDrain: (this: RoomSocket) => void;
+
   constructor(
     private readonly opts: RoomOptions,
     private readonly io: Io,
-  ) {}
+  ) {
+    this.operator = { source: io.stdin, waiting: false, turn: false };
+    const room = this;
+    const chat = opts.mode === 'chat';
+    this.onSocketData = function (chunk) {
+      const p = this[PARTICIPANT];
+      if (p && !p.gone && room.mayRead(p, chunk)) {
+        if (chat) room.onChatData(p, chunk);
+        else room.onBrokerData(p, chunk);
+      }
+    };
+    this.onSocketEnd = function () {
+      const p = this[PARTICIPANT];
+      if (!p) return;
+      if (chat) p.lines?.end((line, cut) => room.onLine(p, line, cut));
+      room.disconnect(p);
+    };
+    this.onSocketClose = function () {
+      const p = this[PARTICIPANT];
+      if (p) room.disconnect(p);
+    };
+    this.onSocketError = function (err) {
+      const p = this[PARTICIPANT];
+      if (p) room.disconnect(p, 'E_NET', errnoWords(err));
+    };
+    this.onSocketDrain = function () {
+      const p = this[PARTICIPANT];
+      if (p) room.drained(p);
+    };
+  }
 
   /** Takes a new connection: refuses it (access rules, room full) or makes it a participant. */
-  admit(socket: Socket): void {
-    socket.on('error', () => {}); // replaced below; a refused peer's RST must not crash the room
+  admit(socket: RoomSocket): void {
     const address = socket.remoteAddress;
     const port = socket.remotePort ?? 0;
     if (address === undefined) {
+      socket.on('error', ignore);
       socket.destroy(); // gone before we looked
       return;
     }
@@ -142,6 +266,7 @@ class Room {
     const rule = refusedBy(this.opts, address);
     if (rule !== undefined) {
       this.event({ kind: 'refused', name: where, where, code: 'E_DENIED', text: `${where} refused (${rule})` });
+      socket.on('error', ignore); // a refused peer's RST must not crash the room
       socket.destroy();
       return;
     }
@@ -154,31 +279,33 @@ class Room {
     const chat = this.opts.mode === 'chat';
     const name = chat ? this.nextName() : where;
     const p: Participant = {
+      source: socket,
+      waiting: false,
+      turn: false,
       socket,
       name,
-      prefix: Buffer.from(`<${name}> `),
+      prefix: undefined,
       where,
-      lines: new LineSplitter(this.opts.maxLine),
+      lines: undefined,
+      active: this.opts.idleMs ? Date.now() : 0,
+      sent: 0,
+      stallFrom: 0,
+      stallDrained: 0,
       gone: false,
     };
+    socket[PARTICIPANT] = p;
     this.people.add(p);
     if (chat) this.names.set(name.toLowerCase(), p);
     // Detect peers that vanished without a FIN or RST (RFC 1122 §4.2.3.6 keep-alives), so they do not linger.
     socket.setKeepAlive(true, 60_000);
-    if (this.opts.idleMs) {
-      const secs = this.opts.idleMs / 1000;
-      p.idle = setTimeout(() => this.disconnect(p, 'E_IDLE', `idle for ${secs} s`, true), this.opts.idleMs);
-    }
-    socket.removeAllListeners('error');
-    socket.on('error', (err) => this.disconnect(p, 'E_NET', errnoWords(err)));
-    socket.on('data', chat ? (chunk: Buffer) => this.onChatData(p, chunk) : (chunk: Buffer) => this.onBrokerData(p, chunk));
-    socket.on('end', () => {
-      if (chat) p.lines.end((line, cut) => this.onLine(p, line, cut));
-      this.disconnect(p);
-    });
-    socket.on('close', () => this.disconnect(p));
-    if (chat) this.notice(`${name} joined from ${where}`, { kind: 'join', name, where });
-    else this.event({ kind: 'join', name, where, text: `${where} joined` });
+    socket.on('error', this.onSocketError);
+    socket.on('data', this.onSocketData);
+    socket.on('end', this.onSocketEnd);
+    socket.on('close', this.onSocketClose);
+    if (this.opts.idleMs) this.sweepSoon();
+    const text = `${name} joined from ${where}`;
+    if (chat) this.send(p, Buffer.from(`* ${text}\n`)); // its name, at once, whatever the others are told
+    this.joinOrLeave({ kind: 'join', name, where, text }, p);
   }
 
   /** Reads the operator's stdin: lines go out as `<server> text` (chat) or bytes unchanged (broker). */
@@ -197,6 +324,7 @@ class Room {
       this.broadcast(Buffer.concat(out), undefined);
     };
     const onData = (chunk: Buffer): void => {
+      if (!this.mayRead(this.operator, chunk)) return;
       if (this.opts.mode === 'broker') this.broadcast(chunk, undefined);
       else relay((onLine) => lines.push(chunk, onLine));
     };
@@ -213,26 +341,66 @@ class Room {
   /** Ends every connection (graceful FIN, then destroyed after a grace period). */
   closeAll(): void {
     this.flush();
+    this.flushNotices();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.pendingTimer) clearTimeout(this.pendingTimer);
     for (const p of [...this.people]) {
       p.gone = true;
-      if (p.idle) clearTimeout(p.idle);
       closeGently(p.socket);
     }
     this.people.clear();
     this.names.clear();
+    this.over.clear();
+    this.waiting = [];
+  }
+
+  /**
+   * Pacing: true when `chunk` from `s` may be relayed now. While the room is over the mark, a sender without a
+   * turn has its chunk put back and is paused until every queue is under the mark again.
+   */
+  private mayRead(s: Sender, chunk: Buffer): boolean {
+    if (this.over.size === 0) return true;
+    if (s.turn) {
+      s.turn = false;
+      return true;
+    }
+    s.source.pause();
+    s.source.unshift(chunk);
+    if (!s.waiting) {
+      s.waiting = true;
+      this.waiting.push(s);
+    }
+    // A paced participant that sends whole lines is not idle.
+    if (this.opts.idleMs && s !== this.operator && chunk.includes(10)) (s as Participant).active = Date.now();
+    return false;
+  }
+
+  /** Every queue is under the mark: resumes the paused senders in the order they were paused, one turn each. */
+  private resumeSenders(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const s of waiting) {
+      s.waiting = false;
+      if (s !== this.operator && (s as Participant).gone) continue;
+      s.turn = true;
+      s.source.resume();
+    }
   }
 
   private onChatData(p: Participant, chunk: Buffer): void {
-    if (p.gone) return;
-    p.idle?.refresh();
-    const fast = p.lines.atLineStart && chunk.length <= this.opts.maxLine ? relayPlain(chunk, p.prefix) : undefined;
-    if (fast) this.queue(p, fast);
-    else p.lines.push(chunk, (line, cut) => this.onLine(p, line, cut));
+    const lines = p.lines;
+    const fast =
+      (lines === undefined || lines.atLineStart) && chunk.length <= this.opts.maxLine
+        ? relayPlain(chunk, this.prefixOf(p))
+        : undefined;
+    if (fast) {
+      if (this.opts.idleMs) p.active = Date.now();
+      this.queue(p, fast);
+    } else (p.lines ??= new LineSplitter(this.opts.maxLine)).push(chunk, (line, cut) => this.onLine(p, line, cut));
   }
 
   private onBrokerData(p: Participant, chunk: Buffer): void {
-    if (p.gone) return;
-    p.idle?.refresh();
+    if (this.opts.idleMs) p.active = Date.now();
     this.broadcast(chunk, p);
     this.toOperator(chunk);
   }
@@ -240,18 +408,23 @@ class Room {
   /** One line from `p`: a /nick command, or text added to the batch being relayed. */
   private onLine(p: Participant, line: Buffer, cut: boolean): void {
     if (p.gone) return;
+    if (this.opts.idleMs) p.active = Date.now();
     const text = cleanText(line);
     const cmd = parseCommand(text);
     if (cmd) {
       this.rename(p, cmd.name);
       return;
     }
-    if (text.length > 0) this.queue(p, Buffer.concat([p.prefix, text, NL]));
+    if (text.length > 0) this.queue(p, Buffer.concat([this.prefixOf(p), text, NL]));
     if (cut) {
       const max = this.opts.maxLine;
       this.tell(p, `line cut at ${max} bytes (--max-line); the rest of it was not sent`);
       this.event({ kind: 'cut', name: p.name, where: p.where, code: 'E_LINE_TOO_LONG', text: `${p.name}: line cut at ${max} bytes` });
     }
+  }
+
+  private prefixOf(p: Participant): Buffer {
+    return (p.prefix ??= Buffer.from(`<${p.name}> `));
   }
 
   /** Adds relayed lines from `p` to the batch; written at the end of this turn, or now if the batch is large. */
@@ -270,7 +443,7 @@ class Room {
   /** Relays the batch to everyone but its sender, and to the operator, as one write each. */
   private flush(): void {
     if (this.batch.length === 0) return;
-    const data = Buffer.concat(this.batch, this.batchBytes);
+    const data = this.batch.length === 1 ? (this.batch[0] as Buffer) : Buffer.concat(this.batch, this.batchBytes);
     const from = this.batchFrom;
     this.batch = [];
     this.batchBytes = 0;
@@ -295,7 +468,7 @@ class Room {
     this.names.delete(old.toLowerCase());
     this.names.set(key, p);
     p.name = name;
-    p.prefix = Buffer.from(`<${name}> `);
+    p.prefix = undefined;
     this.notice(`${old} is now ${name}`, { kind: 'nick', name, where: p.where });
   }
 
@@ -315,18 +488,66 @@ class Room {
     if (this.broadcasting === 0) this.announceLeaving();
   }
 
-  /** Queues `data` for `p`; a participant whose queue passes --max-queue has stopped reading: it is cut off. */
+  /** Queues `data` for `p`; a queue that passes the high-water mark stops the room reading (see above). */
   private send(p: Participant, data: Buffer): void {
     if (p.gone) return;
-    if (p.socket.destroyed) {
+    const socket = p.socket;
+    if (socket.destroyed) {
       // Reset by the peer, its 'error' not yet delivered: writing would only build an error per message.
       this.disconnect(p, 'E_NET', 'connection lost');
       return;
     }
-    // write() queues what the kernel cannot take yet; its return value is only advice, the queue is the bound.
-    p.socket.write(data);
-    if (p.socket.writableLength > this.opts.maxQueue) {
-      this.disconnect(p, 'E_QUEUE_FULL', `not reading: over ${this.opts.maxQueue} bytes queued`);
+    // write() queues what the kernel cannot take yet; its return value is only advice, the mark is the rule.
+    socket.write(data);
+    p.sent += data.length;
+    if (p.stallFrom === 0 && socket.writableLength > this.opts.maxQueue) {
+      p.stallFrom = Date.now();
+      p.stallDrained = p.sent - socket.writableLength;
+      this.over.add(p);
+      socket.on('drain', this.onSocketDrain);
+      this.sweepSoon();
+    }
+  }
+
+  /** `p`'s queue is back under the mark: when nobody else is over it, the room reads again. */
+  private drained(p: Participant): void {
+    if (p.stallFrom === 0) return;
+    p.stallFrom = 0;
+    p.socket.removeListener('drain', this.onSocketDrain);
+    this.over.delete(p);
+    if (this.over.size === 0) this.resumeSenders();
+  }
+
+  /** Starts the sweep for --idle and --stall if it is not running. */
+  private sweepSoon(): void {
+    if (this.sweepTimer) return;
+    const idle = this.opts.idleMs;
+    const every = Math.max(20, Math.min(250, idle ? idle / 4 : 250));
+    this.sweepTimer = setInterval(() => this.sweep(), every);
+  }
+
+  /** Disconnects the stalled (above the mark, not draining, for --stall) and the idle; stops when nothing is left. */
+  private sweep(): void {
+    const now = Date.now();
+    const stall = this.opts.stallMs;
+    for (const p of this.over) {
+      const queued = p.socket.writableLength;
+      const drained = p.sent - queued;
+      if (queued <= this.opts.maxQueue) this.drained(p);
+      else if (drained > p.stallDrained) [p.stallFrom, p.stallDrained] = [now, drained]; // draining: not stalled
+      else if (stall !== undefined && now - p.stallFrom >= stall) {
+        const why = `not reading: over ${this.opts.maxQueue} bytes queued for ${stall / 1000} s`;
+        this.disconnect(p, 'E_QUEUE_FULL', why);
+      }
+    }
+    const idle = this.opts.idleMs;
+    if (idle) {
+      for (const p of this.people) {
+        if (now - p.active >= idle) this.disconnect(p, 'E_IDLE', `idle for ${idle / 1000} s`, true);
+      }
+    } else if (this.over.size === 0 && this.sweepTimer) {
+      clearInterval(this.sweepTimer);
+      this.sweepTimer = undefined;
     }
   }
 
@@ -343,11 +564,44 @@ class Room {
     if (this.opts.mode === 'chat') this.send(p, Buffer.from(`* ${text}\n`));
   }
 
-  /** Tells everyone (chat) and the operator (stderr) about `event`. */
-  private notice(text: string, event: Omit<RoomEvent, 'text'>): void {
+  /** Tells everyone but `except` (chat) and the operator (stderr) about `event`. */
+  private notice(text: string, event: Omit<RoomEvent, 'text'>, except?: Participant): void {
     this.flush(); // lines read before the event are relayed before its notice
     this.event({ ...event, text });
-    if (this.opts.mode === 'chat') this.broadcast(Buffer.from(`* ${text}\n`), undefined);
+    if (this.opts.mode === 'chat') this.broadcast(Buffer.from(`* ${text}\n`), except);
+  }
+
+  /**
+   * A join or a leave: announced at once while fewer than NOTICE_BURST went out this period; past that, held for
+   * one summary line at the end of the period. The operator hears of each at once.
+   */
+  private joinOrLeave(e: RoomEvent & { kind: 'join' | 'leave' }, joiner?: Participant): void {
+    const now = Date.now();
+    if (now - this.noticePeriod >= NOTICE_PERIOD_MS && this.pending === undefined) {
+      this.noticePeriod = now;
+      this.noticesSent = 0;
+    }
+    if (this.pending === undefined && this.noticesSent < NOTICE_BURST) {
+      this.noticesSent++;
+      this.notice(e.text, e, joiner);
+      return;
+    }
+    this.event(e);
+    (this.pending ??= new PendingNotices()).add(e.kind, e.name, e.text);
+    this.pendingTimer ??= setTimeout(() => this.flushNotices(), this.noticePeriod + NOTICE_PERIOD_MS - now);
+  }
+
+  /** Sends the held joins and leaves as one line; the next period starts with its burst spent. */
+  private flushNotices(): void {
+    if (this.pendingTimer) clearTimeout(this.pendingTimer);
+    this.pendingTimer = undefined;
+    const pending = this.pending;
+    if (pending === undefined) return;
+    this.pending = undefined;
+    this.noticePeriod = Date.now();
+    this.noticesSent = NOTICE_BURST;
+    this.flush();
+    if (this.opts.mode === 'chat') this.broadcast(Buffer.from(`* ${pending.text()}\n`), undefined);
   }
 
   private event(e: RoomEvent): void {
@@ -362,24 +616,27 @@ class Room {
   private disconnect(p: Participant, code?: ErrorCode, why?: string, gently = false): void {
     if (p.gone) return;
     p.gone = true;
-    if (p.idle) clearTimeout(p.idle);
     this.people.delete(p);
     if (this.names.get(p.name.toLowerCase()) === p) this.names.delete(p.name.toLowerCase());
     if (gently && this.opts.mode === 'chat') closeGently(p.socket, `* disconnected: ${why}\n`);
     else if (gently) closeGently(p.socket);
     else p.socket.destroy();
+    if (this.over.delete(p) && this.over.size === 0) this.resumeSenders();
     this.leaving.push({ p, code, why });
     if (this.broadcasting === 0) this.announceLeaving();
   }
 
   private announceLeaving(): void {
-    // Announcing can disconnect more participants (their queues fill); the loop takes those too.
+    // Announcing can disconnect more participants (their sockets reset); the loop takes those too.
     for (let next = this.leaving.shift(); next; next = this.leaving.shift()) {
       const { p, code, why } = next;
-      this.notice(`${p.name} left${why ? ` (${why})` : ''}`, { kind: 'leave', name: p.name, where: p.where, code });
+      const text = `${p.name} left${why ? ` (${why})` : ''}`;
+      this.joinOrLeave({ kind: 'leave', name: p.name, where: p.where, code, text });
     }
   }
 }
+
+function ignore(): void {}
 
 /**
  * The common case done in one pass: a chunk of whole lines, each non-empty, none a command, all printable ASCII
@@ -415,7 +672,7 @@ export function relayPlain(chunk: Buffer, prefix: Buffer): Buffer | undefined {
 
 /** Writes `last` (if any), sends FIN, and destroys the socket if the peer has not closed within the grace period. */
 function closeGently(socket: Socket, last?: string): void {
-  socket.on('error', () => {});
+  socket.on('error', ignore);
   if (last === undefined) socket.end();
   else socket.end(last);
   setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();

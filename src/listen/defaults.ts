@@ -8,6 +8,8 @@ export const ROOM_DEFAULTS = {
   maxConns: 1000,
   maxLine: 64 * 1024,
   maxQueue: 1024 * 1024,
+  /** --stall: how long a participant may stay above the --max-queue mark without draining, in ms. */
+  stallMs: 5000,
 } as const;
 
 /**

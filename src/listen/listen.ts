@@ -39,6 +39,8 @@ export interface ListenOptions extends AccessRules {
   maxConns: number;
   maxLine: number;
   maxQueue: number;
+  /** --stall: disconnect a room participant above --max-queue for this many ms without draining. */
+  stallMs: number;
   /** --idle: disconnect a room participant that sent nothing for this many ms. */
   peerIdleMs?: number;
   /** -u --max-backlog: stdout bytes waiting past which datagrams are dropped. */
@@ -61,6 +63,7 @@ export async function listenSession(opts: ListenOptions, io: Io): Promise<number
         maxConns: opts.maxConns,
         maxLine: opts.maxLine,
         maxQueue: opts.maxQueue,
+        stallMs: opts.stallMs,
         idleMs: opts.peerIdleMs,
       },
       io,

@@ -95,7 +95,7 @@ describe('ntk listen --chat', () => {
   });
 
   it('disconnects a participant that stops reading, with a notice; the others still get every line in order', async () => {
-    const { ntk, port } = await room(['--max-queue', '65536']);
+    const { ntk, port } = await room(['--max-queue', '65536', '--stall', '1']);
     const a = await joinAs(port, 'user1');
     const b = await joinAs(port, 'user2');
     const stalled = await joinAs(port, 'user3');
@@ -114,7 +114,7 @@ describe('ntk listen --chat', () => {
     }
     a.socket.write('done\n');
     await b.waitFor('<user1> done\n', 30_000);
-    expect(b.text()).toMatch(/\* user3 left \(not reading: over 65536 bytes queued\)\n/);
+    expect(b.text()).toMatch(/\* user3 left \(not reading: over 65536 bytes queued for 1 s\)\n/);
     const got = b.lines().filter((l) => l.startsWith('<user1> ') && l !== '<user1> done');
     expect(got.length).toBe(sent);
     expect(got.every((l, i) => l === `<user1> ${String(i).padStart(8, '0')} ${pad}`)).toBe(true);

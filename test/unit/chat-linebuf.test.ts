@@ -94,3 +94,27 @@ describe('LineSplitter', () => {
     expect(() => new LineSplitter(0)).toThrow(RangeError);
   });
 });
+
+describe('LineSplitter memory', () => {
+  it('holds an unfinished line fed one byte at a time in one buffer of at most twice its size', () => {
+    const s = new LineSplitter(64 * 1024);
+    const lines: string[] = [];
+    const one = Buffer.from('x');
+    for (let i = 0; i < 10_000; i++) {
+      s.push(one, (l) => void lines.push(l.toString()));
+      expect(s.capacity).toBeLessThanOrEqual(Math.max(2 * s.pending, 128));
+    }
+    expect(s.pending).toBe(10_000);
+    s.push(Buffer.from('\n'), (l) => void lines.push(l.toString()));
+    expect(lines).toEqual(['x'.repeat(10_000)]);
+    expect(s.capacity).toBe(0);
+  });
+
+  it('never holds more than maxLine bytes, cutting as it reaches the limit', () => {
+    const s = new LineSplitter(1000);
+    const out: [number, boolean][] = [];
+    for (let i = 0; i < 3000; i++) s.push(Buffer.from('y'), (l, cut) => void out.push([l.length, cut]));
+    expect(s.capacity).toBeLessThanOrEqual(1000);
+    expect(out).toEqual([[1000, true]]);
+  });
+});

@@ -165,7 +165,7 @@ describe('chat room', () => {
   });
 
   it('disconnects a participant that stops reading (E_QUEUE_FULL); the others get every line, in order', async () => {
-    const room = await startRoom({ maxQueue: 64 * 1024 });
+    const room = await startRoom({ maxQueue: 64 * 1024, stallMs: 1000 });
     const a = await joinAs(room.port, 'user1');
     const b = await joinAs(room.port, 'user2');
     const stalled = await joinAs(room.port, 'user3');
@@ -228,6 +228,22 @@ describe('chat room', () => {
     expect((await room.event((e) => e.kind === 'leave')).code).toBe('E_IDLE');
   });
 
+  it('announces joins past a burst in one summary line a second, cut to the first names and the last', async () => {
+    const room = await startRoom();
+    const first = await joinAs(room.port, 'user1');
+    // All at once, so that they join within the second that user1's join started.
+    const others = await Promise.all(Array.from({ length: 19 }, () => enter(room.port)));
+    for (const p of others) await p.waitFor(/^\* user\d+ joined from /);
+    // user2-user5 went out one by one (the burst), user6-user20 in one line at the end of the second.
+    await first.waitFor('* 15 joined: user6 user7 user8 user9 user10 user11 user12 user13 … user20\n', 5000);
+    const notices = first.lines().filter((l) => l.startsWith('* '));
+    expect(notices).toHaveLength(1 + 4 + 1);
+    expect(notices.slice(1, 5).map((l) => l.replace(/ from .*/, ''))).toEqual(['* user2 joined', '* user3 joined', '* user4 joined', '* user5 joined']);
+    // The operator hears of each one.
+    expect(room.stderr().match(/joined from/g)).toHaveLength(20);
+    expect(room.events.filter((e) => e.kind === 'join')).toHaveLength(20);
+  });
+
   it('ends on interrupt with status 130 and closes every connection', async () => {
     const room = await startRoom();
     const a = await joinAs(room.port, 'user1');
@@ -253,5 +269,31 @@ describe('broker', () => {
     expect(a.text()).toBe('');
     room.stdin.write('from the operator');
     await a.waitFor('from the operator');
+  });
+
+  it('paces the sender: a reading peer gets every byte of 8 MB, a stalled one is cut off after --stall', async () => {
+    const room = await startRoom({ mode: 'broker', maxQueue: 64 * 1024, stallMs: 500 });
+    const a = await enter(room.port);
+    const b = await enter(room.port);
+    const stalled = await enter(room.port);
+    await until(() => room.events.filter((e) => e.kind === 'join').length === 3, () => 'three joins');
+    stalled.socket.pause();
+    let got = 0;
+    let sum = 0;
+    b.socket.on('data', (c: Buffer) => {
+      for (const byte of c) sum = (sum + byte * ((got++ % 251) + 1)) % 1_000_003;
+    });
+    const block = Buffer.alloc(64 * 1024);
+    for (let i = 0; i < block.length; i++) block[i] = (i * 7) % 256;
+    let expected = 0;
+    for (let n = 0; n < 128; n++) {
+      for (let i = 0; i < block.length; i++) expected = (expected + (block[i] as number) * (((n * block.length + i) % 251) + 1)) % 1_000_003;
+      if (!a.socket.write(block)) await new Promise((r) => a.socket.once('drain', r));
+    }
+    await until(() => got >= 128 * block.length, () => `8 MB at the reading peer (${got} bytes)`, 30_000);
+    expect(sum).toBe(expected);
+    const left = await room.event((e) => e.kind === 'leave');
+    expect(left).toMatchObject({ where: left.name, code: 'E_QUEUE_FULL' });
+    expect(room.events.filter((e) => e.kind === 'leave')).toHaveLength(1);
   });
 });

@@ -44,6 +44,13 @@ describe('cleanText', () => {
     expect(clean('61 e2 80 ae 62 e2 81 a6 63')).toBe('616263');
   });
 
+  it('removes direction marks (U+200E, U+200F, U+061C), line and paragraph separators, zero-width characters', () => {
+    // LRM, RLM, ALM; LINE SEPARATOR, PARAGRAPH SEPARATOR; ZWSP, ZWNJ, ZWJ, WORD JOINER, BOM/ZWNBSP.
+    expect(clean('61 e2 80 8e 62 e2 80 8f 63 d8 9c 64')).toBe('61626364');
+    expect(clean('61 e2 80 a8 62 e2 80 a9 63')).toBe('616263');
+    expect(clean('61 e2 80 8b 62 e2 80 8c 63 e2 80 8d 64 e2 81 a0 65 ef bb bf 66')).toBe('616263646566');
+  });
+
   it('keeps other UTF-8 text: é and 日本', () => {
     expect(cleanText(Buffer.from('café 日本')).toString()).toBe('café 日本');
   });

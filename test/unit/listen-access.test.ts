@@ -25,4 +25,10 @@ describe('refusedBy', () => {
   it('matches IPv4-mapped IPv6 peers against IPv4 blocks', () => {
     expect(refusedBy(rules([], ['10.0.0.0/8']), '::ffff:10.1.2.3')).toBe('--deny 10.0.0.0/8');
   });
+  it('matches IPv4 peers against IPv4-mapped IPv6 blocks (::ffff:0:0/96)', () => {
+    expect(refusedBy(rules(['::ffff:127.0.0.1/128'], []), '127.0.0.1')).toBeUndefined();
+    expect(refusedBy(rules(['::ffff:127.0.0.1/128'], []), '127.0.0.2')).toBe('not in --allow');
+    expect(refusedBy(rules([], ['::ffff:10.0.0.0/104']), '10.9.9.9')).toBe('--deny ::ffff:10.0.0.0/104');
+    expect(refusedBy(rules(['2001:db8::/32'], []), '127.0.0.1')).toBe('not in --allow');
+  });
 });

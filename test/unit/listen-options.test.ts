@@ -66,9 +66,13 @@ describe('ntk listen options', () => {
 
   it('has safe room defaults', async () => {
     const o = await parse(['listen', '--broker', '1567']);
-    expect(o).toMatchObject({ mode: 'broker', maxConns: 1000, maxLine: 65536, maxQueue: 1048576, peerIdleMs: undefined });
+    expect(o).toMatchObject({ mode: 'broker', maxConns: 1000, maxLine: 65536, maxQueue: 1048576, stallMs: 5000, peerIdleMs: undefined });
     // The command repeats the room's defaults (so --help does not load the room): they must agree.
-    expect({ maxConns: o.maxConns, maxLine: o.maxLine, maxQueue: o.maxQueue }).toEqual(ROOM_DEFAULTS);
+    expect({ maxConns: o.maxConns, maxLine: o.maxLine, maxQueue: o.maxQueue, stallMs: o.stallMs }).toEqual(ROOM_DEFAULTS);
+  });
+
+  it('takes --stall in seconds, for the room only', async () => {
+    expect(await parse(['listen', '--chat', '--stall', '1.5', '1567'])).toMatchObject({ stallMs: 1500 });
   });
 
   const bad: string[][] = [
@@ -90,6 +94,8 @@ describe('ntk listen options', () => {
     ['listen', '--broker', '-N', '1567'],
     ['listen', '--chat', '--max-line', 'big', '1567'],
     ['listen', '--chat', '--idle', '-3', '1567'],
+    ['listen', '--chat', '--stall', 'x', '1567'],
+    ['listen', '--stall', '2', '1567'],
     ['listen', '-w', 'soon', '1567'],
     ['listen', '--no-such-flag', '1567'],
   ];
