@@ -4,6 +4,7 @@ import { parseAddress, parseHost, parseLocalPort, parsePort, parseSeconds } from
 import { lastOf, type CliContext } from './context.js';
 import { usageError } from '../lib/errors.js';
 import type { ConnectOptions } from '../connect/connect.js';
+import { maybeFollowed, watchOption } from './follow.js';
 
 const CONTEXT = 'connect';
 
@@ -22,6 +23,8 @@ interface ConnectArgs {
   q?: string;
   z?: boolean;
   reuse?: boolean;
+  watch?: boolean;
+  keepalive?: string;
 }
 
 /** Converts parsed arguments into ConnectOptions; throws E_USAGE naming the bad input. */
@@ -50,7 +53,17 @@ export function connectOptions(argv: ConnectArgs): ConnectOptions {
     verbose: argv.v === true,
     zero: argv.z === true,
     reuse: argv.reuse === true,
+    keepAliveMs: keepAliveOf(argv.keepalive),
   };
+}
+
+/** --keepalive SECS: the idle time before TCP keep-alive probes (at least 1 s). */
+export function keepAliveOf(value: string | string[] | undefined, context = CONTEXT): number | undefined {
+  const k = lastOf(value);
+  if (k === undefined) return undefined;
+  const ms = parseSeconds(context, k, '--keepalive idle time');
+  if (ms < 1000) throw usageError(context, `invalid --keepalive idle time "${k}" (1 second or more expected)`);
+  return ms;
 }
 
 export function connectCommand(ctx: CliContext): CommandModule<object, ConnectArgs> {
@@ -58,7 +71,7 @@ export function connectCommand(ctx: CliContext): CommandModule<object, ConnectAr
     command: 'connect [host] [port]',
     describe: 'Connect to HOST PORT and copy stdin to it and it to stdout (nc HOST PORT)',
     builder: (y) =>
-      y
+      watchOption(y)
         .positional('host', { type: 'string', describe: 'name or address to connect to' })
         .positional('port', { type: 'string', describe: 'port number or service name' })
         .option('p', { type: 'string', describe: 'source port to bind', requiresArg: true })
@@ -76,6 +89,11 @@ export function connectCommand(ctx: CliContext): CommandModule<object, ConnectAr
           type: 'boolean',
           describe: 'bind -p even if a TIME_WAIT holds it, when the kernel allows (SO_REUSEADDR)',
         })
+        .option('keepalive', {
+          type: 'string',
+          describe: 'TCP keep-alive after SECS idle: a peer that stopped answering ends the session',
+          requiresArg: true,
+        })
         .conflicts('4', '6')
         .conflicts('z', ['N', 'q'])
         .example('ntk connect 127.0.0.1 80', 'talk to a web server by hand')
@@ -86,7 +104,8 @@ export function connectCommand(ctx: CliContext): CommandModule<object, ConnectAr
       ctx.run(async () => {
         const opts = connectOptions(argv);
         const { connectSession } = await import('../connect/connect.js');
-        return connectSession(opts, ctx.io);
+        const target = () => ({ kind: 'connect' as const, host: opts.host, family: opts.family });
+        return maybeFollowed(ctx, argv.watch, target, () => connectSession(opts, ctx.io))();
       });
     },
   };

@@ -7,6 +7,8 @@ import { allOf, lastOf, type CliContext } from './context.js';
 import { usageError } from '../lib/errors.js';
 import type { ListenOptions } from '../listen/listen.js';
 import { DEFAULT_MAX_WAITING, ROOM_DEFAULTS } from '../listen/defaults.js';
+import { maybeFollowed, watchOption } from './follow.js';
+import { keepAliveOf } from './connect.js';
 
 const CONTEXT = 'listen';
 
@@ -36,6 +38,8 @@ interface ListenArgs {
   'max-line'?: string;
   'max-queue'?: string;
   'max-waiting'?: string;
+  watch?: boolean;
+  keepalive?: string;
 }
 
 /** Converts parsed arguments into ListenOptions; throws E_USAGE naming the bad input. */
@@ -74,6 +78,7 @@ export function listenOptions(argv: ListenArgs): ListenOptions {
     maxQueue: count('max-queue', '--max-queue', DEFAULT_MAX_QUEUE, 1024 * 1024 * 1024),
     maxWaiting: count('max-waiting', '--max-waiting', DEFAULT_MAX_WAITING, 65535),
     peerIdleMs: idle === undefined ? undefined : parseSeconds(CONTEXT, idle, '--idle timeout') || undefined,
+    keepAliveMs: keepAliveOf(argv.keepalive, CONTEXT),
   };
 }
 
@@ -82,7 +87,7 @@ export function listenCommand(ctx: CliContext): CommandModule<object, ListenArgs
     command: 'listen [port]',
     describe: 'Listen on PORT: copy the peer to stdout and stdin to it (nc -l), or run a chat room',
     builder: (y) =>
-      y
+      watchOption(y)
         .positional('port', { type: 'string', describe: 'port number to listen on (0: any free port, printed)' })
         .option('l', { type: 'boolean', describe: 'accepted for nc habits (listening is what this command does)' })
         .option('s', { type: 'string', describe: 'local address to bind (default: all)', requiresArg: true })
@@ -115,6 +120,11 @@ export function listenCommand(ctx: CliContext): CommandModule<object, ListenArgs
           describe: `-k: peers kept waiting while one is served; more are closed (default ${DEFAULT_MAX_WAITING})`,
           requiresArg: true,
         })
+        .option('keepalive', {
+          type: 'string',
+          describe: 'TCP keep-alive after SECS idle: a peer that stopped answering ends its session',
+          requiresArg: true,
+        })
         .conflicts('4', '6')
         .conflicts('chat', 'broker')
         .conflicts('u', ['chat', 'broker', 'N'])
@@ -130,7 +140,8 @@ export function listenCommand(ctx: CliContext): CommandModule<object, ListenArgs
       ctx.run(async () => {
         const opts = listenOptions(argv);
         const { listenSession } = await import('../listen/listen.js');
-        return listenSession(opts, ctx.io);
+        const target = () => ({ kind: 'listen' as const, address: opts.address, port: opts.port });
+        return maybeFollowed(ctx, argv.watch, target, () => listenSession(opts, ctx.io))();
       });
     },
   };

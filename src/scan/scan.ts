@@ -34,6 +34,7 @@ import { ResultOrder } from './order.js';
 import { runUdpEngine } from './udp.js';
 import { formatPortList } from './ports.js';
 import type { Proto } from '../lib/services.js';
+import { announce } from '../lib/sockets-tap.js';
 import { blockAddresses, formatShard, isLocalAddress, shardSize, type Shard, type TargetSpec } from './targets.js';
 
 const CONTEXT = 'scan';
@@ -96,6 +97,7 @@ export function runScan(opts: ScanOptions | { merge: MergeOptions }, io: Io): Pr
 export async function scan(opts: ScanOptions, io: Io, engine: TcpEngine = defaultTcpEngine()): Promise<number> {
   const start = performance.now();
   const hosts = await resolveTargets(opts, io);
+  announce({ type: 'scan', proto: opts.proto, hosts: hosts.flatMap((h) => (h ? [h.address] : [])), ports: opts.ports });
   const P = opts.ports.length;
   const total = hosts.length * P;
   const { shard } = opts;

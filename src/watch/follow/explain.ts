@@ -1,0 +1,62 @@
+/**
+ * --explain: what the fields of a packet's tcpdump line mean, a few short lines under it. Written for someone
+ * reading tcpdump for the first time: relative sequence numbers and `first:last`, the scaled window, why
+ * loopback shows mss 65495 and wscale 10, [DF], and checksums of outgoing packets that -v calls incorrect.
+ */
+import type { PrintOptions } from '../../print/context.js';
+import type { Packet } from '../../print/packet.js';
+import { TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN, type Decoded } from './decode.js';
+
+/** Loopback's MTU (65536) minus the IPv4 and TCP headers: the MSS a loopback SYN offers. */
+const LOOPBACK_MSS = 65495;
+
+/** Returns the explanation lines for one packet (without indentation). */
+export function explainPacket(d: Decoded, _pkt: Packet, print: PrintOptions, _linktype: number): string[] {
+  const lines: string[] = [];
+  const t = d.tcp;
+  if (t === undefined) {
+    if (d.udp !== undefined) lines.push(`UDP: one datagram of ${d.udp} bytes; no connection, no acknowledgement, no retransmission`);
+    if (d.icmp !== undefined) lines.push('ICMP: an error report from a router or host about a packet we sent (it quotes that packet\'s headers)');
+    return lines;
+  }
+  const flags: string[] = [];
+  if (t.flags & TH_SYN) flags.push('S = SYN (open: carries the initial sequence number)');
+  if (t.flags & TH_FIN) flags.push('F = FIN (no more data from this side)');
+  if (t.flags & TH_RST) flags.push('R = RST (abort: the connection is gone at once)');
+  if (t.flags & TH_PUSH) flags.push('P = PUSH (deliver to the application now)');
+  if (t.flags & TH_ACK) flags.push('. = ACK (the ack field is valid)');
+  lines.push(`Flags [${flags.length ? '' : 'none'}${flags.join(', ')}]`);
+  if (t.flags & TH_SYN) {
+    lines.push(
+      print.absoluteSeq
+        ? 'seq: the initial sequence number, chosen at random by the sender'
+        : 'seq: the initial sequence number, random; tcpdump prints later ones relative to it (-S: absolute)',
+    );
+    if (t.mss !== undefined) {
+      lines.push(
+        t.mss === LOOPBACK_MSS
+          ? 'mss 65495: the largest segment this side takes: loopback\'s MTU 65536 minus 20 (IP) and 20 (TCP) bytes (Ethernet: 1460)'
+          : `mss ${t.mss}: the largest segment this side takes (MTU minus 40 bytes of IP and TCP headers; Ethernet: 1460)`,
+      );
+    }
+    if (t.wscale !== undefined) {
+      lines.push(
+        `wscale ${t.wscale}: later window fields are multiplied by 2^${t.wscale} = ${2 ** t.wscale} (Linux picks ${t.wscale === 10 ? '10 for loopback\'s large buffers' : 'it from its buffer size'}; Ethernet often 7)`,
+      );
+    }
+    lines.push(`win ${t.win}: bytes this side can receive now (never scaled in a SYN)`);
+  } else {
+    if (t.payload > 0) {
+      lines.push(`seq first:last: the bytes of this segment, numbered from the start of the stream (last not included): ${t.payload} bytes`);
+    } else if (t.flags & TH_FIN) {
+      lines.push('seq: the FIN takes one sequence number of its own, after the last byte of data');
+    }
+    if (t.flags & TH_ACK) lines.push('ack: the next byte expected from the other side: everything before it arrived');
+    lines.push(`win ${t.win}: the receive window, before scaling (× 2^wscale from the SYN: tcpdump prints the raw field)`);
+  }
+  if (d.df) lines.push('[DF] (at -v): don\'t fragment: Linux sets it for path MTU discovery (RFC 1191)');
+  if (print.verbose > 0) {
+    lines.push('cksum … incorrect (at -v, on packets this host sends): checksum offload: the kernel leaves it to the network card, and capture sees the packet before');
+  }
+  return lines;
+}

@@ -1,0 +1,368 @@
+/**
+ * Following ntk's own sessions in a capture: each packet is matched against the sockets announced so far (a
+ * 4-tuple, a listening port, a scan's hosts and ports); a packet that matches nothing yet is kept for a while,
+ * because a socket is announced only once its local port is known, after its SYN is on the wire. Matched packets
+ * are printed exactly as tcpdump prints them, followed by `  # ` and what the packet means; each session's
+ * summary follows once it is over (or when following stops).
+ */
+import type { Writable } from 'node:stream';
+import type { Packet } from '../../print/packet.js';
+import { PrintContext, type PrintOptions } from '../../print/context.js';
+import { formatPacket } from '../../print/dispatch.js';
+import type { Endpoint, TapEvent } from '../../lib/sockets-tap.js';
+import { decodePacket, icmpWords, TH_ACK, TH_RST, TH_SYN, type Decoded } from './decode.js';
+import { endpointText, ms, TcpSession, type CloseReason, type Note, type NoteKind, type Role, type SessionSummary } from './tcp-session.js';
+import { scanProof, type ProofStep } from './scan-proof.js';
+import { explainPacket } from './explain.js';
+
+export interface FollowOptions {
+  print: PrintOptions;
+  /** --explain: the annotation on its own line, and what the packet's fields mean under it. */
+  explain: boolean;
+  /** --json: NDJSON events and summaries instead of text. */
+  json: boolean;
+  /** ANSI colours for the annotations. */
+  color: boolean;
+  /** Where packet lines go. */
+  out: Writable;
+  /** Where summaries and scan proofs go. */
+  summaryOut: Writable;
+  /** Why our side closes, when known (in-process sessions). */
+  closeReason?: () => CloseReason;
+}
+
+/** Unmatched packets are kept this long (capture time) in case their socket is announced late. */
+const KEEP_UNMATCHED_MS = 5000;
+/** And at most this many. */
+const MAX_UNMATCHED = 20000;
+/** Output queued past this is dropped (a live capture cannot wait), and counted. */
+const MAX_BACKLOG = 16 * 1024 * 1024;
+
+interface Followed {
+  tcp?: TcpSession;
+  udp?: UdpFlow;
+  local: Endpoint;
+  remote: Endpoint;
+  /** The scan's exchange, step by step (scan probes only). */
+  proof?: ProofStep[];
+  summarized: boolean;
+}
+
+interface Held {
+  pkt: Packet;
+  d: Decoded;
+  t: number;
+}
+
+/** One UDP "session": datagrams each way. */
+interface UdpFlow {
+  sent: number;
+  received: number;
+  sentBytes: number;
+  receivedBytes: number;
+  start: number;
+  last: number;
+}
+
+const COLORS: Record<NoteKind, string> = {
+  handshake: '32',
+  data: '36',
+  ack: '2',
+  close: '33',
+  rst: '31',
+  retransmission: '31',
+  dupack: '35',
+  window: '35',
+  keepalive: '34',
+  icmp: '31',
+  other: '0',
+};
+
+/** Strips IPv4-mapped IPv6 (what a dual-stack socket reports) down to the IPv4 address. */
+function plain(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+function key(proto: string, a: string, ap: number, b: string, bp: number): string {
+  const x = `${plain(a)}|${ap}`;
+  const y = `${plain(b)}|${bp}`;
+  return x < y ? `${proto} ${x} ${y}` : `${proto} ${y} ${x}`;
+}
+
+function isWildcard(address: string): boolean {
+  return address === '' || address === '0.0.0.0' || address === '::';
+}
+
+export class Follower {
+  private readonly ctx: PrintContext;
+  private readonly sessions = new Map<string, Followed>();
+  private readonly order: Followed[] = [];
+  private readonly listeners: Array<{ proto: string; local: Endpoint }> = [];
+  private readonly scans: Array<{ proto: string; hosts: Set<string>; ports: Set<number> }> = [];
+  private held: Held[] = [];
+  private text = '';
+  private scheduled = false;
+  /** Packets matched and printed. */
+  printed = 0;
+  /** Lines dropped because the output could not keep up. */
+  dropped = 0;
+  /** Called when a session ends on the wire (its summary was printed). */
+  onSessionDone: (() => void) | undefined;
+
+  constructor(
+    private readonly linktype: number,
+    private readonly opts: FollowOptions,
+  ) {
+    this.ctx = new PrintContext(opts.print);
+  }
+
+  /** True when at least one session was followed and every one is over on the wire. */
+  get allDone(): boolean {
+    return this.order.length > 0 && this.order.every((f) => f.summarized || f.tcp?.done === true);
+  }
+
+  get sessionCount(): number {
+    return this.order.length;
+  }
+
+  /** Takes an announcement: from now on (and among the packets held) what it names is followed. */
+  tap(ev: TapEvent): void {
+    if (ev.type === 'connecting') return;
+    if (ev.type === 'listening') this.listeners.push({ proto: ev.proto, local: ev.local });
+    else if (ev.type === 'scan') this.scans.push({ proto: ev.proto, hosts: new Set(ev.hosts.map(plain)), ports: new Set(ev.ports) });
+    else {
+      const k = key(ev.proto, ev.local.address, ev.local.port, ev.remote.address, ev.remote.port);
+      if (!this.sessions.has(k)) this.add(k, ev.proto, ev.local, ev.remote, ev.role);
+    }
+    // Packets that came before the announcement, in capture order.
+    const held = this.held;
+    this.held = [];
+    for (const h of held) if (!this.follow(h)) this.held.push(h);
+  }
+
+  /** Takes one captured packet. */
+  packet(pkt: Packet): void {
+    const d = decodePacket(this.linktype, pkt.data, pkt.caplen);
+    if (d === undefined) return;
+    const h: Held = { pkt, d, t: pkt.tsSec * 1000 + pkt.tsNsec / 1e6 };
+    if (this.follow(h)) return;
+    // Not (yet) ours: keep a copy for a while (the capture's memory is shared by many packets).
+    this.held.push({ ...h, pkt: { ...pkt, data: pkt.data.slice() } });
+    if (this.held.length > MAX_UNMATCHED) this.held.splice(0, this.held.length - MAX_UNMATCHED);
+    let old = 0;
+    while (old < this.held.length && h.t - (this.held[old] as Held).t > KEEP_UNMATCHED_MS) old++;
+    if (old > 0) this.held.splice(0, old);
+  }
+
+  /** Prints the summaries not printed yet (sessions still open when following stops) and the scan proof. */
+  finish(): void {
+    for (const f of this.order) if (!f.summarized) this.summarize(f);
+    const proofs = this.order.filter((f) => f.proof !== undefined);
+    if (proofs.length > 0) {
+      const lines = scanProof(proofs.map((f) => ({ remote: f.remote, steps: f.proof as ProofStep[] })));
+      if (this.opts.json) for (const p of lines) this.put(this.opts.summaryOut, JSON.stringify(p.json) + '\n');
+      else this.put(this.opts.summaryOut, lines.map((p) => this.paint(p.text, p.json.state === 'open' ? 'handshake' : 'other')).join('\n') + '\n');
+    }
+    this.flush();
+  }
+
+  private add(k: string, proto: string, local: Endpoint, remote: Endpoint, role: Role): Followed {
+    const f: Followed = { local: { address: plain(local.address), port: local.port }, remote: { address: plain(remote.address), port: remote.port }, summarized: false };
+    if (proto === 'tcp') f.tcp = new TcpSession(f.local, f.remote, role, this.opts.closeReason);
+    else f.udp = { sent: 0, received: 0, sentBytes: 0, receivedBytes: 0, start: 0, last: 0 };
+    if (role === 'scan' && proto === 'tcp') f.proof = [];
+    this.sessions.set(k, f);
+    this.order.push(f);
+    return f;
+  }
+
+  /** Prints `h` if it belongs to a followed session (creating one for a listener's or a scan's new peer). */
+  private follow(h: Held): boolean {
+    const { d } = h;
+    if (d.icmp !== undefined) return this.followIcmp(h);
+    const proto = d.tcp ? 'tcp' : d.udp !== undefined ? 'udp' : '';
+    if (proto === '') return false;
+    let f = this.sessions.get(key(proto, d.src, d.sport, d.dst, d.dport));
+    if (f === undefined && (d.udp !== undefined || (d.tcp && (d.tcp.flags & (TH_SYN | TH_ACK | TH_RST)) === TH_SYN))) f = this.newPeer(proto, d);
+    if (f === undefined) return false;
+    const out = plain(d.src) === f.local.address && d.sport === f.local.port;
+    let note: Note;
+    if (f.tcp && d.tcp) {
+      note = f.tcp.segment(h.t, out, d.tcp);
+      f.proof?.push(proofStep(d.tcp.flags, out));
+    } else {
+      note = this.udpNote(f, h.t, out, d.udp ?? 0);
+    }
+    this.emit(h, f, note);
+    if (f.tcp?.done && !f.summarized && f.proof === undefined) this.summarize(f);
+    return true;
+  }
+
+  /** A SYN to a port we listen on or a SYN from a scan probe: a new session. */
+  private newPeer(proto: string, d: Decoded): Followed | undefined {
+    for (const l of this.listeners) {
+      if (l.proto === proto && l.local.port === d.dport && (isWildcard(l.local.address) || plain(l.local.address) === plain(d.dst))) {
+        return this.add(key(proto, d.src, d.sport, d.dst, d.dport), proto, { address: d.dst, port: d.dport }, { address: d.src, port: d.sport }, 'accept');
+      }
+    }
+    for (const s of this.scans) {
+      if (s.proto === proto && s.hosts.has(plain(d.dst)) && s.ports.has(d.dport)) {
+        return this.add(key(proto, d.src, d.sport, d.dst, d.dport), proto, { address: d.src, port: d.sport }, { address: d.dst, port: d.dport }, 'scan');
+      }
+    }
+    return undefined;
+  }
+
+  /** An ICMP error quoting one of our packets belongs to that packet's session. */
+  private followIcmp(h: Held): boolean {
+    const q = h.d.icmp?.quote;
+    if (q === undefined) return false;
+    const proto = q.proto === 6 ? 'tcp' : q.proto === 17 ? 'udp' : '';
+    const f = proto === '' ? undefined : this.sessions.get(key(proto, q.src, q.sport, q.dst, q.dport));
+    if (f === undefined) return false;
+    const words = icmpWords(h.d.icmp as NonNullable<Decoded['icmp']>);
+    const note = f.tcp ? f.tcp.icmp(h.t, words) : { kind: 'icmp' as const, text: `${words}: nobody takes this port's datagrams` };
+    f.proof?.push({ token: words.replace(/^ICMP(v6)? /, 'ICMP$1 '), from: 'net' });
+    this.emit(h, f, note);
+    if (f.tcp?.done && !f.summarized && f.proof === undefined) this.summarize(f);
+    return true;
+  }
+
+  private udpNote(f: Followed, t: number, out: boolean, bytes: number): Note {
+    const u = f.udp as UdpFlow;
+    if (u.start === 0) u.start = t;
+    u.last = t;
+    if (out) {
+      u.sent++;
+      u.sentBytes += bytes;
+    } else {
+      u.received++;
+      u.receivedBytes += bytes;
+    }
+    return { kind: 'data', text: `datagram: ${bytes} bytes ${out ? 'sent' : 'received'}` };
+  }
+
+  private emit(h: Held, f: Followed, note: Note): void {
+    this.printed++;
+    const text = formatPacket(this.ctx, this.linktype, h.pkt);
+    if (this.opts.json) {
+      const nl = text.indexOf('\n');
+      const ev = {
+        type: 'packet',
+        session: f.tcp?.name ?? `${endpointText(f.local)} > ${endpointText(f.remote)}`,
+        ts: Number((h.t / 1000).toFixed(6)),
+        dir: plain(h.d.src) === f.local.address && h.d.sport === f.local.port ? 'out' : 'in',
+        event: note.kind,
+        text: note.text,
+        line: text.slice(0, nl < 0 ? undefined : nl),
+      };
+      this.put(this.opts.out, JSON.stringify(ev) + '\n');
+      return;
+    }
+    const nl = text.indexOf('\n');
+    const first = text.slice(0, nl);
+    const rest = text.slice(nl);
+    const annotation = this.paint(`# ${note.text}`, note.kind);
+    if (this.opts.explain) {
+      const why = explainPacket(h.d, h.pkt, this.opts.print, this.linktype).map((l) => `    ${l}\n`).join('');
+      this.put(this.opts.out, `${first}${rest}  ${annotation}\n${why}`);
+    } else {
+      this.put(this.opts.out, `${first}  ${annotation}${rest}`);
+    }
+  }
+
+  private paint(text: string, kind: NoteKind): string {
+    return this.opts.color ? `\x1b[${COLORS[kind]}m${text}\x1b[0m` : text;
+  }
+
+  private summarize(f: Followed): void {
+    f.summarized = true;
+    if (f.tcp) {
+      const s = f.tcp.summary();
+      if (this.opts.json) this.put(this.opts.summaryOut, JSON.stringify(s) + '\n');
+      else this.put(this.opts.summaryOut, summaryText(s).map((l, i) => (i === 0 ? this.paint(l, 'close') : l)).join('\n') + '\n');
+    } else if (f.udp) {
+      const u = f.udp;
+      const s = {
+        type: 'summary',
+        session: `${endpointText(f.local)} > ${endpointText(f.remote)}`,
+        proto: 'udp',
+        sent: { datagrams: u.sent, bytes: u.sentBytes },
+        received: { datagrams: u.received, bytes: u.receivedBytes },
+        duration_ms: u.last - u.start,
+      };
+      if (this.opts.json) this.put(this.opts.summaryOut, JSON.stringify(s) + '\n');
+      else {
+        this.put(
+          this.opts.summaryOut,
+          `session ${s.session} (udp)\n  sent ${u.sent} datagrams (${u.sentBytes} bytes), received ${u.received} (${u.receivedBytes} bytes), ${ms(s.duration_ms)}\n`,
+        );
+      }
+    }
+    this.flush();
+    this.onSessionDone?.();
+  }
+
+  /** Queues text for `stream`; flushed once per turn of the event loop. */
+  private put(stream: Writable, text: string): void {
+    if (stream !== this.opts.out) {
+      this.flush();
+      stream.write(text);
+      return;
+    }
+    if (stream.writableLength > MAX_BACKLOG) {
+      this.dropped++;
+      return;
+    }
+    this.text += text;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Writes what is queued. */
+  flush(): void {
+    this.scheduled = false;
+    if (this.text === '') return;
+    const t = this.text;
+    this.text = '';
+    this.opts.out.write(t, 'latin1');
+  }
+}
+
+/** One step of a scan probe's exchange. */
+function proofStep(flags: number, out: boolean): ProofStep {
+  const from = out ? 'us' : 'peer';
+  if (flags & TH_RST) return { token: out ? 'RST (ours)' : 'RST', from };
+  if (flags & TH_SYN) return { token: flags & TH_ACK ? 'SYN-ACK' : 'SYN', from };
+  if (flags & 0x01) return { token: out ? 'FIN (ours)' : 'FIN', from };
+  return { token: out ? 'ACK (ours)' : 'ACK', from };
+}
+
+/** The summary block: a title line and a few indented lines. */
+export function summaryText(s: SessionSummary): string[] {
+  const who = s.role === 'accept' ? 'we accepted' : s.role === 'scan' ? 'scan probe' : 'we connected';
+  const lines = [`session ${s.session} (${who}): summary`];
+  if (s.rtt_ms !== undefined) lines.push(`  handshake rtt ${ms(s.rtt_ms)}`);
+  else if (s.end === 'refused') lines.push('  refused: the port is closed');
+  else if (s.end === 'no-answer') lines.push(`  no answer: SYN sent ${s.sent.segments} times`);
+  lines.push(
+    `  sent ${s.sent.bytes} bytes in ${s.sent.segments} segments, received ${s.received.bytes} bytes in ${s.received.segments} segments`,
+  );
+  const re = s.sent.retransmissions + s.received.retransmissions;
+  lines.push(re === 0 ? '  retransmissions: none' : `  retransmissions: ${s.sent.retransmissions} by us, ${s.received.retransmissions} by the peer`);
+  if (s.time_wait !== undefined) {
+    const first = s.closed_first === 'us' ? 'we closed first' : s.closed_first === 'peer' ? 'the peer closed first' : 'both closed at once';
+    lines.push(`  ${first}: ${s.time_wait.holder} holds TIME_WAIT until ${clock(s.time_wait.until_ms)} (60 s, 2MSL)`);
+  } else if (s.end === 'rst') lines.push('  ended by RST: no TIME_WAIT on either side');
+  else if (s.end === 'open') lines.push(s.closed_first ? `  still closing (${s.closed_first === 'us' ? 'we' : 'the peer'} closed first)` : '  still open when following stopped');
+  lines.push(`  duration ${ms(s.duration_ms)}`);
+  return lines;
+}
+
+/** HH:MM:SS of a time in ms since the epoch (local time, as tcpdump's timestamps). */
+function clock(t: number): string {
+  const d = new Date(t);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
