@@ -104,7 +104,7 @@ export function connectCommand(ctx: CliContext): CommandModule<object, ConnectAr
       ctx.run(async () => {
         const opts = connectOptions(argv);
         const { connectSession } = await import('../connect/connect.js');
-        const target = () => ({ kind: 'connect' as const, host: opts.host, family: opts.family });
+        const target = () => ({ kind: 'connect' as const, host: opts.host, port: opts.port, family: opts.family });
         return maybeFollowed(ctx, argv.watch, target, () => connectSession(opts, ctx.io))();
       });
     },

@@ -29,12 +29,17 @@ export interface FollowOptions {
   summaryOut: Writable;
   /** Why our side closes, when known (in-process sessions). */
   closeReason?: () => CloseReason;
+  /**
+   * Keep every packet not matched yet, for announcements from other processes that come after their packets
+   * (--own); otherwise only packets to or from a peer being connected to are kept.
+   */
+  holdAll?: boolean;
 }
 
 /** Unmatched packets are kept this long (capture time) in case their socket is announced late. */
 const KEEP_UNMATCHED_MS = 5000;
-/** And at most this many. */
-const MAX_UNMATCHED = 20000;
+/** And at most this many bytes of them (older ones go first). */
+const MAX_UNMATCHED_BYTES = 16 * 1024 * 1024;
 /** Output queued past this is dropped (a live capture cannot wait), and counted. */
 const MAX_BACKLOG = 16 * 1024 * 1024;
 
@@ -100,6 +105,9 @@ export class Follower {
   private readonly listeners: Array<{ proto: string; local: Endpoint }> = [];
   private readonly scans: Array<{ proto: string; hosts: Set<string>; ports: Set<number> }> = [];
   private held: Held[] = [];
+  private heldBytes = 0;
+  /** Peers being connected to: their packets are kept until the socket's 4-tuple is announced. */
+  private readonly connecting = new Set<string>();
   private text = '';
   private scheduled = false;
   /** Packets matched and printed. */
@@ -127,7 +135,10 @@ export class Follower {
 
   /** Takes an announcement: from now on (and among the packets held) what it names is followed. */
   tap(ev: TapEvent): void {
-    if (ev.type === 'connecting') return;
+    if (ev.type === 'connecting') {
+      this.connecting.add(`${ev.proto} ${plain(ev.remote.address)}|${ev.remote.port}`);
+      return;
+    }
     if (ev.type === 'listening') this.listeners.push({ proto: ev.proto, local: ev.local });
     else if (ev.type === 'scan') this.scans.push({ proto: ev.proto, hosts: new Set(ev.hosts.map(plain)), ports: new Set(ev.ports) });
     else {
@@ -137,7 +148,12 @@ export class Follower {
     // Packets that came before the announcement, in capture order.
     const held = this.held;
     this.held = [];
-    for (const h of held) if (!this.follow(h)) this.held.push(h);
+    this.heldBytes = 0;
+    for (const h of held) {
+      if (this.follow(h)) continue;
+      this.held.push(h);
+      this.heldBytes += h.pkt.caplen;
+    }
   }
 
   /** Takes one captured packet. */
@@ -147,11 +163,30 @@ export class Follower {
     const h: Held = { pkt, d, t: pkt.tsSec * 1000 + pkt.tsNsec / 1e6 };
     if (this.follow(h)) return;
     // Not (yet) ours: keep a copy for a while (the capture's memory is shared by many packets).
-    this.held.push({ ...h, pkt: { ...pkt, data: pkt.data.slice() } });
-    if (this.held.length > MAX_UNMATCHED) this.held.splice(0, this.held.length - MAX_UNMATCHED);
+    if (!this.opts.holdAll && !this.mayBeAnnounced(d)) return;
+    this.held.push({ ...h, pkt: { ...pkt, data: pkt.data.slice(0, pkt.caplen) } });
+    this.heldBytes += pkt.caplen;
     let old = 0;
-    while (old < this.held.length && h.t - (this.held[old] as Held).t > KEEP_UNMATCHED_MS) old++;
-    if (old > 0) this.held.splice(0, old);
+    let freed = 0;
+    while (
+      old < this.held.length - 1 &&
+      (h.t - (this.held[old] as Held).t > KEEP_UNMATCHED_MS || this.heldBytes - freed > MAX_UNMATCHED_BYTES)
+    ) {
+      freed += (this.held[old] as Held).pkt.caplen;
+      old++;
+    }
+    if (old > 0) {
+      this.held.splice(0, old);
+      this.heldBytes -= freed;
+    }
+  }
+
+  /** True when `d` goes to or comes from a peer a socket of ours is connecting to. */
+  private mayBeAnnounced(d: Decoded): boolean {
+    if (this.connecting.size === 0) return false;
+    const proto = d.tcp ? 'tcp' : d.udp !== undefined ? 'udp' : '';
+    if (d.icmp?.quote) return this.connecting.has(`${d.icmp.quote.proto === 6 ? 'tcp' : 'udp'} ${plain(d.icmp.quote.dst)}|${d.icmp.quote.dport}`);
+    return this.connecting.has(`${proto} ${plain(d.dst)}|${d.dport}`) || this.connecting.has(`${proto} ${plain(d.src)}|${d.sport}`);
   }
 
   /** Prints the summaries not printed yet (sessions still open when following stops) and the scan proof. */

@@ -46,6 +46,7 @@ export async function watchOwn(opts: OwnOptions, io: Io): Promise<number> {
     color: useColor(io.stdout, io.env),
     out: io.stdout,
     summaryOut: io.stderr,
+    holdAll: true,
   });
   const running = source.run({ packet: (pkt) => follower.packet(pkt) });
   let path: string;

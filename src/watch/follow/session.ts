@@ -17,7 +17,7 @@ import type { CloseReason } from './tcp-session.js';
 
 /** Where the command's peer is: decides the interface and the capture filter. */
 export type FollowTarget =
-  | { kind: 'connect'; host: string; family: Family }
+  | { kind: 'connect'; host: string; port: number; family: Family }
   | { kind: 'listen'; address?: string; port: number }
   | { kind: 'scan'; hosts: string[] };
 
@@ -112,7 +112,7 @@ async function captureFor(opts: FollowSessionOptions): Promise<{ iface: string; 
   if (t.kind === 'connect') {
     const [first] = await resolveHost('connect', t.host, t.family);
     const address = first?.address ?? t.host;
-    return { iface: opts.iface ?? routeInterface(address), filter: `host ${address} or ${ICMP}` };
+    return { iface: opts.iface ?? routeInterface(address), filter: `(host ${address} and port ${t.port}) or ${ICMP}` };
   }
   if (t.kind === 'listen') {
     const specific = t.address !== undefined && t.address !== '0.0.0.0' && t.address !== '::';
