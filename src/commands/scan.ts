@@ -125,7 +125,7 @@ export function scanCommand(ctx: CliContext): CommandModule<object, Omit<ScanArg
         const opts = scanOptions({ ...argv, targets: argv._.slice(1).map(String) });
         const { runScan } = await import('../scan/scan.js');
         if ('merge' in opts) return runScan(opts, ctx.io);
-        const target = () => ({ kind: 'scan' as const, hosts: opts.targets.map((t) => (t.kind === 'address' ? t.address : t.text)) });
+        const target = () => ({ kind: 'scan' as const, hosts: opts.targets.map((t) => (t.kind === 'address' ? t.address : t.text)), ports: opts.ports });
         return maybeFollowed(ctx, argv.watch, target, () => runScan(opts, ctx.io))();
       });
     },

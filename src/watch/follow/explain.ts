@@ -11,7 +11,7 @@ import { TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN, type Decoded } from './decode.
 const LOOPBACK_MSS = 65495;
 
 /** Returns the explanation lines for one packet (without indentation). */
-export function explainPacket(d: Decoded, _pkt: Packet, print: PrintOptions, _linktype: number): string[] {
+export function explainPacket(d: Decoded, _pkt: Packet, print: PrintOptions, how: { out: boolean; scale?: number }): string[] {
   const lines: string[] = [];
   const t = d.tcp;
   if (t === undefined) {
@@ -47,16 +47,24 @@ export function explainPacket(d: Decoded, _pkt: Packet, print: PrintOptions, _li
     lines.push(`win ${t.win}: bytes this side can receive now (never scaled in a SYN)`);
   } else {
     if (t.payload > 0) {
-      lines.push(`seq first:last: the bytes of this segment, numbered from the start of the stream (last not included): ${t.payload} bytes`);
+      lines.push(
+        `seq first:last: this segment's bytes, counted from the start of the stream${print.absoluteSeq ? '' : ' (relative to the initial sequence number)'}; last is not included: ${t.payload} bytes`,
+      );
     } else if (t.flags & TH_FIN) {
       lines.push('seq: the FIN takes one sequence number of its own, after the last byte of data');
     }
     if (t.flags & TH_ACK) lines.push('ack: the next byte expected from the other side: everything before it arrived');
-    lines.push(`win ${t.win}: the receive window, before scaling (× 2^wscale from the SYN: tcpdump prints the raw field)`);
+    lines.push(
+      how.scale === undefined
+        ? `win ${t.win}: the receive window as sent (multiplied by 2^wscale when both SYNs carried wscale)`
+        : `win ${t.win}: the receive window: ${t.win} × 2^${how.scale} = ${t.win * 2 ** how.scale} bytes (tcpdump prints the raw field)`,
+    );
   }
-  if (d.df) lines.push('[DF] (at -v): don\'t fragment: Linux sets it for path MTU discovery (RFC 1191)');
-  if (print.verbose > 0) {
-    lines.push('cksum … incorrect (at -v, on packets this host sends): checksum offload: the kernel leaves it to the network card, and capture sees the packet before');
+  if (d.df && print.verbose > 0) lines.push('flags [DF]: don\'t fragment: Linux sets it for path MTU discovery (RFC 1191)');
+  if (print.verbose > 0 && how.out) {
+    lines.push(
+      'cksum … incorrect on packets we send: checksum offload: the kernel leaves the sum to the network card (or to nobody on loopback), and capture sees the packet before',
+    );
   }
   return lines;
 }

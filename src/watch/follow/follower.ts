@@ -100,6 +100,8 @@ function isWildcard(address: string): boolean {
 
 export class Follower {
   private readonly ctx: PrintContext;
+  /** With -x/-X/-A: the same printer without the dumps, to find where the protocol text ends. */
+  private readonly plainCtx: PrintContext | undefined;
   private readonly sessions = new Map<string, Followed>();
   private readonly order: Followed[] = [];
   private readonly listeners: Array<{ proto: string; local: Endpoint }> = [];
@@ -114,6 +116,8 @@ export class Follower {
   printed = 0;
   /** Lines dropped because the output could not keep up. */
   dropped = 0;
+  /** True once anything was announced: packets of ours are on their way. */
+  expecting = false;
   /** Called when a session ends on the wire (its summary was printed). */
   onSessionDone: (() => void) | undefined;
 
@@ -122,6 +126,8 @@ export class Follower {
     private readonly opts: FollowOptions,
   ) {
     this.ctx = new PrintContext(opts.print);
+    const p = opts.print;
+    if (p.hex > 0 || p.hexAscii > 0 || p.ascii > 0) this.plainCtx = new PrintContext({ ...p, hex: 0, hexAscii: 0, ascii: 0 });
   }
 
   /** True when at least one session was followed and every one is over on the wire. */
@@ -135,6 +141,7 @@ export class Follower {
 
   /** Takes an announcement: from now on (and among the packets held) what it names is followed. */
   tap(ev: TapEvent): void {
+    this.expecting = true;
     if (ev.type === 'connecting') {
       this.connecting.add(`${ev.proto} ${plain(ev.remote.address)}|${ev.remote.port}`);
       return;
@@ -191,7 +198,8 @@ export class Follower {
 
   /** Prints the summaries not printed yet (sessions still open when following stops) and the scan proof. */
   finish(): void {
-    for (const f of this.order) if (!f.summarized) this.summarize(f);
+    // Scan probes are told by the proof, one line each, not by a summary each.
+    for (const f of this.order) if (!f.summarized && f.proof === undefined) this.summarize(f);
     const proofs = this.order.filter((f) => f.proof !== undefined);
     if (proofs.length > 0) {
       const lines = scanProof(proofs.map((f) => ({ remote: f.remote, steps: f.proof as ProofStep[] })));
@@ -281,7 +289,7 @@ export class Follower {
     this.printed++;
     const text = formatPacket(this.ctx, this.linktype, h.pkt);
     if (this.opts.json) {
-      const nl = text.indexOf('\n');
+      const nl = this.plainCtx ? formatPacket(this.plainCtx, this.linktype, h.pkt).length - 1 : text.length - 1;
       const ev = {
         type: 'packet',
         session: f.tcp?.name ?? `${endpointText(f.local)} > ${endpointText(f.remote)}`,
@@ -289,20 +297,20 @@ export class Follower {
         dir: plain(h.d.src) === f.local.address && h.d.sport === f.local.port ? 'out' : 'in',
         event: note.kind,
         text: note.text,
-        line: text.slice(0, nl < 0 ? undefined : nl),
+        line: text.slice(0, nl),
       };
       this.put(this.opts.out, JSON.stringify(ev) + '\n');
       return;
     }
-    const nl = text.indexOf('\n');
-    const first = text.slice(0, nl);
-    const rest = text.slice(nl);
+    // The annotation ends the protocol text (its last line at -v), before any -x/-X/-A dump.
+    const end = this.plainCtx ? formatPacket(this.plainCtx, this.linktype, h.pkt).length - 1 : text.length - 1;
     const annotation = this.paint(`# ${note.text}`, note.kind);
     if (this.opts.explain) {
-      const why = explainPacket(h.d, h.pkt, this.opts.print, this.linktype).map((l) => `    ${l}\n`).join('');
-      this.put(this.opts.out, `${first}${rest}  ${annotation}\n${why}`);
+      const out = plain(h.d.src) === f.local.address && h.d.sport === f.local.port;
+      const why = explainPacket(h.d, h.pkt, this.opts.print, { out, scale: f.tcp?.scaleOf(out) }).map((l) => `      ${l}\n`).join('');
+      this.put(this.opts.out, `${text}    ${annotation}\n${why}`);
     } else {
-      this.put(this.opts.out, `${first}  ${annotation}${rest}`);
+      this.put(this.opts.out, `${text.slice(0, end)}  ${annotation}${text.slice(end)}`);
     }
   }
 
@@ -362,7 +370,8 @@ export class Follower {
     if (this.text === '') return;
     const t = this.text;
     this.text = '';
-    this.opts.out.write(t, 'latin1');
+    // Printers write ASCII (tcpdump escapes the rest); the annotations have a few UTF-8 signs (→, ×).
+    this.opts.out.write(t, 'utf8');
   }
 }
 

@@ -19,7 +19,7 @@ import type { CloseReason } from './tcp-session.js';
 export type FollowTarget =
   | { kind: 'connect'; host: string; port: number; family: Family }
   | { kind: 'listen'; address?: string; port: number }
-  | { kind: 'scan'; hosts: string[] };
+  | { kind: 'scan'; hosts: string[]; ports: number[] };
 
 export interface FollowSessionOptions {
   print: PrintOptions;
@@ -35,7 +35,7 @@ export interface FollowSessionOptions {
 const ICMP = 'icmp or icmp6';
 /** After the command ends, packets are still awaited (the end of a close) for this long without traffic… */
 const QUIET_MS = 500;
-/** …or this long when no session of the command was seen. */
+/** …or this long when the command announced no socket at all. */
 const NOTHING_MS = 150;
 /** …and this long at most. */
 const SETTLE_MAX_MS = 3000;
@@ -100,7 +100,7 @@ async function settle(follower: Follower, lastPacket: () => number): Promise<voi
     const now = performance.now();
     if (follower.allDone || now - start > SETTLE_MAX_MS) return;
     // Nothing of ours seen at all (the command failed before sending): a moment for late packets only.
-    const quiet = follower.sessionCount === 0 ? NOTHING_MS : follower.printed === 0 ? SETTLE_MAX_MS : QUIET_MS;
+    const quiet = !follower.expecting ? NOTHING_MS : follower.printed === 0 ? SETTLE_MAX_MS : QUIET_MS;
     if (now - Math.max(lastPacket(), start) > quiet) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -123,5 +123,9 @@ async function captureFor(opts: FollowSessionOptions): Promise<{ iface: string; 
   const ifaces = new Set(numeric.map((h) => routeInterface(h)));
   const iface = opts.iface ?? (numeric.length === t.hosts.length && ifaces.size === 1 ? ([...ifaces][0] as string) : 'any');
   const narrow = numeric.length === t.hosts.length && numeric.length > 0 && numeric.length <= 32;
-  return { iface, filter: narrow ? `${numeric.map((h) => `host ${h}`).join(' or ')} or ${ICMP}` : `tcp or udp or ${ICMP}` };
+  const lo = Math.min(...t.ports);
+  const hi = Math.max(...t.ports);
+  const ports = t.ports.length === 0 ? '' : lo === hi ? ` and port ${lo}` : ` and portrange ${lo}-${hi}`;
+  const hosts = narrow ? `(${numeric.map((h) => `host ${h}`).join(' or ')})` : '(tcp or udp)';
+  return { iface, filter: `(${hosts}${ports}) or ${ICMP}` };
 }

@@ -148,6 +148,12 @@ export class TcpSession {
     return this.synAckAt !== undefined;
   }
 
+  /** The window scale of the side that sent a segment (`out`: us), once both SYNs agreed on scaling. */
+  scaleOf(out: boolean): number | undefined {
+    if (this.us.wscale === undefined || this.peer.wscale === undefined) return undefined;
+    return out ? this.us.wscale : this.peer.wscale;
+  }
+
   /** Feeds one segment (`out`: sent by us) at time `t` (ms); returns what it means. */
   segment(t: number, out: boolean, tcp: TcpFields): Note {
     this.start ??= t;
@@ -260,7 +266,11 @@ export class TcpSession {
       me.synCount++;
       me.retrans++;
       const interval = t - me.synAt;
-      const backoff = doubled(me.synInterval, interval) ? ' (×2 backoff)' : '';
+      const backoff = doubled(me.synInterval, interval)
+        ? ' (×2 backoff)'
+        : me.synInterval > 0 && interval / me.synInterval < 1.25
+          ? ' (same interval: Linux retries its first SYNs linearly, tcp_syn_linear_timeouts)'
+          : '';
       me.synInterval = interval;
       me.synAt = t;
       return { kind: 'retransmission', text: `retransmission #${me.synCount} of ${f & TH_ACK ? 'SYN-ACK' : 'SYN'} after ${secs(interval)}${backoff}` };
