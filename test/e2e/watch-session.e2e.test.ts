@@ -3,11 +3,14 @@
  * printed as tcpdump prints them (checked against a tcpdump running alongside) and each annotated; the summary
  * names the TIME_WAIT holder, and the connect that follows explains the TIME_WAIT.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { canCapture } from '../helpers/can-capture';
 import { freePort, startServer } from '../helpers/net';
-import { runNtk, spawnNtk, type NtkProcess } from '../helpers/run-ntk';
+import { NTK_BIN, runNtk, spawnNtk, type NtkProcess } from '../helpers/run-ntk';
 
 /** Lines that carry a packet: tcpdump's text, then `  # ` and the annotation. */
 function packetLines(stderr: string): Array<{ line: string; note: string }> {
@@ -198,5 +201,60 @@ describe.runIf(canCapture())('ntk watch follows its own session on loopback', ()
     expect(b.code).toBe(2);
     const c = await runNtk(['connect', '--keepalive', '0', '127.0.0.1', '1']);
     expect(c.code).toBe(2);
+  });
+
+  it('--json: one object per packet and one per summary', async () => {
+    const srv = await startServer((sock) => {
+      sock.resume();
+      sock.on('end', () => sock.end());
+    });
+    const r = await runNtk(['watch', '--json', '--', 'connect', '-N', '127.0.0.1', String(srv.port)], { stdin: 'hey\n' });
+    expect(r.code).toBe(0);
+    const objects = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const packets = objects.filter((o) => o.type === 'packet');
+    expect(packets[0]).toMatchObject({ dir: 'out', event: 'handshake', text: expect.stringMatching(/^handshake 1\/3/) });
+    expect(packets[0]?.line).toMatch(/Flags \[S\]/);
+    expect(typeof packets[0]?.ts).toBe('number');
+    expect(packets.some((p) => p.event === 'data' && p.text === 'data: 4 bytes sent')).toBe(true);
+    const summary = objects.find((o) => o.type === 'summary');
+    expect(summary).toMatchObject({ role: 'connect', end: 'fin', closed_first: 'us', sent: { bytes: 4 } });
+    expect((summary?.time_wait as { holder: string }).holder).toMatch(/^127\.0\.0\.1:\d+$/);
+  });
+
+  it('watch --own: a connect in another process is followed from its SYN', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ntk-own-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const env = { NTK_RUNTIME_DIR: dir };
+    const watcher = spawnNtk(['watch', '--own', '-i', 'lo'], { env });
+    await watcher.waitFor("following ntk's sessions on lo");
+    const srv = await startServer((sock) => {
+      sock.resume();
+      sock.on('end', () => sock.end());
+    });
+    const c = await runNtk(['connect', '-N', '127.0.0.1', String(srv.port)], { env, stdin: 'one line\n' });
+    expect(c.code).toBe(0);
+    await watcher.waitFor(/# close 4\/4: .* enters TIME_WAIT/, { stream: 'stdout' });
+    await watcher.waitFor(/holds TIME_WAIT until/);
+    watcher.child.kill('SIGINT');
+    const r = await watcher.done;
+    expect(r.code).toBe(0);
+    const first = r.stdout.split('\n')[0] ?? '';
+    expect(first).toMatch(new RegExp(`IP 127\\.0\\.0\\.1\\.\\d+ > 127\\.0\\.0\\.1\\.${srv.port}: Flags \\[S\\], .*  # handshake 1/3: SYN, we open`));
+    expect(r.stdout).toMatch(/# data: 9 bytes sent/);
+  });
+
+  it('without capture rights, --watch says so in one line and the session does not run', async () => {
+    if (spawnSync('capsh', ['--version']).status !== 0) return;
+    let connections = 0;
+    const srv = await startServer(() => connections++);
+    const r = spawnSync('capsh', ['--drop=cap_net_raw', '--', '-c', `${NTK_BIN} connect --watch 127.0.0.1 ${srv.port}`], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    const lines = r.stderr.split('\n').filter((l) => l !== '');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^ntk: watch: lo: capturing needs root or the CAP_NET_RAW capability/);
+    expect(connections).toBe(0);
   });
 });
