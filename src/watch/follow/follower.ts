@@ -323,7 +323,7 @@ export class Follower {
     if (f.tcp) {
       const s = f.tcp.summary();
       if (this.opts.json) this.put(this.opts.summaryOut, JSON.stringify(s) + '\n');
-      else this.put(this.opts.summaryOut, summaryText(s).map((l, i) => (i === 0 ? this.paint(l, 'close') : l)).join('\n') + '\n');
+      else this.put(this.opts.summaryOut, summaryText(s, this.opts.print.utc).map((l, i) => (i === 0 ? this.paint(l, 'close') : l)).join('\n') + '\n');
     } else if (f.udp) {
       const u = f.udp;
       const s = {
@@ -385,7 +385,7 @@ function proofStep(flags: number, out: boolean): ProofStep {
 }
 
 /** The summary block: a title line and a few indented lines. */
-export function summaryText(s: SessionSummary): string[] {
+export function summaryText(s: SessionSummary, utc = false): string[] {
   const who = s.role === 'accept' ? 'we accepted' : s.role === 'scan' ? 'scan probe' : 'we connected';
   const lines = [`session ${s.session} (${who}): summary`];
   if (s.rtt_ms !== undefined) lines.push(`  handshake rtt ${ms(s.rtt_ms)}`);
@@ -398,7 +398,7 @@ export function summaryText(s: SessionSummary): string[] {
   lines.push(re === 0 ? '  retransmissions: none' : `  retransmissions: ${s.sent.retransmissions} by us, ${s.received.retransmissions} by the peer`);
   if (s.time_wait !== undefined) {
     const first = s.closed_first === 'us' ? 'we closed first' : s.closed_first === 'peer' ? 'the peer closed first' : 'both closed at once';
-    lines.push(`  ${first}: ${s.time_wait.holder} holds TIME_WAIT until ${clock(s.time_wait.until_ms)} (60 s, 2MSL)`);
+    lines.push(`  ${first}: ${s.time_wait.holder} holds TIME_WAIT until ${clock(s.time_wait.until_ms, utc)} (60 s, 2MSL)`);
   } else if (s.end === 'rst') lines.push('  ended by RST: no TIME_WAIT on either side');
   else if (s.end === 'open') lines.push(s.closed_first ? `  still closing (${s.closed_first === 'us' ? 'we' : 'the peer'} closed first)` : '  still open when following stopped');
   lines.push(`  duration ${ms(s.duration_ms)}`);
@@ -406,7 +406,7 @@ export function summaryText(s: SessionSummary): string[] {
 }
 
 /** HH:MM:SS of a time in ms since the epoch (local time, as tcpdump's timestamps). */
-function clock(t: number): string {
+function clock(t: number, utc: boolean): string {
   const d = new Date(t);
-  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+  return (utc ? [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()] : [d.getHours(), d.getMinutes(), d.getSeconds()]).map((n) => String(n).padStart(2, '0')).join(':');
 }
