@@ -55,7 +55,10 @@ export async function followSession(opts: FollowSessionOptions, io: Io, task: ()
   let stdinEnded = false;
   const onStdinEnd = (): void => void (stdinEnded = true);
   io.stdin.once('end', onStdinEnd);
-  const closeReason = (): CloseReason => (io.interrupt.aborted ? 'Ctrl-C' : stdinEnded ? 'stdin ended' : undefined);
+  const closeReason = (): CloseReason => {
+    if (io.interrupt.aborted) return io.interrupt.reason === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C';
+    return stdinEnded ? 'stdin ended' : undefined;
+  };
   const follower = new Follower(source.linktype, {
     print: opts.print,
     explain: opts.explain,

@@ -33,7 +33,7 @@ export interface Note {
 export type Role = 'connect' | 'accept' | 'scan';
 
 /** Why our side closes, when the follower knows it (in-process sessions). */
-export type CloseReason = 'Ctrl-C' | 'stdin ended' | 'idle timeout' | undefined;
+export type CloseReason = 'Ctrl-C' | 'SIGTERM' | 'stdin ended' | 'idle timeout' | undefined;
 
 /** Per direction: what one side sent. */
 interface Side {
