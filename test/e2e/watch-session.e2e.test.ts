@@ -34,7 +34,7 @@ function expectInOrder(notes: string[], wanted: RegExp[]): void {
 }
 
 /** Starts tcpdump on lo for `filter`, line-buffered, without timestamps; resolves once it listens. */
-async function startTcpdump(filter: string): Promise<{ stop(): Promise<string[]> }> {
+async function startTcpdump(filter: string): Promise<{ stop(expected?: number): Promise<string[]> }> {
   // A 64 MiB buffer (-B, in KiB), so that tcpdump itself keeps up with a bulk transfer.
   const child: ChildProcess = spawn('tcpdump', ['-i', 'lo', '-B', '65536', '-n', '-t', '-l', filter], { stdio: ['ignore', 'pipe', 'pipe'] });
   onTestFinished(() => {
@@ -54,7 +54,9 @@ async function startTcpdump(filter: string): Promise<{ stop(): Promise<string[]>
     });
   });
   return {
-    stop: async () => {
+    /** Stops tcpdump once it printed `expected` lines (it may lag behind), or after 5 s. */
+    stop: async (expected = 0) => {
+      for (let i = 0; i < 100 && out.split('\n').length - 1 < expected; i++) await new Promise((r) => setTimeout(r, 50));
       const closed = new Promise((r) => child.once('close', r));
       child.kill('SIGINT');
       await closed;
@@ -110,7 +112,7 @@ describe.runIf(canCapture())('ntk watch follows its own session on loopback', ()
     expect(summary).toMatch(new RegExp(`we closed first: 127\\.0\\.0\\.1:${src} holds TIME_WAIT until \\d\\d:\\d\\d:\\d\\d \\(60 s, 2MSL\\)`));
 
     // Exactly what tcpdump saw of the 4-tuple, in the same order and the same words.
-    const seen = await dump.stop();
+    const seen = await dump.stop(lines.length);
     expect(lines.map((l) => l.line)).toEqual(seen);
 
     // The tutorial's next step: the same source port again is refused, and connect says why.
@@ -273,7 +275,7 @@ describe.runIf(canCapture())('ntk watch follows its own session on loopback', ()
     });
     expect(r.code).toBe(0);
     const ours = packetLines(r.stderr).map((l) => l.line);
-    const seen = await dump.stop();
+    const seen = await dump.stop(ours.length);
     // Two capture sockets may see packets handled on different CPUs in a different order: compare as multisets.
     const count = new Map<string, number>();
     for (const l of ours) count.set(l, (count.get(l) ?? 0) + 1);

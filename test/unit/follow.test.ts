@@ -92,6 +92,9 @@ describe('TcpSession: the tutorial session from the connect side', () => {
     );
     expect(s.segment(4601, false, seg(ISN_PEER + 1, ISN_US + 201, TH_ACK, 0, { win: 0 })).text).toMatch(/^zero window: peer's receive buffer is full/);
     expect(s.segment(4700, false, seg(ISN_PEER + 1, ISN_US + 201, TH_ACK, 0, { win: 10 })).text).toMatch(/^window update: peer can take \d+ bytes again$/);
+    expect(s.segment(4650, false, seg(ISN_PEER + 1, ISN_US + 201, TH_ACK, 0, { win: 0 })).text).toMatch(/^zero window/);
+    expect(s.segment(4660, true, seg(ISN_US + 200, ISN_PEER + 1, TH_ACK)).text).toBe("zero-window probe: has the peer's window opened?");
+    s.segment(4700, false, seg(ISN_PEER + 1, ISN_US + 201, TH_ACK, 0, { win: 10 }));
     expect(s.segment(9000, true, seg(ISN_US + 200, ISN_PEER + 1, TH_ACK)).text).toMatch(/^keep-alive probe #1/);
     expect(s.segment(9000.5, false, seg(ISN_PEER + 1, ISN_US + 201, TH_ACK, 0, { win: 10 })).text).toBe('keep-alive answer: the peer is alive');
     expect(s.summary().sent.retransmissions).toBe(4);

@@ -38,8 +38,12 @@ export interface FollowOptions {
 
 /** Unmatched packets are kept this long (capture time) in case their socket is announced late. */
 const KEEP_UNMATCHED_MS = 5000;
-/** And at most this many bytes of them (older ones go first). */
+/** And at most this many bytes of those that carry data (older ones go first)… */
 const MAX_UNMATCHED_BYTES = 16 * 1024 * 1024;
+/** Packets longer than this are never kept. */
+const MAX_HELD_PACKET = 4096;
+/** …and this many of the others (SYN, FIN, RST, pure ACKs, ICMP). */
+const MAX_UNMATCHED_CONTROL = 50_000;
 /** Output queued past this is dropped (a live capture cannot wait), and counted. */
 const MAX_BACKLOG = 16 * 1024 * 1024;
 
@@ -57,6 +61,12 @@ interface Held {
   pkt: Packet;
   d: Decoded;
   t: number;
+}
+
+/** Held packets; those before `head` are forgotten. */
+interface HeldQueue {
+  items: Held[];
+  head: number;
 }
 
 /** One UDP "session": datagrams each way. */
@@ -106,8 +116,13 @@ export class Follower {
   private readonly order: Followed[] = [];
   private readonly listeners: Array<{ proto: string; local: Endpoint }> = [];
   private readonly scans: Array<{ proto: string; hosts: Set<string>; ports: Set<number> }> = [];
-  private held: Held[] = [];
+  /**
+   * Packets not matched yet, in two queues so that a bulk transfer elsewhere cannot push a new session's SYN
+   * out: those carrying data (bounded in bytes) and the rest (control segments, bounded in count).
+   */
+  private held: HeldQueue = { items: [], head: 0 };
   private heldBytes = 0;
+  private heldControl: HeldQueue = { items: [], head: 0 };
   /** Peers being connected to: their packets are kept until the socket's 4-tuple is announced. */
   private readonly connecting = new Set<string>();
   private text = '';
@@ -153,14 +168,11 @@ export class Follower {
       if (!this.sessions.has(k)) this.add(k, ev.proto, ev.local, ev.remote, ev.role);
     }
     // Packets that came before the announcement, in capture order.
-    const held = this.held;
-    this.held = [];
+    const held = mergeByTime(this.heldControl.items.slice(this.heldControl.head), this.held.items.slice(this.held.head));
+    this.held = { items: [], head: 0 };
+    this.heldControl = { items: [], head: 0 };
     this.heldBytes = 0;
-    for (const h of held) {
-      if (this.follow(h)) continue;
-      this.held.push(h);
-      this.heldBytes += h.pkt.caplen;
-    }
+    for (const h of held) if (!this.follow(h)) this.hold(h);
   }
 
   /** Takes one captured packet. */
@@ -171,20 +183,26 @@ export class Follower {
     if (this.follow(h)) return;
     // Not (yet) ours: keep a copy for a while (the capture's memory is shared by many packets).
     if (!this.opts.holdAll && !this.mayBeAnnounced(d)) return;
-    this.held.push({ ...h, pkt: { ...pkt, data: pkt.data.slice(0, pkt.caplen) } });
-    this.heldBytes += pkt.caplen;
-    let old = 0;
-    let freed = 0;
-    while (
-      old < this.held.length - 1 &&
-      (h.t - (this.held[old] as Held).t > KEEP_UNMATCHED_MS || this.heldBytes - freed > MAX_UNMATCHED_BYTES)
-    ) {
-      freed += (this.held[old] as Held).pkt.caplen;
-      old++;
+    // A large segment is the middle of a flowing transfer, not the start of a session: copying it would only cost.
+    if (pkt.caplen > MAX_HELD_PACKET) return;
+    this.hold({ ...h, pkt: { ...pkt, data: pkt.data.slice(0, pkt.caplen) } });
+  }
+
+  /** Queues an unmatched packet; forgets the oldest past KEEP_UNMATCHED_MS or the queue's bound. */
+  private hold(h: Held): void {
+    const data = h.d.tcp !== undefined ? h.d.tcp.payload > 0 && !(h.d.tcp.flags & (TH_SYN | TH_RST | 0x01)) : (h.d.udp ?? 0) > 0;
+    const q = data ? this.held : this.heldControl;
+    q.items.push(h);
+    if (data) this.heldBytes += h.pkt.caplen;
+    // Forgetting moves a head index: a busy interface brings many packets a millisecond, and each must cost little.
+    const over = (): boolean => (data ? this.heldBytes > MAX_UNMATCHED_BYTES : q.items.length - q.head > MAX_UNMATCHED_CONTROL);
+    while (q.head < q.items.length - 1 && (h.t - (q.items[q.head] as Held).t > KEEP_UNMATCHED_MS || over())) {
+      if (data) this.heldBytes -= (q.items[q.head] as Held).pkt.caplen;
+      q.items[q.head++] = undefined as unknown as Held;
     }
-    if (old > 0) {
-      this.held.splice(0, old);
-      this.heldBytes -= freed;
+    if (q.head > 1024 && q.head * 2 > q.items.length) {
+      q.items = q.items.slice(q.head);
+      q.head = 0;
     }
   }
 
@@ -373,6 +391,18 @@ export class Follower {
     // Printers write ASCII (tcpdump escapes the rest); the annotations have a few UTF-8 signs (→, ×).
     this.opts.out.write(t, 'utf8');
   }
+}
+
+/** Two lists in capture order merged into one (the first wins ties). */
+function mergeByTime(a: Held[], b: Held[]): Held[] {
+  const out: Held[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && (a[i] as Held).t <= (b[j] as Held).t)) out.push(a[i++] as Held);
+    else out.push(b[j++] as Held);
+  }
+  return out;
 }
 
 /** One step of a scan probe's exchange. */

@@ -185,7 +185,11 @@ export class TcpSession {
       notes.push('handshake 3/3: established');
       kind = 'handshake';
     }
-    // Keep-alive probe (RFC 1122 §4.2.3.6): one byte before what was already sent, no new data.
+    // Keep-alive probe (RFC 1122 §4.2.3.6): one byte before what was already sent, no new data. Against a zero
+    // window the same segment is a window probe (RFC 9293 §3.8.6.1).
+    if (this.established && tcp.payload <= 1 && !(f & TH_FIN) && rel === ((me.nxt - 1) >>> 0) && me.nxt > 0 && other.lastWin === 0) {
+      return { kind: 'window', text: `zero-window probe: has the ${who === 'us' ? "peer's" : 'our'} window opened?` };
+    }
     if (this.established && tcp.payload <= 1 && !(f & TH_FIN) && rel === ((me.nxt - 1) >>> 0) && me.nxt > 0) {
       me.probes++;
       const after = me.probeAt === undefined ? '' : `, ${secs(t - me.probeAt)} after the last`;
@@ -198,7 +202,8 @@ export class TcpSession {
       const end = rel + tcp.payload;
       const range = me.sent.get(rel);
       if (end <= me.nxt || range !== undefined) {
-        const r = range ?? { end, at: t, count: 0, interval: 0 };
+        // Sent again: from its own start, or (segments cut differently the second time) from inside another.
+        const r = range ?? this.covering(me, rel) ?? { end, at: t, count: 0, interval: 0 };
         const interval = t - r.at;
         const backoff = doubled(r.interval, interval) ? ' (×2 backoff)' : '';
         r.count++;
@@ -255,6 +260,12 @@ export class TcpSession {
     }
     if (notes.length > 0) return { kind, text: notes.join('; ') };
     return { kind: 'ack', text: out ? 'ack' : 'peer ack' };
+  }
+
+  /** The range sent last that contains relative sequence number `rel`. */
+  private covering(side: Side, rel: number): Side['sent'] extends Map<number, infer R> ? R | undefined : never {
+    for (const [start, r] of side.sent) if (start <= rel && rel < r.end) return r;
+    return undefined;
   }
 
   private syn(t: number, who: 'us' | 'peer', me: Side, other: Side, tcp: TcpFields): Note {
