@@ -7,8 +7,11 @@ import type { PrintOptions } from '../../print/context.js';
 import type { Packet } from '../../print/packet.js';
 import { TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN, type Decoded } from './decode.js';
 
-/** Loopback's MTU (65536) minus the IPv4 and TCP headers: the MSS a loopback SYN offers. */
-const LOOPBACK_MSS = 65495;
+/**
+ * The MSS a loopback SYN offers: loopback's MTU is 65536, but an IPv4 packet is at most 65535 bytes (its length
+ * field), so 65535 − 20 − 20 over IPv4; 65536 − 40 − 20 over IPv6.
+ */
+const LOOPBACK_MSS = { 4: 65495, 6: 65476 } as const;
 
 /** Returns the explanation lines for one packet (without indentation). */
 export function explainPacket(d: Decoded, _pkt: Packet, print: PrintOptions, how: { out: boolean; scale?: number }): string[] {
@@ -33,10 +36,11 @@ export function explainPacket(d: Decoded, _pkt: Packet, print: PrintOptions, how
         : 'seq: the initial sequence number, random; tcpdump prints later ones relative to it (-S: absolute)',
     );
     if (t.mss !== undefined) {
+      const ip = d.family === 6 ? 40 : 20;
       lines.push(
-        t.mss === LOOPBACK_MSS
-          ? 'mss 65495: the largest segment this side takes: loopback\'s MTU 65536 minus 20 (IP) and 20 (TCP) bytes (Ethernet: 1460)'
-          : `mss ${t.mss}: the largest segment this side takes (MTU minus 40 bytes of IP and TCP headers; Ethernet: 1460)`,
+        t.mss === LOOPBACK_MSS[d.family]
+          ? `mss ${t.mss}: the largest segment this side takes: loopback's ${d.family === 4 ? 'largest IPv4 packet, 65535' : 'MTU, 65536'} bytes, minus ${ip} (IPv${d.family}) and 20 (TCP) (Ethernet: ${1500 - ip - 20})`
+          : `mss ${t.mss}: the largest segment this side takes: the MTU minus ${ip} (IPv${d.family}) and 20 (TCP) header bytes (Ethernet: ${1500 - ip - 20})`,
       );
     }
     if (t.wscale !== undefined) {
