@@ -163,7 +163,7 @@ export class TcpSession {
     const other = out ? this.peer : this.us;
     me.segments++;
     const f = tcp.flags;
-    if (f & TH_RST) return this.rst(who, me, other, tcp);
+    if (f & TH_RST) return this.rst(who);
     if (f & TH_SYN) return this.syn(t, who, me, other, tcp);
     if (me.isn === undefined) {
       // The session's start was not seen: number from here.
@@ -185,45 +185,12 @@ export class TcpSession {
       notes.push('handshake 3/3: established');
       kind = 'handshake';
     }
-    // Keep-alive probe (RFC 1122 §4.2.3.6): one byte before what was already sent, no new data. Against a zero
-    // window the same segment is a window probe (RFC 9293 §3.8.6.1).
-    if (this.established && tcp.payload <= 1 && !(f & TH_FIN) && rel === ((me.nxt - 1) >>> 0) && me.nxt > 0 && other.lastWin === 0) {
-      return { kind: 'window', text: `zero-window probe: has the ${who === 'us' ? "peer's" : 'our'} window opened?` };
-    }
-    if (this.established && tcp.payload <= 1 && !(f & TH_FIN) && rel === ((me.nxt - 1) >>> 0) && me.nxt > 0) {
-      me.probes++;
-      const after = me.probeAt === undefined ? '' : `, ${secs(t - me.probeAt)} after the last`;
-      me.probeAt = t;
-      me.probing = true;
-      return { kind: 'keepalive', text: `keep-alive probe #${me.probes}${after}: is the ${who === 'us' ? 'peer' : 'other end'} still there?` };
-    }
-    // Data.
+    const probe = this.probe(t, who, me, other, rel, tcp);
+    if (probe !== undefined) return probe;
     if (tcp.payload > 0) {
-      const end = rel + tcp.payload;
-      const range = me.sent.get(rel);
-      if (end <= me.nxt || range !== undefined) {
-        // Sent again: from its own start, or (segments cut differently the second time) from inside another.
-        const r = range ?? this.covering(me, rel) ?? { end, at: t, count: 0, interval: 0 };
-        const interval = t - r.at;
-        const backoff = doubled(r.interval, interval) ? ' (×2 backoff)' : '';
-        r.count++;
-        r.interval = interval;
-        r.at = t;
-        me.sent.set(rel, r);
-        me.retrans++;
-        return { kind: 'retransmission', text: `retransmission #${r.count} of data (${tcp.payload} bytes) after ${secs(interval)}${backoff}` };
-      }
-      me.sent.set(rel, { end, at: t, count: 0, interval: 0 });
-      if (me.sent.size > MAX_RANGES) me.sent.delete(me.sent.keys().next().value as number);
-      me.nxt = Math.max(me.nxt, end);
-      me.bytes += tcp.payload;
-      const half =
-        this.firstFin !== undefined && this.firstFin !== who
-          ? this.firstFin === 'us'
-            ? ' (we sent FIN, still receiving)'
-            : ' (peer sent FIN: we are in CLOSE_WAIT, still sending)'
-          : '';
-      notes.push(`data: ${tcp.payload} bytes ${out ? 'sent' : 'received'}${half}`);
+      const data = this.data(t, who, me, rel, tcp.payload);
+      if (typeof data !== 'string') return data;
+      notes.push(data);
       kind = kind === 'handshake' ? 'handshake' : 'data';
     }
     // What this segment acknowledges.
@@ -231,27 +198,10 @@ export class TcpSession {
     if (f & TH_ACK && other.isn !== undefined) {
       ackNote = this.ack(who, me, other, tcp, notes.length > 0 || (f & TH_FIN) !== 0);
     }
-    // FIN.
     if (f & TH_FIN) {
-      const finRel = (rel + tcp.payload) >>> 0;
-      if (me.finRel !== undefined && finRel === me.finRel) {
-        me.retrans++;
-        const interval = t - (me.finAt as number);
-        me.finAt = t;
-        return { kind: 'retransmission', text: `retransmission of FIN after ${secs(interval)}` };
-      }
-      me.finRel = finRel;
-      me.finAt = t;
-      me.nxt = Math.max(me.nxt, finRel + 1);
-      const finText = this.fin(who, me, other, tcp);
-      if (ackNote?.kind === 'close' && this.firstFin !== who) {
-        // The usual close on a quick peer: its FIN carries the ACK of ours.
-        notes.push(
-          who === 'peer'
-            ? 'close 2+3/4: peer ACKs our FIN and sends its own; we will hold TIME_WAIT'
-            : "close 2+3/4: we ACK the peer's FIN and send ours; we are in LAST_ACK",
-        );
-      } else notes.push(finText);
+      const fin = this.finSegment(t, who, me, other, tcp, rel, ackNote);
+      if (fin.kind === 'retransmission') return fin;
+      notes.push(fin.text);
       return { kind: kind === 'data' ? 'data' : 'close', text: notes.join('; ') };
     }
     if (ackNote !== undefined) {
@@ -260,6 +210,73 @@ export class TcpSession {
     }
     if (notes.length > 0) return { kind, text: notes.join('; ') };
     return { kind: 'ack', text: out ? 'ack' : 'peer ack' };
+  }
+
+  /**
+   * A keep-alive probe (RFC 1122 §4.2.3.6): one byte before what was already sent, no new data; against a zero
+   * window the same segment is a window probe (RFC 9293 §3.8.6.1). Undefined when the segment is neither.
+   */
+  private probe(t: number, who: 'us' | 'peer', me: Side, other: Side, rel: number, tcp: TcpFields): Note | undefined {
+    if (!this.established || tcp.payload > 1 || tcp.flags & TH_FIN || me.nxt === 0 || rel !== ((me.nxt - 1) >>> 0)) return undefined;
+    if (other.lastWin === 0) {
+      return { kind: 'window', text: `zero-window probe: has the ${who === 'us' ? "peer's" : 'our'} window opened?` };
+    }
+    me.probes++;
+    const after = me.probeAt === undefined ? '' : `, ${secs(t - me.probeAt)} after the last`;
+    me.probeAt = t;
+    me.probing = true;
+    return { kind: 'keepalive', text: `keep-alive probe #${me.probes}${after}: is the ${who === 'us' ? 'peer' : 'other end'} still there?` };
+  }
+
+  /** New data (its words), or a retransmission of data already sent (its note). */
+  private data(t: number, who: 'us' | 'peer', me: Side, rel: number, payload: number): string | Note {
+    const end = rel + payload;
+    const range = me.sent.get(rel);
+    if (end <= me.nxt || range !== undefined) {
+      // Sent again: from its own start, or (segments cut differently the second time) from inside another.
+      const r = range ?? this.covering(me, rel) ?? { end, at: t, count: 0, interval: 0 };
+      const interval = t - r.at;
+      const backoff = doubled(r.interval, interval) ? ' (×2 backoff)' : '';
+      r.count++;
+      r.interval = interval;
+      r.at = t;
+      me.sent.set(rel, r);
+      me.retrans++;
+      return { kind: 'retransmission', text: `retransmission #${r.count} of data (${payload} bytes) after ${secs(interval)}${backoff}` };
+    }
+    me.sent.set(rel, { end, at: t, count: 0, interval: 0 });
+    if (me.sent.size > MAX_RANGES) me.sent.delete(me.sent.keys().next().value as number);
+    me.nxt = Math.max(me.nxt, end);
+    me.bytes += payload;
+    let half = '';
+    if (this.firstFin !== undefined && this.firstFin !== who) {
+      half = this.firstFin === 'us' ? ' (we sent FIN, still receiving)' : ' (peer sent FIN: we are in CLOSE_WAIT, still sending)';
+    }
+    return `data: ${payload} bytes ${who === 'us' ? 'sent' : 'received'}${half}`;
+  }
+
+  /** A FIN: a step of the close, or a FIN sent again. `ackNote`: what the same segment acknowledges. */
+  private finSegment(t: number, who: 'us' | 'peer', me: Side, other: Side, tcp: TcpFields, rel: number, ackNote: Note | undefined): Note {
+    const finRel = (rel + tcp.payload) >>> 0;
+    if (me.finRel !== undefined && finRel === me.finRel) {
+      me.retrans++;
+      const interval = t - (me.finAt as number);
+      me.finAt = t;
+      return { kind: 'retransmission', text: `retransmission of FIN after ${secs(interval)}` };
+    }
+    me.finRel = finRel;
+    me.finAt = t;
+    me.nxt = Math.max(me.nxt, finRel + 1);
+    const finText = this.fin(who, other, tcp);
+    if (ackNote?.kind === 'close' && this.firstFin !== who) {
+      // The usual close on a quick peer: its FIN carries the ACK of ours.
+      const text =
+        who === 'peer'
+          ? 'close 2+3/4: peer ACKs our FIN and sends its own; we will hold TIME_WAIT'
+          : "close 2+3/4: we ACK the peer's FIN and send ours; we are in LAST_ACK";
+      return { kind: 'close', text };
+    }
+    return { kind: 'close', text: finText };
   }
 
   /** The range sent last that contains relative sequence number `rel`. */
@@ -306,7 +323,7 @@ export class TcpSession {
     return { kind: 'handshake', text: `handshake 2/3: we answer SYN-ACK${delay}${optText}` };
   }
 
-  private rst(who: 'us' | 'peer', me: Side, _other: Side, tcp: TcpFields): Note {
+  private rst(who: 'us' | 'peer'): Note {
     this.done = true;
     if (!this.established && this.synAckAt === undefined && this.opener !== undefined && this.opener !== who) {
       this.endKind = 'refused';
@@ -317,8 +334,6 @@ export class TcpSession {
       return { kind: 'rst', text: who === 'us' ? 'RST (ours): we close the probe at once, no handshake completed' : 'RST: peer aborts the handshake' };
     }
     this.endKind = this.endKind === 'fin' ? 'fin' : 'rst';
-    void me;
-    void tcp;
     const after = this.firstFin !== undefined ? ' (after the close began)' : '';
     return { kind: 'rst', text: who === 'peer' ? `RST: peer aborts${after}` : `RST: we abort${after}` };
   }
@@ -368,7 +383,7 @@ export class TcpSession {
     return { kind: 'ack', text: who === 'us' ? 'ack' : 'peer ack' };
   }
 
-  private fin(who: 'us' | 'peer', me: Side, other: Side, tcp: TcpFields): string {
+  private fin(who: 'us' | 'peer', other: Side, tcp: TcpFields): string {
     const otherWho = who === 'us' ? 'peer' : 'us';
     if (this.firstFin === undefined) {
       this.firstFin = who;
@@ -385,7 +400,6 @@ export class TcpSession {
       this.simultaneous = true;
       return 'close: simultaneous close, both sides sent FIN: both will hold TIME_WAIT';
     }
-    void me;
     if (who === 'peer') return 'close 3/4: peer sends its FIN; we will hold TIME_WAIT';
     return 'close 3/4: we send our FIN; we are in LAST_ACK';
   }
