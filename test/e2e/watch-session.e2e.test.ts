@@ -288,4 +288,25 @@ describe.runIf(canCapture())('ntk watch follows its own session on loopback', ()
     expect(ours.length).toBeGreaterThanOrEqual(seen.length);
     expect(r.stderr).toMatch(new RegExp(`sent ${size} bytes in \\d+ segments`));
   });
+
+  it('listen -k under watch: every peer it accepts is followed, each with its summary', async () => {
+    const port = await freePort();
+    const server = spawnNtk(['watch', '--', 'listen', '-k', String(port)], { stdin: 'pipe' });
+    await server.waitFor('following the session');
+    for (const text of ['first\n', 'second\n']) {
+      const c = await runNtk(['connect', '-N', '127.0.0.1', String(port)], { stdin: text });
+      expect(c.code).toBe(0);
+    }
+    await server.waitFor(/summary[\s\S]*summary/);
+    server.child.kill('SIGINT');
+    const r = await server.done;
+    expect(r.code).toBe(130);
+    expect(r.stdout).toBe('first\nsecond\n');
+    const summaries = r.stderr.match(/^session 127\.0\.0\.1:\d+ > 127\.0\.0\.1:\d+ \(we accepted\): summary$/gm) ?? [];
+    expect(summaries).toHaveLength(2);
+    const notes = packetLines(r.stderr).map((l) => l.note);
+    expect(notes.filter((n) => n.startsWith('handshake 1/3: SYN, peer opens'))).toHaveLength(2);
+    expect(notes).toContain('data: 6 bytes received');
+    expect(notes).toContain('data: 7 bytes received');
+  });
 });
