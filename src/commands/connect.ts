@@ -5,6 +5,7 @@ import { lastOf, maxBacklogOf, maxBacklogOption, type CliContext } from './conte
 import { usageError } from '../lib/errors.js';
 import type { ConnectOptions } from '../connect/connect.js';
 import { UDP_STDOUT_BACKLOG } from '../lib/pipe.js';
+import { maybeFollowed, watchOption } from './follow.js';
 
 const CONTEXT = 'connect';
 
@@ -25,6 +26,8 @@ interface ConnectArgs {
   reuse?: boolean;
   rst?: boolean;
   'max-backlog'?: string;
+  watch?: boolean;
+  keepalive?: string;
 }
 
 /** Converts parsed arguments into ConnectOptions; throws E_USAGE naming the bad input. */
@@ -55,7 +58,17 @@ export function connectOptions(argv: ConnectArgs): ConnectOptions {
     reuse: argv.reuse === true,
     rst: argv.rst === true,
     maxBacklog: maxBacklogOf(CONTEXT, argv['max-backlog'], { flag: '-u', given: proto === 'udp' }),
+    keepAliveMs: keepAliveOf(argv.keepalive),
   };
+}
+
+/** --keepalive SECS: the idle time before TCP keep-alive probes (at least 1 s). */
+export function keepAliveOf(value: string | string[] | undefined, context = CONTEXT): number | undefined {
+  const k = lastOf(value);
+  if (k === undefined) return undefined;
+  const ms = parseSeconds(context, k, '--keepalive idle time');
+  if (ms < 1000) throw usageError(context, `invalid --keepalive idle time "${k}" (1 second or more expected)`);
+  return ms;
 }
 
 export function connectCommand(ctx: CliContext): CommandModule<object, ConnectArgs> {
@@ -63,7 +76,7 @@ export function connectCommand(ctx: CliContext): CommandModule<object, ConnectAr
     command: 'connect [host] [port]',
     describe: 'Connect to HOST PORT and copy stdin to it and it to stdout (nc HOST PORT)',
     builder: (y) =>
-      y
+      watchOption(y)
         .positional('host', { type: 'string', describe: 'name or address to connect to' })
         .positional('port', { type: 'string', describe: 'port number or service name' })
         .option('p', { type: 'string', describe: 'source port to bind', requiresArg: true })
@@ -83,6 +96,11 @@ export function connectCommand(ctx: CliContext): CommandModule<object, ConnectAr
         })
         .option('rst', { type: 'boolean', describe: 'end with a RST instead of a FIN (Ctrl-C, -w, -q): no TIME_WAIT left' })
         .option('max-backlog', maxBacklogOption('-u', 'datagrams', UDP_STDOUT_BACKLOG))
+        .option('keepalive', {
+          type: 'string',
+          describe: 'TCP keep-alive after SECS idle: a peer that stopped answering ends the session',
+          requiresArg: true,
+        })
         .conflicts('4', '6')
         .conflicts('z', ['N', 'q'])
         .conflicts('u', 'rst')
@@ -94,7 +112,8 @@ export function connectCommand(ctx: CliContext): CommandModule<object, ConnectAr
       ctx.run(async () => {
         const opts = connectOptions(argv);
         const { connectSession } = await import('../connect/connect.js');
-        return connectSession(opts, ctx.io);
+        const target = () => ({ kind: 'connect' as const, host: opts.host, port: opts.port, family: opts.family });
+        return maybeFollowed(ctx, argv.watch, target, () => connectSession(opts, ctx.io))();
       });
     },
   };

@@ -8,6 +8,8 @@ import { usageError } from '../lib/errors.js';
 import type { ListenOptions } from '../listen/listen.js';
 import { DEFAULT_MAX_WAITING, ROOM_DEFAULTS } from '../listen/defaults.js';
 import { UDP_STDOUT_BACKLOG } from '../lib/pipe.js';
+import { maybeFollowed, watchOption } from './follow.js';
+import { keepAliveOf } from './connect.js';
 
 const CONTEXT = 'listen';
 
@@ -41,6 +43,8 @@ interface ListenArgs {
   'max-waiting'?: string;
   rst?: boolean;
   'max-backlog'?: string;
+  watch?: boolean;
+  keepalive?: string;
 }
 
 /** Converts parsed arguments into ListenOptions; throws E_USAGE naming the bad input. */
@@ -83,6 +87,7 @@ export function listenOptions(argv: ListenArgs): ListenOptions {
     maxWaiting: count('max-waiting', '--max-waiting', DEFAULT_MAX_WAITING, 65535),
     peerIdleMs: idle === undefined ? undefined : parseSeconds(CONTEXT, idle, '--idle timeout') || undefined,
     maxBacklog: maxBacklogOf(CONTEXT, argv['max-backlog'], { flag: '-u', given: argv.u === true }),
+    keepAliveMs: keepAliveOf(argv.keepalive, CONTEXT),
   };
 }
 
@@ -91,7 +96,7 @@ export function listenCommand(ctx: CliContext): CommandModule<object, ListenArgs
     command: 'listen [port]',
     describe: 'Listen on PORT: copy the peer to stdout and stdin to it (nc -l), or run a chat room',
     builder: (y) =>
-      y
+      watchOption(y)
         .positional('port', { type: 'string', describe: 'port number to listen on (0: any free port, printed)' })
         .option('l', { type: 'boolean', describe: 'accepted for nc habits (listening is what this command does)' })
         .option('s', { type: 'string', describe: 'local address to bind (default: all)', requiresArg: true })
@@ -131,6 +136,11 @@ export function listenCommand(ctx: CliContext): CommandModule<object, ListenArgs
         })
         .option('rst', { type: 'boolean', describe: 'end a session with a RST instead of a FIN (Ctrl-C, -w): no TIME_WAIT left' })
         .option('max-backlog', maxBacklogOption('-u', 'datagrams', UDP_STDOUT_BACKLOG))
+        .option('keepalive', {
+          type: 'string',
+          describe: 'TCP keep-alive after SECS idle: a peer that stopped answering ends its session',
+          requiresArg: true,
+        })
         .conflicts('4', '6')
         .conflicts('chat', 'broker')
         .conflicts('u', 'rst')
@@ -148,7 +158,8 @@ export function listenCommand(ctx: CliContext): CommandModule<object, ListenArgs
       ctx.run(async () => {
         const opts = listenOptions(argv);
         const { listenSession } = await import('../listen/listen.js');
-        return listenSession(opts, ctx.io);
+        const target = () => ({ kind: 'listen' as const, address: opts.address, port: opts.port });
+        return maybeFollowed(ctx, argv.watch, target, () => listenSession(opts, ctx.io))();
       });
     },
   };

@@ -7,6 +7,7 @@ import { parsePortList } from '../scan/ports.js';
 import type { ScanOptions } from '../scan/scan.js';
 import type { MergeOptions } from '../scan/merge.js';
 import { parseShard, parseTargets, WHOLE } from '../scan/targets.js';
+import { maybeFollowed, watchOption } from './follow.js';
 
 const CONTEXT = 'scan';
 const USAGE = 'usage: ntk scan [options] HOST... PORTS';
@@ -30,6 +31,7 @@ interface ScanArgs {
   fin?: boolean;
   retries?: string;
   merge?: boolean;
+  watch?: boolean;
 }
 
 /** Converts parsed arguments into ScanOptions (or, with --merge, the files to merge); throws E_USAGE naming the bad input. */
@@ -80,7 +82,7 @@ export function scanCommand(ctx: CliContext): CommandModule<object, Omit<ScanArg
     command: 'scan',
     describe: 'Probe TCP or UDP ports of hosts and report which are open (nc -z HOST... PORTS)',
     builder: (y) =>
-      y
+      watchOption(y)
         .usage(
           'ntk scan [options] HOST... PORTS\n\nHOST: a name, an IPv4/IPv6 address or a CIDR block (10.0.0.0/24).\n' +
             'PORTS: 21-25, 22,80,443, service names (ssh,http), - for all, or a mix.',
@@ -127,7 +129,9 @@ export function scanCommand(ctx: CliContext): CommandModule<object, Omit<ScanArg
       ctx.run(async () => {
         const opts = scanOptions({ ...argv, targets: argv._.slice(1).map(String) });
         const { runScan } = await import('../scan/scan.js');
-        return runScan(opts, ctx.io);
+        if ('merge' in opts) return runScan(opts, ctx.io);
+        const target = () => ({ kind: 'scan' as const, hosts: opts.targets.map((t) => (t.kind === 'address' ? t.address : t.text)), ports: opts.ports });
+        return maybeFollowed(ctx, argv.watch, target, () => runScan(opts, ctx.io))();
       });
     },
   };

@@ -7,6 +7,11 @@ import type { WatchOptions } from '../watch/run.js';
 import { MAX_SNAPLEN } from '../print/packet.js';
 import type { PrintOptions } from '../print/context.js';
 import { DEFAULT_MAX_BACKLOG } from '../watch/defaults.js';
+import yargs from 'yargs';
+import { connectCommand } from './connect.js';
+import { listenCommand } from './listen.js';
+import { scanCommand } from './scan.js';
+import type { WatchWith } from './follow.js';
 
 const CONTEXT = 'watch';
 
@@ -32,7 +37,14 @@ interface WatchArgs {
   '#'?: boolean;
   Z?: string;
   'max-backlog'?: string;
+  own?: boolean;
+  explain?: boolean;
+  json?: boolean;
+  _?: (string | number)[];
 }
+
+/** The commands `ntk watch -- <command> ARGS…` can run. */
+const FOLLOWED = ['connect', 'listen', 'scan'];
 
 /**
  * True when TZ asks for UTC (tcpdump's tests run with TZ=GMT0). Without TZ the local zone is used, which is
@@ -112,12 +124,33 @@ export function watchCommand(ctx: CliContext): CommandModule<object, WatchArgs> 
         .option('#', { type: 'boolean', describe: 'number the packets' })
         .option('Z', { type: 'string', describe: 'as root: continue as USER once capture is open (default ntk or nobody; root keeps root)', requiresArg: true })
         .option('max-backlog', maxBacklogOption('live capture', 'packets', DEFAULT_MAX_BACKLOG))
+        .option('own', { type: 'boolean', describe: "follow every session of ntk's other processes, explained (stdout)" })
+        .option('explain', { type: 'boolean', describe: 'with --own or -- COMMAND: what each field of each packet means' })
+        .option('json', { type: 'boolean', describe: 'with --own or -- COMMAND: NDJSON events and summaries' })
         .conflicts('r', 'i')
+        .conflicts('own', ['r', 'w'])
         .example("ntk watch -i lo -nt 'tcp port 80'", 'a web session on loopback, as tcpdump -nt shows it')
         .example('ntk watch -ntx -i lo', 'with hex dumps')
         .example('ntk watch -r capture.pcap -n -v', 'read a capture file')
-        .example('ntk watch -i lo -w out.pcap -c 100', 'save 100 packets for tcpdump or Wireshark'),
+        .example('ntk watch -i lo -w out.pcap -c 100', 'save 100 packets for tcpdump or Wireshark')
+        .example('ntk watch -- connect -p 12345 127.0.0.1 8000', 'run a session and explain each of its packets')
+        .example('ntk watch --own', "explain the sessions of ntk's other processes"),
     handler: (argv) => {
+      const inner = (argv._ ?? []).slice(1).map(String);
+      if (FOLLOWED.includes(inner[0] ?? '')) return runFollowed(ctx, argv, inner);
+      if (inner.length > 0) argv.filter = [...(argv.filter ?? []), ...inner];
+      if (argv.own) {
+        ctx.run(async () => {
+          const opts = watchOptions(argv, ctx.io.env);
+          const { watchOwn } = await import('../watch/follow/own.js');
+          return watchOwn({ print: opts.print, iface: opts.iface, explain: argv.explain === true, json: argv.json === true, snaplen: opts.snaplen, filter: opts.filter }, ctx.io);
+        });
+        return;
+      }
+      if (argv.explain || argv.json) {
+        ctx.run(() => Promise.reject(usageError(CONTEXT, `--${argv.explain ? 'explain' : 'json'} needs --own or -- COMMAND`)));
+        return;
+      }
       ctx.run(async () => {
         const opts = watchOptions(argv, ctx.io.env);
         const { runWatch } = await import('../watch/run.js');
@@ -125,4 +158,56 @@ export function watchCommand(ctx: CliContext): CommandModule<object, WatchArgs> 
       });
     },
   };
+}
+
+/**
+ * `ntk watch [flags] -- connect|listen|scan ARGS…`: parses the command as ntk would and runs it with its sessions
+ * followed, shown with watch's printing flags.
+ */
+function runFollowed(ctx: CliContext, argv: WatchArgs, inner: string[]): void {
+  let how: WatchWith;
+  try {
+    const opts = watchOptions(argv, ctx.io.env);
+    if (opts.readFile !== undefined || opts.writeFile !== undefined || argv.own) {
+      throw usageError(CONTEXT, '-r, -w and --own cannot be used with -- COMMAND');
+    }
+    if (opts.filter !== '') throw usageError(CONTEXT, `a filter cannot be used with -- COMMAND (the command's own packets are shown)`);
+    how = { print: opts.print, iface: opts.iface, explain: argv.explain === true, json: argv.json === true, snaplen: opts.snaplen };
+  } catch (err) {
+    ctx.run(() => Promise.reject(err));
+    return;
+  }
+  const innerCtx: CliContext = { io: ctx.io, run: (task) => ctx.run(task), watchWith: how };
+  const context = inner[0] as string;
+  let ran = false;
+  const run = innerCtx.run;
+  innerCtx.run = (task) => {
+    ran = true;
+    run(task);
+  };
+  try {
+    yargs(inner)
+      .scriptName('ntk watch --')
+      .command(connectCommand(innerCtx))
+      .command(listenCommand(innerCtx))
+      .command(scanCommand(innerCtx))
+      .strict()
+      .parserConfiguration({
+        'parse-numbers': false,
+        'parse-positional-numbers': false,
+        'greedy-arrays': false,
+        'short-option-groups': true,
+      })
+      .exitProcess(false)
+      .version(false)
+      .fail((msg, err) => {
+        if (err) throw err;
+        throw usageError(context, msg.charAt(0).toLowerCase() + msg.slice(1).replace(/\s*\n[\s\S]*$/, ''));
+      })
+      .parse();
+  } catch (err) {
+    ctx.run(() => Promise.reject(err));
+    return;
+  }
+  if (!ran) ctx.run(async () => 0); // --help of the command was printed
 }

@@ -11,6 +11,8 @@ import { resolveHost, type Family, type ResolvedAddress } from '../lib/resolve.j
 import { succeeded, type Proto } from '../lib/services.js';
 import { addressInUseError, errnoOf, sessionError, sysError } from '../lib/errno.js';
 import { findConflicts, hostPort, readSockTable, type SockEntry } from '../lib/socktable.js';
+import { announce, tapConnecting } from '../lib/sockets-tap.js';
+import { keepAlive } from '../lib/keepalive.js';
 
 export interface ConnectOptions {
   host: string;
@@ -36,6 +38,8 @@ export interface ConnectOptions {
   rst?: boolean;
   /** -u --max-backlog: stdout bytes waiting past which datagrams are dropped. */
   maxBacklog?: number;
+  /** --keepalive: TCP keep-alive after this many ms idle; a peer that stops answering ends the session. */
+  keepAliveMs?: number;
 }
 
 const CONTEXT = 'connect';
@@ -47,6 +51,7 @@ export async function connectSession(opts: ConnectOptions, io: Io): Promise<numb
 
   const socket = await connectFirst(opts, addresses, io);
   if (opts.verbose) diag(io, succeeded(opts, socket.remoteAddress ?? opts.host));
+  if (opts.keepAliveMs) keepAlive(socket, opts.keepAliveMs);
   if (opts.zero) {
     await new Promise<void>((resolve) => {
       // The port accepted: that is the answer. A RST that follows (a server that resets at once) changes nothing.
@@ -148,6 +153,7 @@ function tcpAttempt(opts: ConnectOptions, target: ResolvedAddress, interrupt: Ab
       localAddress: opts.sourceAddress ?? (opts.sourcePort ? (target.family === 6 ? '::' : '0.0.0.0') : undefined),
       localPort: opts.sourcePort,
     });
+    tapConnecting(socket, { address: target.address, port: opts.port });
     let timer: NodeJS.Timeout | undefined;
     if (opts.timeoutMs) {
       timer = setTimeout(() => {
@@ -186,6 +192,7 @@ async function udpSession(opts: ConnectOptions, addresses: ResolvedAddress[], io
       socket.bind({ address: opts.sourceAddress, port: opts.sourcePort ?? 0, exclusive: true }, () => {
         socket.connect(opts.port, target.address, () => {
           socket.removeListener('error', reject);
+          announce({ type: 'socket', proto: 'udp', role: 'connect', local: socket.address(), remote: { address: target.address, port: opts.port } });
           resolve();
         });
       });

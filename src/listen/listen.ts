@@ -13,6 +13,8 @@ import { pipeTcp, pipeUdp, type UdpPeer } from '../lib/pipe.js';
 import type { Proto } from '../lib/services.js';
 import { addressInUseError, errnoOf, errnoWords, sessionError, sysError } from '../lib/errno.js';
 import { hostPort } from '../lib/socktable.js';
+import { announce as tapAnnounce } from '../lib/sockets-tap.js';
+import { keepAlive } from '../lib/keepalive.js';
 
 export interface ListenOptions extends AccessRules {
   /** 0: any free port, which is then printed on stderr. */
@@ -45,6 +47,8 @@ export interface ListenOptions extends AccessRules {
   peerIdleMs?: number;
   /** -u --max-backlog: stdout bytes waiting past which datagrams are dropped. */
   maxBacklog?: number;
+  /** --keepalive: TCP keep-alive after this many ms idle; a peer that stops answering ends its session. */
+  keepAliveMs?: number;
 }
 
 const CONTEXT = 'listen';
@@ -110,6 +114,7 @@ async function bindTcp(opts: ListenOptions, io: Io): Promise<Server> {
   }
   const bound = server.address();
   announce(opts, io, address, typeof bound === 'object' && bound ? bound.port : opts.port);
+  tapAnnounce({ type: 'listening', proto: 'tcp', local: { address, port: typeof bound === 'object' && bound ? bound.port : opts.port } });
   return server;
 }
 
@@ -170,6 +175,7 @@ async function servePeers(server: Server, opts: ListenOptions, io: Io): Promise<
       }
       const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
       if (opts.verbose) diag(io, `Connection received on ${peer.address} ${peer.port}`);
+      if (opts.keepAliveMs) keepAlive(socket, opts.keepAliveMs);
       const session = pipeTcp(socket, io, { context: CONTEXT, halfClose: opts.halfClose, idleMs: opts.idleMs, rst: opts.rst });
       // -N with stdin already at EOF (an earlier -k session read it all): this peer gets its FIN at once.
       if (opts.halfClose && io.stdin.readableEnded) socket.end();
@@ -210,6 +216,7 @@ async function listenUdp(opts: ListenOptions, io: Io): Promise<number> {
     throw bindError(opts, address, opts.port, err);
   }
   announce(opts, io, address, socket.address().port);
+  tapAnnounce({ type: 'listening', proto: 'udp', local: { address, port: socket.address().port } });
   return udpSession(socket, opts, io);
 }
 

@@ -20,6 +20,7 @@ import { ResultOrder } from './order.js';
 import { formatPortList } from './ports.js';
 import { startProgress } from './progress.js';
 import { OpenFollowUp } from './reprobe.js';
+import { announce } from '../lib/sockets-tap.js';
 import { blockAddresses, formatShard, isLocalAddress, shardSize, type Shard, type TargetSpec } from './targets.js';
 import { runUdpEngine } from './udp.js';
 import { ResultWriter } from './writer.js';
@@ -79,6 +80,7 @@ export function runScan(opts: ScanOptions | { merge: MergeOptions }, io: Io): Pr
 export async function scan(opts: ScanOptions, io: Io, engine: TcpEngine = defaultTcpEngine()): Promise<number> {
   const start = performance.now();
   const hosts = await resolveTargets(opts, io);
+  announce({ type: 'scan', proto: opts.proto, hosts: hosts.flatMap((h) => (h ? [h.address] : [])), ports: opts.ports });
   const P = opts.ports.length;
   const { shard } = opts;
   const expected = expectedProbes(hosts, P, shard);
