@@ -11,9 +11,12 @@ import { defaultPrint } from './hex.js';
 import { printIp } from './ip.js';
 import { printIp6 } from './ip6.js';
 import { printArp } from './arp.js';
+import { putTrunc } from './trunc.js';
 
 const ETHER_HDRLEN = 14;
 const MAX_ETHERNET_LENGTH_VAL = 1500;
+/** An IEEE 802.2 LLC header: DSAP, SSAP and at least one control byte. */
+const LLC_MIN_LEN = 3;
 
 /** ether_type_print: "ethertype IPv4 (0x0800)", or with -q just "IPv4". */
 function etherTypeText(ctx: PrintContext, type: number): string {
@@ -55,7 +58,7 @@ export function printEther(ctx: PrintContext, r: Reader, wireLen: number): numbe
     return length;
   }
   if (caplen < ETHER_HDRLEN) {
-    out.put(' [|ether]');
+    putTrunc(ctx, 'ether');
     return caplen;
   }
   const origLength = length;
@@ -74,7 +77,7 @@ export function printEther(ctx: PrintContext, r: Reader, wireLen: number): numbe
   while (isVlan(type)) {
     if (caplen < 4 || length < 4) {
       ctx.proto = 'vlan';
-      out.put(' [|vlan]');
+      putTrunc(ctx, 'vlan');
       return hdrlen + Math.min(caplen, length);
     }
     const tag = r.be16(p);
@@ -94,6 +97,13 @@ export function printEther(ctx: PrintContext, r: Reader, wireLen: number): numbe
     // An IEEE 802.3 length: the payload is LLC, which ntk does not decode; show it raw.
     length = type;
     if (caplen > length) caplen = length;
+    if (caplen < LLC_MIN_LEN) {
+      // Too short for an LLC header (llc_print): only the mark, after the link header when -e printed it.
+      ctx.proto = 'llc';
+      putTrunc(ctx);
+      defaultPrint(ctx, r, p, caplen);
+      return hdrlen;
+    }
     if (!ctx.opts.linkHeader) out.put(`${addrs()}802.3, length ${length}: `);
     defaultPrint(ctx, r, p, caplen);
     return hdrlen;
