@@ -48,3 +48,16 @@ describe('long arguments in messages', () => {
     expect(r.err.length).toBeLessThan(400);
   });
 });
+
+describe('a lone "-" as a positional argument', () => {
+  it('is named as typed, not as ""', async () => {
+    const host = await runMain(['connect', '-n', '-', '80']);
+    expect(host.code).toBe(2);
+    expect(host.err).toBe('ntk: connect: -n given, but "-" is not a numeric address\n');
+    const port = await runMain(['connect', '-n', '127.0.0.1', '-']);
+    expect(port.err).toBe('ntk: connect: invalid port "-"\n');
+    const listen = await runMain(['listen', '-']);
+    expect(listen.code).toBe(2);
+    expect(listen.err).toContain('"-"');
+  });
+});
