@@ -47,6 +47,16 @@ export function printEthertype(ctx: PrintContext, type: number, r: Reader, off: 
   }
 }
 
+/** "src > dst, ": the frame's MAC addresses. */
+function addrs(r: Reader): string {
+  return `${r.mac(6)} > ${r.mac(0)}, `;
+}
+
+/** True for the ethertypes of an IEEE 802.1Q/802.1ad VLAN tag (and the older 0x9100/0x9200 QinQ). */
+function isVlan(t: number): boolean {
+  return t === 0x8100 || t === 0x9100 || t === 0x9200 || t === 0x88a8;
+}
+
 /** DLT_EN10MB: prints one Ethernet frame; returns the link-header length (for -x/-X without the link header). */
 export function printEther(ctx: PrintContext, r: Reader, wireLen: number): number {
   ctx.proto = 'ether';
@@ -65,10 +75,8 @@ export function printEther(ctx: PrintContext, r: Reader, wireLen: number): numbe
   length -= ETHER_HDRLEN;
   caplen -= ETHER_HDRLEN;
   let type = r.be16(12);
-  const addrs = (): string => `${r.mac(6)} > ${r.mac(0)}, `;
-  const isVlan = (t: number): boolean => t === 0x8100 || t === 0x9100 || t === 0x9200 || t === 0x88a8;
   if (ctx.opts.linkHeader) {
-    out.put(addrs());
+    out.put(addrs(r));
     if (!isVlan(type)) out.put(type <= MAX_ETHERNET_LENGTH_VAL ? `802.3, length ${type}: ` : `${etherTypeText(ctx, type)}, length ${origLength}: `);
   }
   let tags = 0;
@@ -104,12 +112,12 @@ export function printEther(ctx: PrintContext, r: Reader, wireLen: number): numbe
       defaultPrint(ctx, r, p, caplen);
       return hdrlen;
     }
-    if (!ctx.opts.linkHeader) out.put(`${addrs()}802.3, length ${length}: `);
+    if (!ctx.opts.linkHeader) out.put(`${addrs(r)}802.3, length ${length}: `);
     defaultPrint(ctx, r, p, caplen);
     return hdrlen;
   }
   if (!printEthertype(ctx, type, r, p, length, caplen)) {
-    if (!ctx.opts.linkHeader) out.put(`${addrs()}${etherTypeText(ctx, type)}, length ${origLength}: `);
+    if (!ctx.opts.linkHeader) out.put(`${addrs(r)}${etherTypeText(ctx, type)}, length ${origLength}: `);
     defaultPrint(ctx, r, p, caplen);
   }
   return hdrlen;

@@ -376,38 +376,60 @@ function printRstData(ctx: PrintContext, r: Reader, sp: number, length: number):
   ctx.out.put(s + ']');
 }
 
+// The ports tcpdump picks payload printers by, with its names (print-tcp.c, tcp.h).
+const FTP_PORT = 21;
+const SSH_PORT = 22;
+const TELNET_PORT = 23;
+const SMTP_PORT = 25;
+const WHOIS_PORT = 43;
+const NAMESERVER_PORT = 53;
+const HTTP_PORT = 80;
+const BGP_PORT = 179;
+const RTSP_PORT = 554;
+const PPTP_PORT = 1723;
+const REDIS_PORT = 6379;
+const OPENFLOW_PORT_OLD = 6633;
+const OPENFLOW_PORT_IANA = 6653;
+const HTTP_PORT_ALT = 8080;
+const RTSP_PORT_ALT = 8554;
+const BEEP_PORT = 10288; // RFC 3080
+
+/** True when either port of the segment is `p`. */
+function onPort(sport: number, dport: number, p: number): boolean {
+  return sport === p || dport === p;
+}
+
 /** The payload printers tcpdump chooses by port, in its order. */
 function printPayload(ctx: PrintContext, r: Reader, bp: number, length: number, sport: number, dport: number): void {
-  const port = (p: number): boolean => sport === p || dport === p;
   const out = ctx.out;
-  if (port(23)) return; // telnet: only IAC sequences are printed, which ntk does not decode
-  if (port(25)) {
+  if (onPort(sport, dport, TELNET_PORT)) return; // telnet: only IAC sequences are printed, which ntk does not decode
+  if (onPort(sport, dport, SMTP_PORT)) {
     out.put(': ');
     ctx.proto = 'smtp';
     printTxtProto(ctx, r, bp, length, undefined, false);
-  } else if (port(43)) {
+  } else if (onPort(sport, dport, WHOIS_PORT)) {
     out.put(': ');
     ctx.proto = 'whois';
     printTxtProto(ctx, r, bp, length, undefined, false);
-  } else if (port(179) || port(1723) || port(6379)) {
+  } else if (onPort(sport, dport, BGP_PORT) || onPort(sport, dport, PPTP_PORT) || onPort(sport, dport, REDIS_PORT)) {
     return;
-  } else if (port(22)) {
+  } else if (onPort(sport, dport, SSH_PORT)) {
     printSsh(ctx, r, bp, length);
-  } else if (port(10288) || port(6633) || port(6653)) {
+  } else if (onPort(sport, dport, BEEP_PORT) || onPort(sport, dport, OPENFLOW_PORT_OLD) || onPort(sport, dport, OPENFLOW_PORT_IANA)) {
     return;
-  } else if (port(21)) {
+  } else if (onPort(sport, dport, FTP_PORT)) {
     out.put(': ');
     ctx.proto = 'ftp';
     printTxtProto(ctx, r, bp, length, undefined, false);
-  } else if (port(80) || port(8080)) {
+  } else if (onPort(sport, dport, HTTP_PORT) || onPort(sport, dport, HTTP_PORT_ALT)) {
     out.put(': ');
     ctx.proto = 'http';
     printTxtProto(ctx, r, bp, length, HTTP_CMDS, true);
-  } else if (port(554) || port(8554)) {
+  } else if (onPort(sport, dport, RTSP_PORT) || onPort(sport, dport, RTSP_PORT_ALT)) {
     out.put(': ');
     ctx.proto = 'rtsp';
     printTxtProto(ctx, r, bp, length, RTSP_CMDS, true);
-  } else if (port(53)) {
+  } else if (onPort(sport, dport, NAMESERVER_PORT)) {
     dns(ctx, r, bp, length, true);
   }
 }
