@@ -32,15 +32,25 @@ try {
   const bundle = join(work, 'ntk.cjs');
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), bundle], { stdio: 'inherit' });
 
+  const snapshot = process.env.NTK_SEA_SNAPSHOT !== '0';
+  let main = bundle;
+  if (snapshot) {
+    // A snapshot's entry script runs as a plain script, without CommonJS's module object: give it one.
+    main = join(work, 'ntk-snapshot.cjs');
+    writeFileSync(main, `(function (module, exports) {\n${readFileSync(bundle, 'utf8')}\n})({ exports: {} }, {});\n`);
+  }
   const config = join(work, 'sea-config.json');
   const blob = join(work, 'ntk.blob');
   writeFileSync(
     config,
     JSON.stringify({
-      main: bundle,
+      main,
       output: blob,
       disableExperimentalSEAWarning: true,
-      useCodeCache: true,
+      // The bundle runs once at build time and the executable starts from that heap (v8.startupSnapshot, see
+      // src/main.ts): no parsing or compiling at start-up. Node ignores useCodeCache when useSnapshot is set.
+      useSnapshot: snapshot,
+      useCodeCache: !snapshot,
       assets: { 'cap.node': addon, 'scan-worker.cjs': join(work, 'scan-worker.cjs') },
     }),
   );

@@ -2,7 +2,7 @@
  * Entry point: parse the command line, run the command, map the outcome to an exit status. The only place in
  * the tree that calls process.exit.
  */
-import { buildCli, commandOf } from './cli/build.js';
+import { commandOf, onlyVersion, version } from './cli/about.js';
 import { reportError, statusAfterAbort } from './cli/exit.js';
 import { processIo, type Io } from './lib/io.js';
 import { isNtkError } from './lib/errors.js';
@@ -25,6 +25,12 @@ export async function main(args: string[], io: Io): Promise<number> {
     },
   };
   try {
+    if (onlyVersion(args)) {
+      // The one answer that needs no parser: start without loading yargs and the commands.
+      io.stdout.write(`${version()}\n`);
+      return 0;
+    }
+    const { buildCli } = await import('./cli/build.js');
     await buildCli(ctx, args).parseAsync();
   } catch (err) {
     return reportError(err, io.stderr, io.env);
@@ -67,4 +73,20 @@ function inSingleExecutable(): boolean {
   }
 }
 
-if (inSingleExecutable()) run(process.argv.slice(2));
+/**
+ * True while Node builds a start-up snapshot of this bundle (the single executable's `useSnapshot`): the run then
+ * starts from the snapshot, with the bundle already loaded, instead of here.
+ */
+function buildingSnapshot(): boolean {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('node:v8') as typeof import('node:v8')).startupSnapshot.isBuildingSnapshot();
+  } catch {
+    return false;
+  }
+}
+
+if (buildingSnapshot()) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('node:v8') as typeof import('node:v8')).startupSnapshot.setDeserializeMainFunction(() => run(process.argv.slice(2)));
+} else if (inSingleExecutable()) run(process.argv.slice(2));

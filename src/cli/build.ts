@@ -13,22 +13,9 @@ import { watchCommand } from '../commands/watch.js';
 import { socketsCommand } from '../commands/sockets.js';
 import { installCaptureCommand } from '../commands/install-capture.js';
 
-declare const __NTK_VERSION__: string | undefined;
+import { commandOf, version } from './about.js';
 
-/** The version: set by the bundler, read from package.json when running from source (tests). */
-export function version(): string {
-  if (typeof __NTK_VERSION__ === 'string') return __NTK_VERSION__;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../../package.json') as { version: string }).version;
-}
-
-export const COMMANDS = ['connect', 'listen', 'scan', 'watch', 'sockets', 'install-capture', 'completion'] as const;
-
-/** The command `args` name (the context of its messages), or '' when none is named. */
-export function commandOf(args: readonly string[]): string {
-  const first = args.find((a) => !a.startsWith('-'));
-  return (COMMANDS as readonly string[]).includes(first ?? '') ? (first as string) : '';
-}
+export { COMMANDS, commandOf, version } from './about.js';
 
 /** Builds the `ntk` program for `args` without parsing it. */
 export function buildCli(ctx: CliContext, args: string[]): Argv {

@@ -79,6 +79,10 @@ export function connectCommand(ctx: CliContext): CommandModule<object, ConnectAr
       watchOption(y)
         .positional('host', { type: 'string', describe: 'name or address to connect to' })
         .positional('port', { type: 'string', describe: 'port number or service name' })
+        // One value each, whatever it looks like: yargs re-reads positionals as `--host -`, where a lone "-" would
+        // otherwise pass for a flag and leave "".
+        .nargs('host', 1)
+        .nargs('port', 1)
         .option('p', { type: 'string', describe: 'source port to bind', requiresArg: true })
         .option('s', { type: 'string', describe: 'source address to bind', requiresArg: true })
         .option('u', { type: 'boolean', describe: 'UDP instead of TCP' })

@@ -98,6 +98,7 @@ export function listenCommand(ctx: CliContext): CommandModule<object, ListenArgs
     builder: (y) =>
       watchOption(y)
         .positional('port', { type: 'string', describe: 'port number to listen on (0: any free port, printed)' })
+        .nargs('port', 1) // one value whatever it looks like, a lone "-" too (see connect.ts)
         .option('l', { type: 'boolean', describe: 'accepted for nc habits (listening is what this command does)' })
         .option('s', { type: 'string', describe: 'local address to bind (default: all)', requiresArg: true })
         .option('u', { type: 'boolean', describe: 'UDP instead of TCP (replies go to the last sender)' })

@@ -63,9 +63,9 @@ export function watchOptions(argv: WatchArgs, env: NodeJS.ProcessEnv): WatchOpti
   const b = lastOf(argv.B);
   let snaplen = MAX_SNAPLEN;
   if (s !== undefined) {
-    if (!/^\d+$/.test(s)) throw usageError(CONTEXT, `invalid snaplen "${s}"`);
-    // tcpdump: 0 means the default; anything larger than the maximum is cut to it.
-    snaplen = Number(s) === 0 ? MAX_SNAPLEN : Math.min(Number(s), MAX_SNAPLEN);
+    // tcpdump: 0 means the default; a value past the maximum is refused, as tcpdump refuses it.
+    if (!/^\d+$/.test(s) || Number(s) > MAX_SNAPLEN) throw usageError(CONTEXT, `invalid snaplen "${s}" (must be >= 0 and <= ${MAX_SNAPLEN})`);
+    snaplen = Number(s) === 0 ? MAX_SNAPLEN : Number(s);
   }
   const print: PrintOptions = {
     numeric: true,

@@ -60,7 +60,7 @@ export class NtkError extends Error {
   readonly details: string[];
 
   constructor(code: ErrorCode, context: string, message: string, options: NtkErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(cutLongArgs(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'NtkError';
     this.code = code;
     this.context = context;
@@ -77,6 +77,17 @@ export function createError(
   options?: NtkErrorOptions,
 ): NtkError {
   return new NtkError(code, context, message, options);
+}
+
+/** Longest run of text without spaces or quotes that a message echoes whole (an argument, a host name). */
+export const MAX_ECHOED = 200;
+
+/**
+ * Cuts every run of more than MAX_ECHOED characters without spaces or quotes in `message` to its start and "...",
+ * so that an error naming a huge argument still fits on one line. Every NtkError message goes through it.
+ */
+export function cutLongArgs(message: string): string {
+  return message.replace(/[^\s"]{201,}/g, (run) => `${run.slice(0, MAX_ECHOED)}...`);
 }
 
 /** Creates a usage error (exit status 2) that names the offending input. */

@@ -43,7 +43,10 @@ export function processIo(forceExit: (status: number) => void, command = ''): Io
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   watchStdout(process.stdout, controller, command);
   return {
-    stdin: process.stdin,
+    // Made on first use: opening standard input costs start-up time that commands without it need not pay.
+    get stdin() {
+      return process.stdin;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     interrupt: controller.signal,

@@ -7,6 +7,7 @@ import type { PrintContext } from './context.js';
 import type { Reader } from './reader.js';
 import { ARP_HRD, ARP_OPS, ETHERTYPES, tok2str } from './tables.js';
 import { defaultPrint } from './hex.js';
+import { truncated } from './trunc.js';
 
 /** linkaddr_string: colon-separated hex of `len` bytes ("<empty>" for none). */
 function linkAddr(r: Reader, off: number, len: number): string {
@@ -25,10 +26,8 @@ function isNonZero(r: Reader, off: number, len: number): boolean {
 export function printArp(ctx: PrintContext, r: Reader, off: number, length: number, caplen: number): void {
   ctx.proto = 'arp';
   const out = ctx.out;
-  if (!r.has(off, 8)) {
-    out.put(' [|arp]');
-    return;
-  }
+  // A short packet ends here as a whole (tcpdump's longjmp): the -x/-X/-A dumps then start at the link header.
+  if (!r.has(off, 8)) truncated();
   const hrd = r.be16(off);
   const pro = r.be16(off + 2);
   const hln = r.u8(off + 4);
@@ -38,10 +37,7 @@ export function printArp(ctx: PrintContext, r: Reader, off: number, length: numb
   const spa = sha + hln;
   const tha = spa + pln;
   const tpa = tha + hln;
-  if (!r.has(tpa, pln)) {
-    out.put(' [|arp]');
-    return;
-  }
+  if (!r.has(tpa, pln)) truncated();
   if (!ctx.opts.linkHeader) out.put('ARP, ');
   const v = ctx.opts.verbose > 0;
   const isIp = pro === 0x0800 || pro === 0x1000;

@@ -14,7 +14,7 @@ import type { Reader } from './reader.js';
 import { hexDump } from './hex.js';
 import { printN, printZtn } from './strings.js';
 import { bittok2str, HEX2, tok2str } from './tables.js';
-import { TruncReturn } from './util.js';
+import { truncated } from './trunc.js';
 
 const BOOTPREQUEST = 1;
 const MAC_ADDR_LEN = 6;
@@ -154,7 +154,7 @@ export function printBootp(ctx: PrintContext, r: Reader, off: number, length: nu
     out.put(`\n\t  ${label} "`);
     const used = printZtn(out, r, off + at, size);
     out.put('"');
-    if (used === 0) throw new TruncReturn();
+    if (used === 0) truncated();
   };
   text(SNAME, SNAME_LEN, 'sname');
   text(FILE, FILE_LEN, 'file');
@@ -190,7 +190,7 @@ function rfc1048(ctx: PrintContext, r: Reader, bp: number): void {
       }
       if (ntag > 1) out.put(`, occurs ${ntag}`);
     }
-    if (!r.has(bp, len)) throw new TruncReturn();
+    if (!r.has(bp, len)) truncated();
     if (tag === TAG_DHCP_MESSAGE && len === 1) {
       out.put(tok2str(DHCP_MESSAGES, 'Unknown (%u)', r.u8(bp++)));
       continue;
@@ -223,7 +223,7 @@ function plain(out: Out, r: Reader, c: string, bp: number, len: number): number 
       out.put('"');
       if (printN(out, r, bp, len)) {
         out.put('"');
-        throw new TruncReturn();
+        truncated();
       }
       out.put('"');
       return 0;
@@ -289,7 +289,7 @@ function special(ctx: PrintContext, r: Reader, tag: number, bp: number, len: num
       out.put('"');
       if (printN(out, r, bp + 3, len - 3)) {
         out.put('"');
-        throw new TruncReturn();
+        truncated();
       }
       out.put('"');
       return 0;
@@ -304,7 +304,7 @@ function special(ctx: PrintContext, r: Reader, tag: number, bp: number, len: num
         out.put('"');
         if (printN(out, r, bp + 1, len - 1)) {
           out.put('"');
-          throw new TruncReturn();
+          truncated();
         }
         out.put('"');
         return 0;
@@ -326,7 +326,7 @@ function special(ctx: PrintContext, r: Reader, tag: number, bp: number, len: num
         }
         out.put(`\n\t      ${subName} SubOption ${subopt}, length ${suboptlen}: `);
         if (AGENT_SUBOPTIONS.has(subopt)) {
-          if (printN(out, r, bp, suboptlen)) throw new TruncReturn();
+          if (printN(out, r, bp, suboptlen)) truncated();
         } else {
           out.put(hexDump(r, '\n\t\t', bp, suboptlen).text);
         }
@@ -387,7 +387,7 @@ function special(ctx: PrintContext, r: Reader, tag: number, bp: number, len: num
         out.put('"');
         if (printN(out, r, bp, sublen)) {
           out.put('"');
-          throw new TruncReturn();
+          truncated();
         }
         out.put(`", length ${sublen}`);
         len -= sublen;

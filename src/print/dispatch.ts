@@ -6,8 +6,8 @@
 import type { Packet } from './packet.js';
 import { LINKTYPE, MAX_SNAPLEN } from './packet.js';
 import type { PrintContext } from './context.js';
-import { Reader, Truncated } from './reader.js';
-import { TruncReturn } from './util.js';
+import { Reader } from './reader.js';
+import { Truncated, putTrunc } from './trunc.js';
 import { formatTimestamp } from './ts.js';
 import { asciiDump, hexAsciiDump, hexDump } from './hex.js';
 import { printEther } from './ether.js';
@@ -72,6 +72,7 @@ export function formatPacket(ctx: PrintContext, linktype: number, pkt: Packet): 
   let hdrlen = 0;
   try {
     if (printer === undefined) {
+      // tcpdump's unknown link type: the mark alone, with no space before it.
       ctx.proto = `linktype ${linktype}`;
       ctx.out.put(`[|${ctx.proto}]`);
     } else {
@@ -81,8 +82,8 @@ export function formatPacket(ctx: PrintContext, linktype: number, pkt: Packet): 
     // Truncated: tcpdump's " [|proto]"; the link printer never returned its header length, so -x/-X/-A dump
     // the whole packet, as tcpdump's do after its longjmp. Anything else is a bug in a printer: the line is
     // still printed, but the error is counted rather than passed off as a short packet.
-    if (!(err instanceof Truncated || err instanceof TruncReturn)) internalError(ctx, err);
-    ctx.out.put(` [|${ctx.proto}]`);
+    if (!(err instanceof Truncated)) internalError(ctx, err);
+    putTrunc(ctx);
     hdrlen = 0;
   }
   let text = head + ctx.out.text;

@@ -13,13 +13,16 @@
  *
  * Verbosity: -v prints owner names of records, -vv the question of responses and the authority ("ns:") and
  * additional ("ar:") sections, -vvv record TTLs. Malformed names print tcpdump's marks (`<BAD PTR>`,
- * `<BAD LABEL TYPE>`, `<ELT n>`, `<DOMAIN NAME TOO LONG>`); anything cut short ends with ` [|domain]`, which the
- * dispatcher appends when this printer throws Truncated. The captured end (tcpdump's snapend) is the Reader's
- * caplen, which the IP printer narrows to the end of the datagram.
+ * `<BAD LABEL TYPE>`, `<ELT n>`, `<DOMAIN NAME TOO LONG>`); anything cut short ends with ` [|domain]`: this printer
+ * throws Truncated (trunc.ts), and its caller prints the mark. A name walker returns null for a name it cannot use
+ * (malformed or cut short), as tcpdump's fqdn_print returns NULL; its caller decides whether that ends the packet.
+ * The captured end (tcpdump's snapend) is the Reader's caplen, which the IP printer narrows to the end of the
+ * datagram.
  */
 
 import type { Out, PrintContext } from './context.js';
-import { formatIpv6, Truncated, type Reader } from './reader.js';
+import { formatIpv6, type Reader } from './reader.js';
+import { truncated } from './trunc.js';
 import { fnChar } from './util.js';
 import {
   DAU_ALGORITHMS,
@@ -148,7 +151,7 @@ export function printDns(ctx: PrintContext, r: Reader, off: number, len: number,
         cp = nskip(m, cp);
         if (cp !== null) cp += 4; // QTYPE and QCLASS
       }
-      if (cp === null) trunc();
+      if (cp === null) truncated();
     }
     out.put(` ${ancount}/${nscount}/${arcount}`);
     cp = section(m, cp, bp, ancount, '');
@@ -171,18 +174,16 @@ export function printDns(ctx: PrintContext, r: Reader, off: number, len: number,
     if (nscount) out.put(` [${nscount}n]`);
     if (arcount) out.put(` [${arcount}au]`);
 
-    let cp: number | null = body;
+    let cp = body;
     if (qdcount) {
       cp = qprint(m, cp, bp);
-      if (cp === null) trunc();
       qdcount--;
       while (cp < m.end && qdcount) {
         cp = qprint(m, cp, bp);
-        if (cp === null) trunc();
         qdcount--;
       }
     }
-    if (qdcount) trunc();
+    if (qdcount) truncated();
     if (m.verbose > 1) {
       cp = section(m, cp, bp, ancount, '');
       cp = section(m, cp, bp, nscount, ' ns:', true);
@@ -190,11 +191,6 @@ export function printDns(ctx: PrintContext, r: Reader, off: number, len: number,
     }
   }
   out.put(` (${length})`);
-}
-
-/** Ends the packet with tcpdump's ` [|domain]` (the dispatcher prints it for Truncated). */
-function trunc(): never {
-  throw new Truncated();
 }
 
 /**
@@ -206,17 +202,15 @@ function section(m: Msg, cp: number, bp: number, count: number, label: string, o
   if (count && (!onlyIfCaptured || cp < m.end)) {
     m.out.put(label);
     let next = rprint(m, cp, bp);
-    if (next === null) trunc();
     count--;
     while (next < m.end && count) {
       m.out.put(',');
       next = rprint(m, next, bp);
-      if (next === null) trunc();
       count--;
     }
     cp = next;
   }
-  if (count) trunc();
+  if (count) truncated();
   return cp;
 }
 
@@ -426,20 +420,20 @@ function printn(m: Msg, cp: number, n: number): boolean {
   return n !== 0;
 }
 
-/** Prints a <character-string> (RFC 1035 §3.3) and returns the offset after it, or null if cut short. */
-function cprint(m: Msg, cp: number): number | null {
-  if (!m.r.has(cp, 1)) return null;
+/** Prints a <character-string> (RFC 1035 §3.3) and returns the offset after it; throws Truncated if cut short. */
+function cprint(m: Msg, cp: number): number {
+  if (!m.r.has(cp, 1)) return truncated();
   const i = m.r.u8(cp++);
-  if (printn(m, cp, i)) return null;
+  if (printn(m, cp, i)) return truncated();
   return cp + i;
 }
 
-/** Prints a question ` TYPE[ CLASS]? name` and returns the offset after it, or null if cut short. */
-function qprint(m: Msg, cp: number, bp: number): number | null {
+/** Prints a question ` TYPE[ CLASS]? name` and returns the offset after it; throws Truncated if cut short. */
+function qprint(m: Msg, cp: number, bp: number): number {
   const r = m.r;
   const np = cp;
   const after = nskip(m, cp);
-  if (after === null || !r.has(after, 4)) return null;
+  if (after === null || !r.has(after, 4)) return truncated();
   m.out.put(` ${tok2str(DNS_TYPES, 'Type%u', r.be16(after))}`);
   const i = r.be16(after + 2);
   const cls = m.mdns ? i & ~C_MDNS_BIT : i;
@@ -447,21 +441,21 @@ function qprint(m: Msg, cp: number, bp: number): number | null {
   if (m.mdns) m.out.put(i & C_MDNS_BIT ? ' (QU)' : ' (QM)');
   m.out.put('? ');
   const end = fqdnPrint(m, np, bp);
-  return end === null ? null : end + 4;
+  return end === null ? truncated() : end + 4;
 }
 
 /**
- * Prints a resource record in tcpdump's short form and returns the offset after it, or null if cut short. A
+ * Prints a resource record in tcpdump's short form and returns the offset after it; throws Truncated if cut short. A
  * record whose fixed fields were not captured returns the captured end, which ends the section quietly.
  */
-function rprint(m: Msg, cp: number, bp: number): number | null {
+function rprint(m: Msg, cp: number, bp: number): number {
   const r = m.r;
   const out = m.out;
   let p: number | null;
   if (m.verbose) {
     out.put(' ');
     p = fqdnPrint(m, cp, bp);
-    if (p === null) return null;
+    if (p === null) return truncated();
   } else {
     p = nskip(m, cp);
   }
@@ -493,11 +487,11 @@ function rprint(m: Msg, cp: number, bp: number): number | null {
   const rp = cp + len;
 
   out.put(` ${tok2str(DNS_TYPES, 'Type%u', typ)}`);
-  if (rp > m.end) return null;
+  if (rp > m.end) return truncated();
 
   switch (typ) {
     case T_A:
-      if (!r.has(cp, 4)) return null;
+      if (!r.has(cp, 4)) return truncated();
       out.put(` ${r.ipv4(cp)}`);
       break;
 
@@ -506,35 +500,34 @@ function rprint(m: Msg, cp: number, bp: number): number | null {
     case T_PTR:
     case T_DNAME:
       out.put(' ');
-      if (fqdnPrint(m, cp, bp) === null) return null;
+      if (fqdnPrint(m, cp, bp) === null) return truncated();
       break;
 
     case T_SOA: {
       if (!m.verbose) break;
       out.put(' ');
       let q = fqdnPrint(m, cp, bp);
-      if (q === null) return null;
+      if (q === null) return truncated();
       out.put(' ');
       q = fqdnPrint(m, q, bp);
-      if (q === null) return null;
-      if (!r.has(q, 20)) return null;
+      if (q === null) return truncated();
+      if (!r.has(q, 20)) return truncated();
       for (let k = 0; k < 5; k++) out.put(` ${r.be32(q + 4 * k)}`);
       break;
     }
 
     case T_MX:
       out.put(' ');
-      if (!r.has(cp, 2)) return null;
-      if (fqdnPrint(m, cp + 2, bp) === null) return null;
+      if (!r.has(cp, 2)) return truncated();
+      if (fqdnPrint(m, cp + 2, bp) === null) return truncated();
       out.put(` ${r.be16(cp)}`);
       break;
 
     case T_TXT: {
-      let q: number | null = cp;
+      let q = cp;
       while (q < rp) {
         out.put(' "');
         q = cprint(m, q);
-        if (q === null) return null;
         out.put('"');
       }
       break;
@@ -542,19 +535,19 @@ function rprint(m: Msg, cp: number, bp: number): number | null {
 
     case T_SRV:
       out.put(' ');
-      if (!r.has(cp, 6)) return null;
-      if (fqdnPrint(m, cp + 6, bp) === null) return null;
+      if (!r.has(cp, 6)) return truncated();
+      if (fqdnPrint(m, cp + 6, bp) === null) return truncated();
       out.put(`:${r.be16(cp + 4)} ${r.be16(cp)} ${r.be16(cp + 2)}`);
       break;
 
     case T_AAAA:
-      if (!r.has(cp, 16)) return null;
+      if (!r.has(cp, 16)) return truncated();
       out.put(` ${r.ipv6(cp)}`);
       break;
 
     case T_A6: {
       // RFC 2874: prefix length, the address bits after the prefix, then the prefix name.
-      if (!r.has(cp, 1)) return null;
+      if (!r.has(cp, 1)) return truncated();
       const pbit = r.u8(cp);
       const pbyte = (pbit & ~7) / 8;
       if (pbit > 128) {
@@ -568,16 +561,16 @@ function rprint(m: Msg, cp: number, bp: number): number | null {
       }
       if (pbit > 0) {
         out.put(' ');
-        if (fqdnPrint(m, cp + 1 + 16 - pbyte, bp) === null) return null;
+        if (fqdnPrint(m, cp + 1 + 16 - pbyte, bp) === null) return truncated();
       }
       break;
     }
 
     case T_URI:
       // RFC 7553: priority, weight, target.
-      if (!r.has(cp, len)) return null;
+      if (!r.has(cp, len)) return truncated();
       out.put(` ${r.be16(cp)} ${r.be16(cp + 2)} `);
-      if (printn(m, cp + 4, (len - 4) >>> 0)) return null;
+      if (printn(m, cp + 4, (len - 4) >>> 0)) return truncated();
       break;
 
     case T_OPT:
@@ -585,10 +578,9 @@ function rprint(m: Msg, cp: number, bp: number): number | null {
       if (optFlags & 0x8000) out.put(' DO');
       if (cp < rp) {
         out.put(' [');
-        let q: number | null = cp;
+        let q = cp;
         while (q < rp) {
           q = eoptPrint(m, q);
-          if (q === null) return null;
           if (q < rp) out.put(',');
         }
         out.put(']');
@@ -597,8 +589,8 @@ function rprint(m: Msg, cp: number, bp: number): number | null {
 
     case T_UNSPECA:
       // MIT's "unspecified ASCII": one long string, printed right after the type name.
-      if (!r.has(cp, len)) return null;
-      if (printn(m, cp, len)) return null;
+      if (!r.has(cp, len)) return truncated();
+      if (printn(m, cp, len)) return truncated();
       break;
 
     case T_TSIG: {
@@ -606,21 +598,21 @@ function rprint(m: Msg, cp: number, bp: number): number | null {
       if (!m.verbose) break;
       out.put(' ');
       let q = fqdnPrint(m, cp, bp);
-      if (q === null) return null;
+      if (q === null) return truncated();
       q += 6;
-      if (!r.has(q, 2)) return null;
+      if (!r.has(q, 2)) return truncated();
       out.put(` fudge=${r.be16(q)}`);
       q += 2;
-      if (!r.has(q, 2)) return null;
+      if (!r.has(q, 2)) return truncated();
       out.put(` maclen=${r.be16(q)}`);
       q += 2 + r.be16(q);
-      if (!r.has(q, 2)) return null;
+      if (!r.has(q, 2)) return truncated();
       out.put(` origid=${r.be16(q)}`);
       q += 2;
-      if (!r.has(q, 2)) return null;
+      if (!r.has(q, 2)) return truncated();
       out.put(` error=${r.be16(q)}`);
       q += 2;
-      if (!r.has(q, 2)) return null;
+      if (!r.has(q, 2)) return truncated();
       out.put(` otherlen=${r.be16(q)}`);
       break;
     }
@@ -628,18 +620,18 @@ function rprint(m: Msg, cp: number, bp: number): number | null {
   return rp;
 }
 
-/** Prints one EDNS option `NAME[ data]` (RFC 6891 §6.1.2) and returns the offset after it, or null if cut short. */
-function eoptPrint(m: Msg, cp: number): number | null {
+/** Prints one EDNS option `NAME[ data]` (RFC 6891 §6.1.2) and returns the offset after it; throws Truncated if cut short. */
+function eoptPrint(m: Msg, cp: number): number {
   const r = m.r;
   const out = m.out;
-  if (!r.has(cp, 2)) return null;
+  if (!r.has(cp, 2)) return truncated();
   const opt = r.be16(cp);
   cp += 2;
   out.put(tok2str(EDNS_OPTIONS, 'Opt%u', opt));
-  if (!r.has(cp, 2)) return null;
+  if (!r.has(cp, 2)) return truncated();
   const dataLen = r.be16(cp);
   cp += 2;
-  if (!r.has(cp, dataLen)) return null;
+  if (!r.has(cp, dataLen)) return truncated();
   if (dataLen > 0) {
     out.put(' ');
     if (opt === E_CHAIN) {

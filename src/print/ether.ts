@@ -11,9 +11,12 @@ import { defaultPrint } from './hex.js';
 import { printIp } from './ip.js';
 import { printIp6 } from './ip6.js';
 import { printArp } from './arp.js';
+import { putTrunc } from './trunc.js';
 
 const ETHER_HDRLEN = 14;
 const MAX_ETHERNET_LENGTH_VAL = 1500;
+/** An IEEE 802.2 LLC header: DSAP, SSAP and at least one control byte. */
+const LLC_MIN_LEN = 3;
 
 /** ether_type_print: "ethertype IPv4 (0x0800)", or with -q just "IPv4". */
 function etherTypeText(ctx: PrintContext, type: number): string {
@@ -44,6 +47,16 @@ export function printEthertype(ctx: PrintContext, type: number, r: Reader, off: 
   }
 }
 
+/** "src > dst, ": the frame's MAC addresses. */
+function addrs(r: Reader): string {
+  return `${r.mac(6)} > ${r.mac(0)}, `;
+}
+
+/** True for the ethertypes of an IEEE 802.1Q/802.1ad VLAN tag (and the older 0x9100/0x9200 QinQ). */
+function isVlan(t: number): boolean {
+  return t === 0x8100 || t === 0x9100 || t === 0x9200 || t === 0x88a8;
+}
+
 /** DLT_EN10MB: prints one Ethernet frame; returns the link-header length (for -x/-X without the link header). */
 export function printEther(ctx: PrintContext, r: Reader, wireLen: number): number {
   ctx.proto = 'ether';
@@ -55,17 +68,15 @@ export function printEther(ctx: PrintContext, r: Reader, wireLen: number): numbe
     return length;
   }
   if (caplen < ETHER_HDRLEN) {
-    out.put(' [|ether]');
+    putTrunc(ctx, 'ether');
     return caplen;
   }
   const origLength = length;
   length -= ETHER_HDRLEN;
   caplen -= ETHER_HDRLEN;
   let type = r.be16(12);
-  const addrs = (): string => `${r.mac(6)} > ${r.mac(0)}, `;
-  const isVlan = (t: number): boolean => t === 0x8100 || t === 0x9100 || t === 0x9200 || t === 0x88a8;
   if (ctx.opts.linkHeader) {
-    out.put(addrs());
+    out.put(addrs(r));
     if (!isVlan(type)) out.put(type <= MAX_ETHERNET_LENGTH_VAL ? `802.3, length ${type}: ` : `${etherTypeText(ctx, type)}, length ${origLength}: `);
   }
   let tags = 0;
@@ -74,7 +85,7 @@ export function printEther(ctx: PrintContext, r: Reader, wireLen: number): numbe
   while (isVlan(type)) {
     if (caplen < 4 || length < 4) {
       ctx.proto = 'vlan';
-      out.put(' [|vlan]');
+      putTrunc(ctx, 'vlan');
       return hdrlen + Math.min(caplen, length);
     }
     const tag = r.be16(p);
@@ -94,12 +105,19 @@ export function printEther(ctx: PrintContext, r: Reader, wireLen: number): numbe
     // An IEEE 802.3 length: the payload is LLC, which ntk does not decode; show it raw.
     length = type;
     if (caplen > length) caplen = length;
-    if (!ctx.opts.linkHeader) out.put(`${addrs()}802.3, length ${length}: `);
+    if (caplen < LLC_MIN_LEN) {
+      // Too short for an LLC header (llc_print): only the mark, after the link header when -e printed it.
+      ctx.proto = 'llc';
+      putTrunc(ctx);
+      defaultPrint(ctx, r, p, caplen);
+      return hdrlen;
+    }
+    if (!ctx.opts.linkHeader) out.put(`${addrs(r)}802.3, length ${length}: `);
     defaultPrint(ctx, r, p, caplen);
     return hdrlen;
   }
   if (!printEthertype(ctx, type, r, p, length, caplen)) {
-    if (!ctx.opts.linkHeader) out.put(`${addrs()}${etherTypeText(ctx, type)}, length ${origLength}: `);
+    if (!ctx.opts.linkHeader) out.put(`${addrs(r)}${etherTypeText(ctx, type)}, length ${origLength}: `);
     defaultPrint(ctx, r, p, caplen);
   }
   return hdrlen;

@@ -5,6 +5,7 @@
 import type { PrintContext } from './context.js';
 import type { Reader } from './reader.js';
 import { HEX2 } from './tables.js';
+import { putTrunc } from './trunc.js';
 
 /** ND_ASCII_ISGRAPH: printable and not a space. */
 const GRAPH: string[] = Array.from({ length: 256 }, (_, i) => (i > 0x20 && i < 0x7f ? String.fromCharCode(i) : '.'));
@@ -91,5 +92,5 @@ export function defaultPrint(ctx: PrintContext, r: Reader, off: number, len: num
   if (!force && (o.hex > 0 || o.hexAscii > 0 || o.quick)) return;
   const d = hexAsciiDump(r, '\n\t', off, len);
   ctx.out.put(d.text);
-  if (d.cut) ctx.out.put(` [|${ctx.proto}]`);
+  if (d.cut) putTrunc(ctx);
 }

@@ -7,7 +7,8 @@
 import type { PrintContext } from './context.js';
 import type { Reader } from './reader.js';
 import { ICMP_TYPES, ICMP_UNREACH, tok2str } from './tables.js';
-import { TruncReturn, cksumShouldBe, foldSum, tcheck } from './util.js';
+import { cksumShouldBe, foldSum } from './util.js';
+import { putTrunc } from './trunc.js';
 import { printIp } from './ip.js';
 import { hexDump } from './hex.js';
 
@@ -27,17 +28,11 @@ function msText(t: number): string {
   return `${p2(hrs)}:${p2(min)}:${p2(sec)}.${String(msec).padStart(3, '0')}`;
 }
 
-/** Prints an ICMP message of `plen` bytes at `off`. */
+/**
+ * Prints an ICMP message of `plen` bytes at `off`. Where tcpdump checks a length first (ND_TCHECK), a short
+ * message ends with the mark and returns; any other short read ends the packet.
+ */
 export function printIcmp(ctx: PrintContext, r: Reader, off: number, plen: number, fragmented: boolean): void {
-  try {
-    icmpBody(ctx, r, off, plen, fragmented);
-  } catch (e) {
-    if (!(e instanceof TruncReturn)) throw e;
-    ctx.out.put(' [|icmp]');
-  }
-}
-
-function icmpBody(ctx: PrintContext, r: Reader, off: number, plen: number, fragmented: boolean): void {
   ctx.proto = 'icmp';
   const out = ctx.out;
   const type = r.u8(off);
@@ -52,7 +47,7 @@ function icmpBody(ctx: PrintContext, r: Reader, off: number, plen: number, fragm
     case 3:
       if (code === 2) str = `${ipDst()} protocol ${r.u8(off + 8 + 9)} unreachable`;
       else if (code === 3) {
-        tcheck(r, off + 8 + 9, 1);
+        if (!r.has(off + 8 + 9, 1)) return putTrunc(ctx);
         const hlen = (r.u8(off + 8) & 0x0f) * 4;
         const dport = r.be16(off + 8 + hlen + 2);
         const proto = r.u8(off + 8 + 9);
@@ -80,7 +75,7 @@ function icmpBody(ctx: PrintContext, r: Reader, off: number, plen: number, fragm
       break;
     }
     case 9: {
-      tcheck(r, off + 4, 4);
+      if (!r.has(off + 4, 4)) return putTrunc(ctx);
       const lifetime = r.be16(off + 6);
       str = 'router advertisement lifetime ';
       if (lifetime < 60) str += String(lifetime);
@@ -95,14 +90,14 @@ function icmpBody(ctx: PrintContext, r: Reader, off: number, plen: number, fragm
       }
       let p = off + 8;
       while (num-- > 0) {
-        tcheck(r, p, 8);
+        if (!r.has(p, 8)) return putTrunc(ctx);
         str += ` {${r.ipv4(p)} ${r.be32(p + 4)}}`;
         p += 8;
       }
       break;
     }
     case 11:
-      tcheck(r, off + 8 + 16, 4);
+      if (!r.has(off + 8 + 16, 4)) return putTrunc(ctx);
       str = code === 0 ? 'time exceeded in-transit' : code === 1 ? 'ip reassembly time exceeded' : `time exceeded-#${code}`;
       break;
     case 12:
@@ -115,7 +110,7 @@ function icmpBody(ctx: PrintContext, r: Reader, off: number, plen: number, fragm
       str = `time stamp query id ${r.be16(off + 4)} seq ${r.be16(off + 6)}`;
       break;
     case 14:
-      tcheck(r, off + 16, 4);
+      if (!r.has(off + 16, 4)) return putTrunc(ctx);
       str = `time stamp reply id ${r.be16(off + 4)} seq ${r.be16(off + 6)}: org ${msText(r.be32(off + 8))}`;
       str += `, recv ${msText(r.be32(off + 12))}, xmit ${msText(r.be32(off + 16))}`;
       break;
@@ -152,7 +147,7 @@ const EXT_OBJECTS: ReadonlyMap<number, string> = new Map([
 /** RFC 4884 multi-part extensions (RFC 4950 MPLS label stacks decoded, other objects dumped). */
 function printExtensions(ctx: PrintContext, r: Reader, off: number, plen: number): void {
   const out = ctx.out;
-  tcheck(r, off, 141);
+  if (!r.has(off, 141)) return putTrunc(ctx);
   const ext = off + ICMP_EXTD_MINLEN;
   if (r.u8(off + 5) === 0 && r.has(ext, plen - ICMP_EXTD_MINLEN)) {
     // No length set: an extension is there only if its checksum says so.
@@ -172,7 +167,7 @@ function printExtensions(ctx: PrintContext, r: Reader, off: number, plen: number
   hlen -= 4;
   let p = ext + 4;
   while (hlen > 4) {
-    tcheck(r, p, 4);
+    if (!r.has(p, 4)) return putTrunc(ctx);
     let tlen = r.be16(p);
     const cls = r.u8(p + 2);
     const ctype = r.u8(p + 3);

@@ -7,8 +7,9 @@
 import type { PrintContext } from './context.js';
 import type { Reader } from './reader.js';
 import { ICMP6_TYPES, ICMP6_UNREACH, bittok2str, hex, tok2str } from './tables.js';
-import { TruncReturn, cksum6, cksumShouldBe, tcheck } from './util.js';
+import { cksum6, cksumShouldBe } from './util.js';
 import { hexDump } from './hex.js';
+import { putTrunc } from './trunc.js';
 
 const ND_OPTS: ReadonlyMap<number, string> = new Map([
   [1, 'source link-address'],
@@ -99,7 +100,7 @@ function printNdOpts(ctx: PrintContext, r: Reader, cp: number, resid: number): v
     const type = r.u8(cp);
     const olen = r.u8(cp + 1);
     if (olen === 0 || cp + (olen << 3) > r.caplen) {
-      out.put(' [|icmp6]');
+      putTrunc(ctx, 'icmp6');
       return;
     }
     out.put(`\n\t  ${tok2str(ND_OPTS, 'unknown', type)} option (${type}), length ${olen << 3} (${olen}): `);
@@ -130,15 +131,6 @@ function printNdOpts(ctx: PrintContext, r: Reader, cp: number, resid: number): v
 
 /** Prints an ICMPv6 message of `length` bytes at `off`, inside the IPv6 header at `ipOff`. */
 export function printIcmp6(ctx: PrintContext, r: Reader, off: number, length: number, ipOff: number, fragmented: boolean): void {
-  try {
-    icmp6Body(ctx, r, off, length, ipOff, fragmented);
-  } catch (e) {
-    if (!(e instanceof TruncReturn)) throw e;
-    ctx.out.put(' [|icmp6]');
-  }
-}
-
-function icmp6Body(ctx: PrintContext, r: Reader, off: number, length: number, ipOff: number, fragmented: boolean): void {
   ctx.proto = 'icmp6';
   const out = ctx.out;
   const v = ctx.opts.verbose;
@@ -173,7 +165,7 @@ function icmp6Body(ctx: PrintContext, r: Reader, off: number, length: number, ip
         case 4: {
           const ul = upperLayer(r, oip);
           if (ul === undefined) {
-            out.put(' [|icmp6]');
+            putTrunc(ctx, 'icmp6');
             return;
           }
           const [prot, p] = ul;
@@ -200,7 +192,7 @@ function icmp6Body(ctx: PrintContext, r: Reader, off: number, length: number, ip
       else out.put(`, unknown code (${code})`);
       break;
     case 4: {
-      tcheck(r, oip + 24, 16);
+      if (!r.has(oip + 24, 16)) return putTrunc(ctx, 'icmp6');
       const ptr = r.be32(off + 4);
       const what = ['erroneous', 'next header', 'option', 'incomplete header chain'][code];
       out.put(what !== undefined ? `, ${what} - octet ${ptr}` : `, code-#${code}`);

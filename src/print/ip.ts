@@ -12,6 +12,7 @@ import { printUdp } from './udp.js';
 import { printIcmp } from './icmp.js';
 import { printIcmp6 } from './icmp6.js';
 import { printIp6 } from './ip6.js';
+import { putTrunc } from './trunc.js';
 
 const IP_MF = 0x2000;
 const IP_OFFMASK = 0x1fff;
@@ -65,6 +66,15 @@ function printTimestamps(ctx: PrintContext, r: Reader, cp: number, length: numbe
   return true;
 }
 
+// IP option types, as tcpdump's ip.h names them (RFC 791; RFC 2113 router alert).
+const IPOPT_EOL = 0;
+const IPOPT_NOP = 1;
+const IPOPT_RR = 7;
+const IPOPT_TS = 68;
+const IPOPT_LSRR = 131;
+const IPOPT_SSRR = 137;
+const IPOPT_RA = 148;
+
 /** ip_optprint: returns false when an option was cut by the capture. */
 function printOptions(ctx: PrintContext, r: Reader, cp: number, length: number): boolean {
   const out = ctx.out;
@@ -75,7 +85,7 @@ function printOptions(ctx: PrintContext, r: Reader, cp: number, length: number):
     const code = r.u8(cp);
     out.put(tok2str(IP_OPTIONS, 'unknown %u', code));
     let optLen: number;
-    if (code === 0 || code === 1) optLen = 1;
+    if (code === IPOPT_EOL || code === IPOPT_NOP) optLen = 1;
     else {
       optLen = r.u8(cp + 1);
       if (optLen < 2) {
@@ -88,17 +98,17 @@ function printOptions(ctx: PrintContext, r: Reader, cp: number, length: number):
       return true;
     }
     switch (code) {
-      case 0:
+      case IPOPT_EOL:
         return true;
-      case 68:
+      case IPOPT_TS:
         if (!printTimestamps(ctx, r, cp, optLen)) return false;
         break;
-      case 7:
-      case 131:
-      case 137:
+      case IPOPT_RR:
+      case IPOPT_LSRR:
+      case IPOPT_SSRR:
         if (!printRoute(ctx, r, cp, optLen)) return false;
         break;
-      case 148:
+      case IPOPT_RA:
         if (optLen < 4) out.put(` [bad length ${optLen}]`);
         else if (r.be16(cp + 2) !== 0) out.put(` value ${r.be16(cp + 2)}`);
         break;
@@ -124,7 +134,7 @@ export function printIp(ctx: PrintContext, r: Reader, off: number, length: numbe
   }
   if (!ctx.opts.linkHeader) out.put('IP ');
   if (!r.has(off, 20)) {
-    out.put(' [|ip]');
+    putTrunc(ctx, 'ip');
     return;
   }
   if (length < 20) {
@@ -178,7 +188,8 @@ export function printIp(ctx: PrintContext, r: Reader, off: number, length: numbe
     }
     out.put(')\n    ');
     if (truncated) {
-      out.put(`${src} > ${dst}:  [|ip]`);
+      out.put(`${src} > ${dst}: `);
+      putTrunc(ctx, 'ip');
       return;
     }
   }

@@ -8,6 +8,7 @@ import type { PrintContext } from './context.js';
 import type { Reader } from './reader.js';
 import { IPPROTOS, tok2str } from './tables.js';
 import { demux } from './ip.js';
+import { putTrunc } from './trunc.js';
 
 /** The Jumbo Payload state of one packet (RFC 2675). */
 interface Jumbo {
@@ -140,7 +141,7 @@ export function printIp6(ctx: PrintContext, r: Reader, off: number, length: numb
   ctx.proto = 'ip6';
   const out = ctx.out;
   if (!r.has(off, 40)) {
-    out.put(' [|ip6]');
+    putTrunc(ctx, 'ip6');
     return;
   }
   if (length < 40) {
@@ -180,7 +181,7 @@ export function printIp6(ctx: PrintContext, r: Reader, off: number, length: numb
   let foundHbh = false;
   while (cp < r.caplen && advance > 0) {
     if (len < advance) {
-      out.put(` [|${ctx.proto}]`);
+      putTrunc(ctx);
       return;
     }
     cp += advance;
@@ -202,12 +203,12 @@ export function printIp6(ctx: PrintContext, r: Reader, off: number, length: numb
         ctx.proto = nh === 0 ? 'hbhopt' : 'dstopt';
         const hlen = (r.u8(cp + 1) + 1) << 3;
         if (!r.has(cp, hlen)) {
-          out.put(` [|${ctx.proto}]`);
+          putTrunc(ctx);
           return;
         }
         out.put(nh === 0 ? 'HBH ' : 'DSTOPT ');
         if (!processOpts(ctx, r, cp + 2, hlen - 2, nh === 0 ? jumbo : undefined)) {
-          out.put(` [|${ctx.proto}]`);
+          putTrunc(ctx);
           return;
         }
         if (nh === 0 && jumbo.payloadLen === 0 && !jumbo.found) {
@@ -243,7 +244,7 @@ export function printIp6(ctx: PrintContext, r: Reader, off: number, length: numb
         if (jumbo.found) {
           len = jumbo.payloadLen + 40;
           if (len < total) {
-            out.put(` [|${ctx.proto}]`);
+            putTrunc(ctx);
             return;
           }
           if (length < len) out.put(`truncated-ip6 - ${len - length} bytes missing!`);

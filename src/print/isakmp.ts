@@ -15,6 +15,7 @@
  */
 import type { PrintContext } from './context.js';
 import type { Reader } from './reader.js';
+import { truncMark } from './trunc.js';
 import { fnChar, isPrint } from './util.js';
 
 const HDR_LEN = 28;
@@ -221,7 +222,7 @@ export function printIsakmp(ctx: PrintContext, r: Reader, off: number, length: n
   const out = ctx.out;
   const m: Msg = { ctx, r, ep: r.caplen, ipOff, base: off };
   if (m.ep < off + HDR_LEN) {
-    out.put(' [|isakmp]');
+    out.put(truncMark('isakmp'));
     return;
   }
   out.put('isakmp');
@@ -297,7 +298,7 @@ function payloads(m: Msg, length: number, flags: number, version: 1 | 2, phase: 
   out.put(':');
   const np = r.u8(base + 16);
   if (flags & FLAG_E) out.put(` [encrypted ${npstr(np)}]`);
-  else if (m.ep < base + HDR_LEN) out.put(` [|${npstr(np)}]`);
+  else if (m.ep < base + HDR_LEN) out.put(truncMark(npstr(np)));
   else if (version === 1) v1Sub(m, np, base + HDR_LEN, phase, 0, 0);
   else v2Sub(m, np, base + HDR_LEN, 0);
   const len = r.be32(base + 24);
@@ -328,14 +329,14 @@ function v1Sub(m: Msg, np: number, ext: number, phase: number, proto: number, de
 }
 
 function v1Trunc(m: Msg, np: number): null {
-  m.ctx.out.put(` [|${npstr(np)}]`);
+  m.ctx.out.put(truncMark(npstr(np)));
   return null;
 }
 
 /** ike_sub0_print / ikev2_sub0_print: one payload by its type; null for a length of 4 or less. */
 function sub0(m: Msg, np: number, ext: number, phase: number, proto: number, depth: number, version: 1 | 2): number | null {
   if (!m.r.has(ext, GEN_LEN)) {
-    m.ctx.out.put(' [|isakmp]');
+    m.ctx.out.put(truncMark('isakmp'));
     return null;
   }
   const itemLen = m.r.be16(ext + 2);
@@ -350,7 +351,7 @@ type PayloadPrinter = (m: Msg, np: number, ext: number, itemLen: number, phase: 
 
 /** Prints ` [|name]` (a payload cut short) and returns null. */
 function trunc(m: Msg, np: number): null {
-  m.ctx.out.put(` [|${npstr(np)}]`);
+  m.ctx.out.put(truncMark(npstr(np)));
   return null;
 }
 
@@ -725,12 +726,12 @@ function v2Items(
 }
 
 function tooLong(m: Msg, end: number, name: string): number {
-  m.ctx.out.put(` [|${name}]`);
+  m.ctx.out.put(truncMark(name));
   return end;
 }
 
 function trunc2(m: Msg, name: string): null {
-  m.ctx.out.put(` [|${name}]`);
+  m.ctx.out.put(truncMark(name));
   return null;
 }
 

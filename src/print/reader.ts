@@ -1,23 +1,19 @@
 /**
  * The one bounds-checked reader every printer reads packet bytes through (tcpdump's GET_U_1, GET_BE_U_2 …).
- * Offsets are absolute in the captured bytes. A read past the captured length throws the Truncated sentinel,
- * which the dispatcher turns into tcpdump's ` [|proto]` mark; printers never index the buffer themselves.
+ * Offsets are absolute in the captured bytes. A read past the captured length throws the Truncated sentinel
+ * (trunc.ts), which ends up as tcpdump's ` [|proto]` mark; printers never index the buffer themselves.
  */
 import { formatIpv6 } from '../lib/addresses.js';
 import { HEX2 } from './tables.js';
+import { truncated } from './trunc.js';
 
 // IPv6 text is written in one place for the whole tree; printers reach it here as well.
 export { formatIpv6 };
 
-/** Thrown by a Reader when a read goes past the captured bytes; caught by the dispatcher only. */
-export class Truncated extends Error {
-  constructor() {
-    super('truncated');
-    this.name = 'Truncated';
-  }
-}
+export { Truncated } from './trunc.js';
 
-const TRUNCATED = new Truncated();
+/** The one-character string of each byte value. */
+const LATIN1: readonly string[] = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i));
 
 export class Reader {
   /** The captured bytes of the whole packet: read only through the methods below. */
@@ -45,11 +41,11 @@ export class Reader {
 
   /** Throws Truncated unless `len` bytes at `off` were captured. */
   check(off: number, len: number): void {
-    if (!this.has(off, len)) throw TRUNCATED;
+    if (!this.has(off, len)) truncated();
   }
 
   u8(off: number): number {
-    if (off < 0 || off >= this.caplen) throw TRUNCATED;
+    if (off < 0 || off >= this.caplen) truncated();
     return this.buf[off] as number;
   }
 
@@ -83,6 +79,12 @@ export class Reader {
   /** The `len` bytes at `off` as text, one character per byte (latin1). */
   latin1(off: number, len: number): string {
     this.check(off, len);
+    // Short text (tokens, names) is cheaper built here than through a Buffer view made for it.
+    if (len <= 32) {
+      let t = '';
+      for (let i = off; i < off + len; i++) t += LATIN1[this.buf[i] as number] as string;
+      return t;
+    }
     return Buffer.from(this.buf.buffer, this.buf.byteOffset + off, len).toString('latin1');
   }
 

@@ -11,6 +11,7 @@ import type { Reader } from './reader.js';
 import { ETHERTYPES, SLL_PKTTYPES, hex, tok2str } from './tables.js';
 import { defaultPrint } from './hex.js';
 import { printEthertype, tciText } from './ether.js';
+import { putTrunc } from './trunc.js';
 
 const SLL_HDR_LEN = 16;
 const SLL2_HDR_LEN = 20;
@@ -41,7 +42,7 @@ function printPayload(ctx: PrintContext, r: Reader, p: number, length: number, c
     if (type === 0x8100) {
       if (caplen < 4 || length < 4) {
         ctx.proto = 'vlan';
-        ctx.out.put(' [|vlan]');
+        putTrunc(ctx, 'vlan');
         return hdrlen + Math.min(caplen, length);
       }
       const tag = r.be16(p);
@@ -67,7 +68,7 @@ function printPayload(ctx: PrintContext, r: Reader, p: number, length: number, c
 export function printSll(ctx: PrintContext, r: Reader, wireLen: number): number {
   ctx.proto = 'sll';
   if (r.caplen < SLL_HDR_LEN) {
-    ctx.out.put(' [|sll]');
+    putTrunc(ctx, 'sll');
     return r.caplen;
   }
   const pkttype = r.be16(0);
@@ -105,7 +106,7 @@ function ifName(ctx: PrintContext, index: number): string {
 export function printSll2(ctx: PrintContext, r: Reader, wireLen: number): number {
   ctx.proto = 'sll2';
   if (r.caplen < SLL2_HDR_LEN) {
-    ctx.out.put(' [|sll2]');
+    putTrunc(ctx, 'sll2');
     return r.caplen;
   }
   const protocol = r.be16(0);

@@ -14,6 +14,7 @@
  */
 import type { PrintContext } from './context.js';
 import type { Reader } from './reader.js';
+import { truncMark } from './trunc.js';
 import { printN } from './strings.js';
 import { HEX2 } from './tables.js';
 import { isPrint } from './util.js';
@@ -105,7 +106,7 @@ interface Elem {
   uns64: bigint;
 }
 
-const TRUNC = ' [|snmp]';
+const TRUNC = truncMark('snmp');
 
 /** The message being printed. */
 interface Snmp {

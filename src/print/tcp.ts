@@ -11,6 +11,8 @@ import { TCP_FLAGS, TCP_OPTIONS, bittok2str, tok2str } from './tables.js';
 import { cksum4, cksum6, cksumShouldBe, fnChar } from './util.js';
 import { HTTP_CMDS, RTSP_CMDS, printSsh, printTxtProto } from './txt.js';
 import { dns } from './udp.js';
+import { FlowTable, MAX_FLOWS } from './flows.js';
+import { putTrunc } from './trunc.js';
 
 const TH_FIN = 0x01;
 const TH_SYN = 0x02;
@@ -19,22 +21,49 @@ const TH_ACK = 0x10;
 const TH_URG = 0x20;
 const MAX_RST_DATA_LEN = 30;
 /** Connections (4-tuples) whose first sequence numbers are kept for relative numbering; the oldest goes first. */
-export const MAX_SEQ_FLOWS = 65536;
+export const MAX_SEQ_FLOWS = MAX_FLOWS;
+
+/**
+ * The first sequence numbers of each connection (seq and ack, in tcpdump's canonical direction), one table per
+ * address family; bounded, unlike tcpdump's, or a long capture would keep every connection ever seen.
+ */
+export interface SeqTables {
+  v4: FlowTable | undefined;
+  v6: FlowTable | undefined;
+}
+const SEQ_STATE = 'tcp.seq';
+const newSeqTables = (): SeqTables => ({ v4: undefined, v6: undefined });
 
 /** "Flags [S.]" for each value of the flags byte, computed once. */
 const FLAG_TEXT: string[] = Array.from({ length: 256 }, (_, f) => `Flags [${bittok2str(TCP_FLAGS, 'none', f, '')}]`);
 
-/** The first sequence numbers of a connection, in tcpdump's canonical direction. */
-interface SeqEntry {
-  seq: number;
-  ack: number;
-}
+// TCP option kinds, as tcpdump's tcp.h names them (IANA "TCP Option Kind Numbers").
+const TCPOPT_EOL = 0;
+const TCPOPT_NOP = 1;
+const TCPOPT_MAXSEG = 2;
+const TCPOPT_WSCALE = 3; // RFC 7323
+const TCPOPT_SACKOK = 4; // RFC 2018
+const TCPOPT_SACK = 5; // RFC 2018
+const TCPOPT_ECHO = 6; // RFC 1072
+const TCPOPT_ECHOREPLY = 7; // RFC 1072
+const TCPOPT_TIMESTAMP = 8; // RFC 7323
+const TCPOPT_CC = 11; // RFC 1644
+const TCPOPT_CCNEW = 12; // RFC 1644
+const TCPOPT_CCECHO = 13; // RFC 1644
+const TCPOPT_SIGNATURE = 19; // RFC 2385
+const TCPOPT_SCPS = 20; // SCPS-TP (CCSDS 714.0-B-2)
+const TCPOPT_UTO = 28; // RFC 5482
+const TCPOPT_TCPAO = 29; // RFC 5925
+const TCPOPT_FASTOPEN = 34; // RFC 7413
+const TCPOPT_EXPERIMENT2 = 254; // RFC 4727, RFC 6994
+/** The experiment ID of TCP Fast Open in an experimental option (RFC 6994, before kind 34 was assigned). */
+const TCPOPT_FASTOPEN_MAGIC = 0xf989;
 
-/** Marker thrown to leave option parsing the way tcpdump's `goto bad` does. */
-class BadOpt {}
-
-/** Marker thrown when option data was not captured (tcpdump's `goto trunc` from LENCHECK). */
-class OptTrunc {}
+/** How option parsing ended: after the last option, at a bad length (tcpdump's `goto bad`) or cut short (`goto trunc`). */
+const OPTS_DONE = 0;
+const OPTS_BAD = 1;
+const OPTS_TRUNC = 2;
+type OptsEnd = typeof OPTS_DONE | typeof OPTS_BAD | typeof OPTS_TRUNC;
 
 function fastOpen(r: Reader, cp: number, datalen: number, exp: boolean): string {
   let s = exp ? 'tfo' : '';
@@ -53,7 +82,8 @@ export function printTcp(ctx: PrintContext, r: Reader, off: number, length: numb
   const srcText = v6 ? r.ipv6(ipOff + 8) : r.ipv4(ipOff + 12);
   const dstText = v6 ? r.ipv6(ipOff + 24) : r.ipv4(ipOff + 16);
   if (!r.has(off + 2, 2)) {
-    out.put(`${srcText} > ${dstText}: [|tcp]`);
+    out.put(`${srcText} > ${dstText}:`);
+    putTrunc(ctx, 'tcp');
     return;
   }
   const sport = r.be16(off);
@@ -61,7 +91,7 @@ export function printTcp(ctx: PrintContext, r: Reader, off: number, length: numb
   const direct = r.u8(ipOff + (v6 ? 6 : 9)) === 6;
   out.put(direct ? `${srcText}.${sport} > ${dstText}.${dport}: ` : `${sport} > ${dport}: `);
   if (!r.has(off, 20)) {
-    out.put(' [|tcp]');
+    putTrunc(ctx, 'tcp');
     return;
   }
   let hlen = (r.u8(off + 12) >> 4) * 4;
@@ -86,24 +116,39 @@ export function printTcp(ctx: PrintContext, r: Reader, off: number, length: numb
   if (!ctx.opts.absoluteSeq && flags & TH_ACK) {
     if (sport > dport) rev = true;
     else if (sport === dport) rev = compareAddr(r, ipOff, v6) > 0;
-    const key = rev ? `${dstText}|${srcText}|${dport}|${sport}` : `${srcText}|${dstText}|${sport}|${dport}`;
-    const table = ctx.stateOf('tcp.seq', () => new Map<string, SeqEntry>());
-    let th = table.get(key);
-    if (th === undefined || flags & TH_SYN) {
-      th = rev ? { ack: seq, seq: (ack - 1) >>> 0 } : { seq, ack: (ack - 1) >>> 0 };
-      // Bounded, unlike tcpdump's: a long capture would otherwise keep every connection ever seen. A Map keeps
-      // insertion order, so the first key is the oldest connection.
-      if (!table.has(key) && table.size >= MAX_SEQ_FLOWS) table.delete(table.keys().next().value as string);
-      table.set(key, th);
-    } else if (rev) {
-      seq = (seq - th.ack) >>> 0;
-      ack = (ack - th.seq) >>> 0;
-    } else {
-      seq = (seq - th.seq) >>> 0;
-      ack = (ack - th.ack) >>> 0;
+    // The key, in tcpdump's canonical direction: lower address/port first.
+    const tables = ctx.stateOf(SEQ_STATE, newSeqTables);
+    const table = v6 ? (tables.v6 ??= new FlowTable(9, MAX_SEQ_FLOWS)) : (tables.v4 ??= new FlowTable(3, MAX_SEQ_FLOWS));
+    const key = table.key;
+    const a = ipOff + (v6 ? 8 : 12);
+    const b = ipOff + (v6 ? 24 : 16);
+    const n = v6 ? 4 : 1;
+    for (let i = 0; i < n; i++) {
+      key[i] = r.be32((rev ? b : a) + 4 * i);
+      key[n + i] = r.be32((rev ? a : b) + 4 * i);
     }
-    thseq = th.seq;
-    thack = th.ack;
+    key[2 * n] = rev ? dport * 65536 + sport : sport * 65536 + dport;
+    const slot = flags & TH_SYN ? -1 : table.find();
+    if (slot < 0) {
+      if (rev) {
+        thseq = (ack - 1) >>> 0;
+        thack = seq;
+      } else {
+        thseq = seq;
+        thack = (ack - 1) >>> 0;
+      }
+      table.set(thseq, thack);
+    } else {
+      thseq = table.value(slot, 0);
+      thack = table.value(slot, 1);
+      if (rev) {
+        seq = (seq - thack) >>> 0;
+        ack = (ack - thseq) >>> 0;
+      } else {
+        seq = (seq - thseq) >>> 0;
+        ack = (ack - thack) >>> 0;
+      }
+    }
   }
   if (hlen > length) {
     out.put(` [bad hdr length ${hlen} - too long, > ${length}]`);
@@ -126,14 +171,15 @@ export function printTcp(ctx: PrintContext, r: Reader, off: number, length: numb
   if (hlen > 20) {
     out.put(', options [');
     const count = { n: 0 };
-    try {
-      printOptions(ctx, r, off + 20, hlen - 20, rev, thseq, thack, off + hlen + length, count);
-    } catch (e) {
+    const end = printOptions(ctx, r, off + 20, hlen - 20, rev, thseq, thack, off + hlen + length, count);
+    if (end !== OPTS_DONE) {
       // tcpdump closes with a bracket (or, when cut, its old '>') only after at least one whole option.
       const after = count.n > 0;
-      if (e instanceof BadOpt) out.put(after ? '[bad opt]]' : '[bad opt]');
-      else if (e instanceof OptTrunc) out.put(after ? ' [|tcp]>' : ' [|tcp]');
-      else throw e;
+      if (end === OPTS_BAD) out.put(after ? '[bad opt]]' : '[bad opt]');
+      else {
+        putTrunc(ctx, 'tcp');
+        if (after) out.put('>');
+      }
       return;
     }
     out.put(']');
@@ -165,7 +211,16 @@ function compareAddr(r: Reader, ipOff: number, v6: boolean): number {
   return 0;
 }
 
-function printOptions(ctx: PrintContext, r: Reader, cp: number, hlen: number, rev: boolean, thseq: number, thack: number, dataEnd: number, count: { n: number }): void {
+/** tcpdump's LENCHECK: `l` bytes of option data at `cp` must fit in the `hlen` left (else bad) and be captured. */
+function lencheck(r: Reader, cp: number, hlen: number, l: number): OptsEnd {
+  return l > hlen ? OPTS_BAD : r.has(cp, l) ? OPTS_DONE : OPTS_TRUNC;
+}
+
+/**
+ * Prints the options in the `hlen` bytes at `cp` (counting whole ones in `count`); returns how it ended. A kind
+ * or length byte that was not captured ends the packet (Truncated), as tcpdump's GET_U_1 does.
+ */
+function printOptions(ctx: PrintContext, r: Reader, cp: number, hlen: number, rev: boolean, thseq: number, thack: number, dataEnd: number, count: { n: number }): OptsEnd {
   const out = ctx.out;
   let first = true;
   while (hlen > 0) {
@@ -173,39 +228,36 @@ function printOptions(ctx: PrintContext, r: Reader, cp: number, hlen: number, re
     first = false;
     const opt = r.u8(cp++);
     let len: number;
-    if (opt === 0 || opt === 1) len = 1;
+    if (opt === TCPOPT_EOL || opt === TCPOPT_NOP) len = 1;
     else {
       len = r.u8(cp++);
-      if (len < 2 || len > hlen) throw new BadOpt();
+      if (len < 2 || len > hlen) return OPTS_BAD;
       --hlen;
     }
     --hlen;
     let datalen = 0;
-    const lencheck = (l: number): void => {
-      if (l > hlen) throw new BadOpt();
-      if (!r.has(cp, l)) throw new OptTrunc();
-    };
+    let end: OptsEnd;
     out.put(tok2str(TCP_OPTIONS, 'unknown-%u', opt));
     switch (opt) {
-      case 2:
+      case TCPOPT_MAXSEG:
         datalen = 2;
-        lencheck(datalen);
+        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
         out.put(` ${r.be16(cp)}`);
         break;
-      case 3:
+      case TCPOPT_WSCALE:
         datalen = 1;
-        lencheck(datalen);
+        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
         out.put(` ${r.u8(cp)}`);
         break;
-      case 5:
+      case TCPOPT_SACK:
         datalen = len - 2;
         if (datalen % 8 !== 0) out.put(' invalid sack');
         else {
           out.put(` ${datalen / 8} `);
           for (let i = 0; i < datalen; i += 8) {
-            lencheck(i + 4);
+            if ((end = lencheck(r, cp, hlen, i + 4)) !== OPTS_DONE) return end;
             let s = r.be32(cp + i);
-            lencheck(i + 8);
+            if ((end = lencheck(r, cp, hlen, i + 8)) !== OPTS_DONE) return end;
             let e = r.be32(cp + i + 4);
             if (rev) {
               s = (s - thseq) >>> 0;
@@ -218,23 +270,23 @@ function printOptions(ctx: PrintContext, r: Reader, cp: number, hlen: number, re
           }
         }
         break;
-      case 6:
-      case 7:
-      case 11:
-      case 12:
-      case 13:
+      case TCPOPT_ECHO:
+      case TCPOPT_ECHOREPLY:
+      case TCPOPT_CC:
+      case TCPOPT_CCNEW:
+      case TCPOPT_CCECHO:
         datalen = 4;
-        lencheck(datalen);
+        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
         out.put(` ${r.be32(cp)}`);
         break;
-      case 8:
+      case TCPOPT_TIMESTAMP:
         datalen = 8;
-        lencheck(datalen);
+        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
         out.put(` val ${r.be32(cp)} ecr ${r.be32(cp + 4)}`);
         break;
-      case 19: {
+      case TCPOPT_SIGNATURE: {
         datalen = 16;
-        lencheck(datalen);
+        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
         let s = '';
         for (let i = 0; i < 16; i++) s += r.u8(cp + i).toString(16).padStart(2, '0');
         // RFC 2385: checking needs the shared secret (tcpdump -M), which ntk does not take; say so as tcpdump does.
@@ -242,54 +294,54 @@ function printOptions(ctx: PrintContext, r: Reader, cp: number, hlen: number, re
         out.put("can't check - " + s);
         break;
       }
-      case 20:
+      case TCPOPT_SCPS:
         datalen = 2;
-        lencheck(datalen);
+        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
         out.put(` cap ${r.u8(cp).toString(16).padStart(2, '0')} id ${r.u8(cp + 1)}`);
         break;
-      case 29:
+      case TCPOPT_TCPAO:
         datalen = len - 2;
         if (datalen < 2) out.put(' (invalid)');
         else {
-          lencheck(1);
+          if ((end = lencheck(r, cp, hlen, 1)) !== OPTS_DONE) return end;
           out.put(` keyid ${r.u8(cp)}`);
-          lencheck(2);
+          if ((end = lencheck(r, cp, hlen, 2)) !== OPTS_DONE) return end;
           out.put(` rnextkeyid ${r.u8(cp + 1)}`);
           if (datalen > 2) {
             out.put(' mac 0x');
             for (let i = 2; i < datalen; i++) {
-              lencheck(i + 1);
+              if ((end = lencheck(r, cp, hlen, i + 1)) !== OPTS_DONE) return end;
               out.put(r.u8(cp + i).toString(16).padStart(2, '0'));
             }
           }
         }
         break;
-      case 0:
-      case 1:
-      case 4:
+      case TCPOPT_EOL:
+      case TCPOPT_NOP:
+      case TCPOPT_SACKOK:
         break;
-      case 28: {
+      case TCPOPT_UTO: {
         datalen = 2;
-        lencheck(datalen);
+        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
         let uto = r.be16(cp);
         out.put(` 0x${uto.toString(16)}`);
         uto = uto & 1 ? (uto >> 1) * 60 : uto >> 1;
         out.put(` ${uto}`);
         break;
       }
-      case 34:
+      case TCPOPT_FASTOPEN:
         datalen = len - 2;
-        lencheck(datalen);
+        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
         // tcpdump prints a space, then the cookie text with its own leading space.
         out.put(' ' + fastOpen(r, cp, datalen, false));
         break;
-      case 254: {
+      case TCPOPT_EXPERIMENT2: {
         datalen = len - 2;
-        lencheck(datalen);
-        if (datalen < 2) throw new BadOpt();
+        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
+        if (datalen < 2) return OPTS_BAD;
         const magic = r.be16(cp);
         out.put('-');
-        if (magic === 0xf989) out.put(fastOpen(r, cp + 2, datalen - 2, true));
+        if (magic === TCPOPT_FASTOPEN_MAGIC) out.put(fastOpen(r, cp + 2, datalen - 2, true));
         else out.put(magic.toString(16).padStart(4, '0'));
         break;
       }
@@ -297,7 +349,7 @@ function printOptions(ctx: PrintContext, r: Reader, cp: number, hlen: number, re
         datalen = len - 2;
         if (datalen) out.put(' 0x');
         for (let i = 0; i < datalen; i++) {
-          lencheck(i + 1);
+          if ((end = lencheck(r, cp, hlen, i + 1)) !== OPTS_DONE) return end;
           out.put(r.u8(cp + i).toString(16).padStart(2, '0'));
         }
     }
@@ -305,10 +357,11 @@ function printOptions(ctx: PrintContext, r: Reader, cp: number, hlen: number, re
     hlen -= datalen;
     count.n++;
     datalen++;
-    if (opt !== 0 && opt !== 1) datalen++;
+    if (opt !== TCPOPT_EOL && opt !== TCPOPT_NOP) datalen++;
     if (datalen !== len) out.put(`[len ${len}]`);
-    if (opt === 0) break;
+    if (opt === TCPOPT_EOL) break;
   }
+  return OPTS_DONE;
 }
 
 /** print_tcp_rst_data: " [RST <up to 30 escaped bytes>]" (RFC 1122 section 4.2.2.12). */
@@ -323,38 +376,60 @@ function printRstData(ctx: PrintContext, r: Reader, sp: number, length: number):
   ctx.out.put(s + ']');
 }
 
+// The ports tcpdump picks payload printers by, with its names (print-tcp.c, tcp.h).
+const FTP_PORT = 21;
+const SSH_PORT = 22;
+const TELNET_PORT = 23;
+const SMTP_PORT = 25;
+const WHOIS_PORT = 43;
+const NAMESERVER_PORT = 53;
+const HTTP_PORT = 80;
+const BGP_PORT = 179;
+const RTSP_PORT = 554;
+const PPTP_PORT = 1723;
+const REDIS_PORT = 6379;
+const OPENFLOW_PORT_OLD = 6633;
+const OPENFLOW_PORT_IANA = 6653;
+const HTTP_PORT_ALT = 8080;
+const RTSP_PORT_ALT = 8554;
+const BEEP_PORT = 10288; // RFC 3080
+
+/** True when either port of the segment is `p`. */
+function onPort(sport: number, dport: number, p: number): boolean {
+  return sport === p || dport === p;
+}
+
 /** The payload printers tcpdump chooses by port, in its order. */
 function printPayload(ctx: PrintContext, r: Reader, bp: number, length: number, sport: number, dport: number): void {
-  const port = (p: number): boolean => sport === p || dport === p;
   const out = ctx.out;
-  if (port(23)) return; // telnet: only IAC sequences are printed, which ntk does not decode
-  if (port(25)) {
+  if (onPort(sport, dport, TELNET_PORT)) return; // telnet: only IAC sequences are printed, which ntk does not decode
+  if (onPort(sport, dport, SMTP_PORT)) {
     out.put(': ');
     ctx.proto = 'smtp';
     printTxtProto(ctx, r, bp, length, undefined, false);
-  } else if (port(43)) {
+  } else if (onPort(sport, dport, WHOIS_PORT)) {
     out.put(': ');
     ctx.proto = 'whois';
     printTxtProto(ctx, r, bp, length, undefined, false);
-  } else if (port(179) || port(1723) || port(6379)) {
+  } else if (onPort(sport, dport, BGP_PORT) || onPort(sport, dport, PPTP_PORT) || onPort(sport, dport, REDIS_PORT)) {
     return;
-  } else if (port(22)) {
+  } else if (onPort(sport, dport, SSH_PORT)) {
     printSsh(ctx, r, bp, length);
-  } else if (port(10288) || port(6633) || port(6653)) {
+  } else if (onPort(sport, dport, BEEP_PORT) || onPort(sport, dport, OPENFLOW_PORT_OLD) || onPort(sport, dport, OPENFLOW_PORT_IANA)) {
     return;
-  } else if (port(21)) {
+  } else if (onPort(sport, dport, FTP_PORT)) {
     out.put(': ');
     ctx.proto = 'ftp';
     printTxtProto(ctx, r, bp, length, undefined, false);
-  } else if (port(80) || port(8080)) {
+  } else if (onPort(sport, dport, HTTP_PORT) || onPort(sport, dport, HTTP_PORT_ALT)) {
     out.put(': ');
     ctx.proto = 'http';
     printTxtProto(ctx, r, bp, length, HTTP_CMDS, true);
-  } else if (port(554) || port(8554)) {
+  } else if (onPort(sport, dport, RTSP_PORT) || onPort(sport, dport, RTSP_PORT_ALT)) {
     out.put(': ');
     ctx.proto = 'rtsp';
     printTxtProto(ctx, r, bp, length, RTSP_CMDS, true);
-  } else if (port(53)) {
+  } else if (onPort(sport, dport, NAMESERVER_PORT)) {
     dns(ctx, r, bp, length, true);
   }
 }

@@ -12,7 +12,7 @@ import type { PrintContext } from './context.js';
 import type { Reader } from './reader.js';
 import { printZtn } from './strings.js';
 import { tok2str } from './tables.js';
-import { TruncReturn } from './util.js';
+import { truncated } from './trunc.js';
 
 const RRQ = 1;
 const WRQ = 2;
@@ -46,7 +46,7 @@ export function printTftp(ctx: PrintContext, r: Reader, off: number, length: num
   ctx.proto = 'tftp';
   const out = ctx.out;
   out.put(`TFTP, length ${length}`);
-  if (length < 2) throw new TruncReturn();
+  if (length < 2) truncated();
   const opcode = r.be16(off);
   const name = tok2str(OPCODES, 'tftp-#%u', opcode);
   out.put(`, ${name}`);
@@ -56,7 +56,7 @@ export function printTftp(ctx: PrintContext, r: Reader, off: number, length: num
   /** One NUL-terminated string; a missing NUL is a truncated message. */
   const string = (): void => {
     const used = printZtn(out, r, off, length);
-    if (used === 0) throw new TruncReturn();
+    if (used === 0) truncated();
     off += used;
     length -= used;
   };
@@ -69,14 +69,14 @@ export function printTftp(ctx: PrintContext, r: Reader, off: number, length: num
   switch (opcode) {
     case RRQ:
     case WRQ: {
-      if (length === 0) throw new TruncReturn();
+      if (length === 0) truncated();
       out.put(' "');
       const used = printZtn(out, r, off, length);
       out.put('"');
-      if (used === 0) throw new TruncReturn();
+      if (used === 0) truncated();
       off += used;
       length -= used;
-      if (length === 0) throw new TruncReturn(); // no mode
+      if (length === 0) truncated(); // no mode
       out.put(' ');
       string();
       options();
@@ -87,19 +87,19 @@ export function printTftp(ctx: PrintContext, r: Reader, off: number, length: num
       break;
     case ACK:
     case DATA:
-      if (length < 2) throw new TruncReturn(); // no block number
+      if (length < 2) truncated(); // no block number
       out.put(` block ${r.be16(off)}`);
       break;
     case ERROR: {
-      if (length < 2) throw new TruncReturn(); // no error code
+      if (length < 2) truncated(); // no error code
       out.put(` ${tok2str(ERRORS, 'tftp-err-#%u "', r.be16(off))}`);
       off += 2;
       length -= 2;
-      if (length === 0) throw new TruncReturn(); // no message
+      if (length === 0) truncated(); // no message
       out.put(' "');
       const used = printZtn(out, r, off, length);
       out.put('"');
-      if (used === 0) throw new TruncReturn();
+      if (used === 0) truncated();
       break;
     }
   }

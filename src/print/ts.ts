@@ -20,8 +20,10 @@ function usecText(usec: number): string {
   return s.length >= 6 ? s : '000000'.slice(s.length) + s;
 }
 
+const newTsCache = (): TsCache => ({ sec: NaN, hms: '', date: '' });
+
 function wallClock(ctx: PrintContext, sec: number): TsCache {
-  const c = ctx.stateOf<TsCache>('ts', () => ({ sec: NaN, hms: '', date: '' }));
+  const c = ctx.stateOf<TsCache>('ts', newTsCache);
   if (c.sec === sec) return c;
   const d = new Date(sec * 1000);
   let y: number, mo: number, da: number, h: number, mi: number, s: number;

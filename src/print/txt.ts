@@ -5,6 +5,7 @@
 import type { PrintContext } from './context.js';
 import type { Reader } from './reader.js';
 import { isPrint } from './util.js';
+import { truncMark } from './trunc.js';
 
 const MAX_TOKEN = 128;
 
@@ -47,7 +48,7 @@ function printTxtLine(ctx: PrintContext, prefix: string, r: Reader, p: number, i
   for (;;) {
     if (idx >= len) {
       // Printable text without a line end: print it as a cut line.
-      ctx.out.put(prefix + r.latin1(p + start, idx - start) + ` [|${ctx.proto}]`);
+      ctx.out.put(prefix + r.latin1(p + start, idx - start) + truncMark(ctx.proto));
       return 0;
     }
     // Past the captured bytes: abandon the packet as tcpdump's GET_U_1 does.

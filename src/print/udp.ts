@@ -5,7 +5,8 @@
  *   | sport | dport | length | cksum | payload … |
  */
 import type { PrintContext } from './context.js';
-import { Truncated, type Reader } from './reader.js';
+import type { Reader } from './reader.js';
+import { orTrunc, putTrunc } from './trunc.js';
 import { cksum4, cksum6, cksumShouldBe } from './util.js';
 import { hex } from './tables.js';
 import { printDns } from './dns.js';
@@ -52,7 +53,7 @@ export function printUdp(ctx: PrintContext, r: Reader, off: number, length: numb
   const v6 = ver === 6;
   if (!r.has(off + 2, 2)) {
     addrs(ctx, r, ipOff, v6, -1, -1);
-    out.put(' [|udp]');
+    putTrunc(ctx);
     return;
   }
   const sport = r.be16(off);
@@ -64,7 +65,7 @@ export function printUdp(ctx: PrintContext, r: Reader, off: number, length: numb
   }
   if (!r.has(off + 4, 2)) {
     addrs(ctx, r, ipOff, v6, sport, dport);
-    out.put(' [|udp]');
+    putTrunc(ctx);
     return;
   }
   let ulen = r.be16(off + 4);
@@ -81,7 +82,7 @@ export function printUdp(ctx: PrintContext, r: Reader, off: number, length: numb
   const cp = off + 8;
   if (cp > r.caplen) {
     addrs(ctx, r, ipOff, v6, sport, dport);
-    out.put(' [|udp]');
+    putTrunc(ctx);
     return;
   }
   addrs(ctx, r, ipOff, v6, sport, dport);
@@ -119,10 +120,5 @@ export function printUdp(ctx: PrintContext, r: Reader, off: number, length: numb
 
 /** Runs the DNS printer; a cut message ends the line with ` [|domain]` the way tcpdump's domain_print returns. */
 export function dns(ctx: PrintContext, r: Reader, off: number, len: number, overTcp: boolean, mdns = false): void {
-  try {
-    printDns(ctx, r, off, len, overTcp, mdns);
-  } catch (e) {
-    if (!(e instanceof Truncated)) throw e;
-    ctx.out.put(` [|${ctx.proto}]`);
-  }
+  orTrunc(ctx, () => printDns(ctx, r, off, len, overTcp, mdns));
 }

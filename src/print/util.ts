@@ -88,14 +88,3 @@ export function cksum6(r: Reader, ipOff: number, off: number, len: number, proto
   sum += (len >>> 16) + (len & 0xffff) + proto;
   return foldSum(r.sumWords(off, len, sum));
 }
-
-/**
- * Thrown by tcheck: a bounds check after which tcpdump prints ` [|proto]` and returns normally (its ND_TCHECK
- * `goto trunc`), unlike a Reader's Truncated, which abandons the whole packet (its longjmp).
- */
-export class TruncReturn {}
-
-/** ND_TCHECK_LEN: throws TruncReturn unless `len` bytes at `off` were captured. */
-export function tcheck(r: Reader, off: number, len: number): void {
-  if (!r.has(off, len)) throw new TruncReturn();
-}

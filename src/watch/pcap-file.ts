@@ -17,6 +17,27 @@ import { errnoWords } from '../lib/errno.js';
 
 const CHUNK = 1 << 20;
 
+// File magic numbers and pcapng block and option types, as libpcap names them (sf-pcap.c, sf-pcapng.c; the
+// pcapng draft, draft-ietf-opsawg-pcapng).
+const TCPDUMP_MAGIC = 0xa1b2c3d4;
+const NSEC_TCPDUMP_MAGIC = 0xa1b23c4d;
+const KUZNETZOV_TCPDUMP_MAGIC = 0xa1b2cd34;
+/** Section Header Block: also the pcapng file magic; the same bytes in either byte order. */
+const BT_SHB = 0x0a0d0d0a;
+const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+const BYTE_ORDER_MAGIC_SWAPPED = 0x4d3c2b1a;
+/** Interface Description Block. */
+const BT_IDB = 1;
+/** Packet Block (obsolete). */
+const BT_PB = 2;
+/** Simple Packet Block. */
+const BT_SPB = 3;
+/** Enhanced Packet Block. */
+const BT_EPB = 6;
+const OPT_ENDOFOPT = 0;
+/** if_tsresol: the interface's timestamp resolution. */
+const IF_TSRESOL = 9;
+
 /** What a file's header says. */
 export interface CaptureHeader {
   linktype: number;
@@ -119,14 +140,14 @@ export class CaptureParser {
 
   private readFileHeader(b: Uint8Array): number {
     const magicLe = u32(b, 0, 'le');
-    if (magicLe === 0x0a0d0d0a) {
+    if (magicLe === BT_SHB) {
       this.kind = 'pcapng';
       return 0 + this.sectionHeaderLength(b);
     }
     const magics: Record<number, [Endian, boolean, number]> = {
-      0xa1b2c3d4: ['le', false, 0],
-      0xa1b23c4d: ['le', true, 0],
-      0xa1b2cd34: ['le', false, 8],
+      [TCPDUMP_MAGIC]: ['le', false, 0],
+      [NSEC_TCPDUMP_MAGIC]: ['le', true, 0],
+      [KUZNETZOV_TCPDUMP_MAGIC]: ['le', false, 8],
     };
     let found = magics[magicLe];
     if (found === undefined) {
@@ -178,8 +199,8 @@ export class CaptureParser {
   private sectionHeaderLength(b: Uint8Array): number {
     if (b.length < 12) return 0;
     const bom = u32(b, 8, 'le');
-    if (bom === 0x1a2b3c4d) this.endian = 'le';
-    else if (bom === 0x4d3c2b1a) this.endian = 'be';
+    if (bom === BYTE_ORDER_MAGIC) this.endian = 'le';
+    else if (bom === BYTE_ORDER_MAGIC_SWAPPED) this.endian = 'be';
     else throw new CaptureFormatError('unknown file format');
     const len = u32(b, 4, this.endian);
     if (len < 28 || len % 4 !== 0) throw new CaptureFormatError(`pcapng block size ${len} is invalid`);
@@ -191,16 +212,16 @@ export class CaptureParser {
       // Not hoisted out of the loop: each section header sets the byte order of the blocks after it.
       const e = this.endian;
       const type = u32(b, off, e);
-      const len = type === 0x0a0d0d0a ? u32(b, off + 4, u32(b, off + 8, 'le') === 0x1a2b3c4d ? 'le' : 'be') : u32(b, off + 4, e);
+      const len = type === BT_SHB ? u32(b, off + 4, u32(b, off + 8, 'le') === BYTE_ORDER_MAGIC ? 'le' : 'be') : u32(b, off + 4, e);
       if (len < 12 || len % 4 !== 0 || len > 16 * MAX_SNAPLEN) throw new CaptureFormatError(`pcapng block size ${len} is invalid`);
       if (off + len > b.length) break;
       const body = off + 8;
       const bodyEnd = off + len - 4;
       let pkt: Packet | undefined;
-      if (type === 0x0a0d0d0a) {
-        this.endian = u32(b, off + 8, 'le') === 0x1a2b3c4d ? 'le' : 'be';
+      if (type === BT_SHB) {
+        this.endian = u32(b, off + 8, 'le') === BYTE_ORDER_MAGIC ? 'le' : 'be';
         this.ifaces = [];
-      } else if (type === 1 && bodyEnd - body >= 8) {
+      } else if (type === BT_IDB && bodyEnd - body >= 8) {
         const linktype = u16(b, body, e);
         let snaplen = u32(b, body + 4, e);
         if (snaplen === 0 || snaplen > MAX_SNAPLEN) snaplen = MAX_SNAPLEN;
@@ -208,8 +229,8 @@ export class CaptureParser {
         for (let p = body + 8; p + 4 <= bodyEnd; ) {
           const code = u16(b, p, e);
           const olen = u16(b, p + 2, e);
-          if (code === 0) break;
-          if (code === 9 && olen >= 1 && p + 5 <= bodyEnd) {
+          if (code === OPT_ENDOFOPT) break;
+          if (code === IF_TSRESOL && olen >= 1 && p + 5 <= bodyEnd) {
             const v = b[p + 4] as number;
             tsres = v & 0x80 ? 1n << BigInt(v & 0x7f) : 10n ** BigInt(v);
           }
@@ -221,8 +242,8 @@ export class CaptureParser {
           throw new CaptureFormatError(`an interface has a type ${linktype} different from the type of the first interface`);
         }
         this.ifaces.push({ linktype, tsres });
-      } else if ((type === 6 || type === 2) && bodyEnd - body >= 20) {
-        const ifId = type === 6 ? u32(b, body, e) : u16(b, body, e);
+      } else if ((type === BT_EPB || type === BT_PB) && bodyEnd - body >= 20) {
+        const ifId = type === BT_EPB ? u32(b, body, e) : u16(b, body, e);
         const iface = this.ifaces[ifId];
         if (iface === undefined) throw new CaptureFormatError(`pcapng packet for unknown interface ${ifId}`);
         const ts = (BigInt(u32(b, body + 4, e)) << 32n) | BigInt(u32(b, body + 8, e));
@@ -232,7 +253,7 @@ export class CaptureParser {
         const sec = ts / iface.tsres;
         const nsec = ((ts % iface.tsres) * 1000000000n) / iface.tsres;
         pkt = { tsSec: Number(sec), tsNsec: Number(nsec), caplen, len: wire, data: b.subarray(body + 20, body + 20 + caplen) };
-      } else if (type === 3 && bodyEnd - body >= 4) {
+      } else if (type === BT_SPB && bodyEnd - body >= 4) {
         const wire = u32(b, body, e);
         const caplen = Math.min(wire, bodyEnd - body - 4);
         pkt = { tsSec: 0, tsNsec: 0, caplen, len: wire, data: b.subarray(body + 4, body + 4 + caplen) };
@@ -452,7 +473,7 @@ export class PcapFileSource implements PacketSource {
 /** Returns the 24-byte classic pcap header (host byte order, microseconds) for `linktype` and `snaplen`. */
 export function pcapFileHeader(linktype: number, snaplen: number): Buffer {
   const h = Buffer.alloc(24);
-  h.writeUInt32LE(0xa1b2c3d4, 0);
+  h.writeUInt32LE(TCPDUMP_MAGIC, 0);
   h.writeUInt16LE(2, 4);
   h.writeUInt16LE(4, 6);
   h.writeUInt32LE(snaplen, 16);
