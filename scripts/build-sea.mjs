@@ -6,7 +6,16 @@
 // large scan starts as source text (src/scan/lanes.ts). Runs offline: nothing is downloaded.
 //   node scripts/build-sea.mjs [--out FILE]      (default dist/ntk)
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -22,7 +31,9 @@ if (!exe) {
 }
 const addon = join(root, 'node_modules/cap/build/Release/cap.node');
 if (!existsSync(addon)) {
-  console.error('build-sea: node_modules/cap/build/Release/cap.node is missing (run npm ci with libpcap-dev installed)');
+  console.error(
+    'build-sea: node_modules/cap/build/Release/cap.node is missing (run npm ci with libpcap-dev installed)',
+  );
   process.exit(1);
 }
 mkdirSync(dirname(exe), { recursive: true });

@@ -23,4 +23,8 @@ const common = {
   logLevel: 'warning',
 };
 await build({ ...common, entryPoints: [join(root, 'src/main.ts')], outfile });
-await build({ ...common, entryPoints: [join(root, 'src/scan/worker.ts')], outfile: join(dirname(outfile), 'scan-worker.cjs') });
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/scan/worker.ts')],
+  outfile: join(dirname(outfile), 'scan-worker.cjs'),
+});

@@ -46,7 +46,11 @@ const pdu = (tag, reqId, err, idx, ...vbs) => ber(tag, int(reqId), int(err), int
 function snmp() {
   const sysDescr = '1.3.6.1.2.1.1.1.0';
   return [
-    [40161, 161, seq(int(0), str('public'), pdu(0xa0, 1, 0, 0, varbind(sysDescr, nul()), varbind('1.3.6.1.2.1.1.5.0', nul())))],
+    [
+      40161,
+      161,
+      seq(int(0), str('public'), pdu(0xa0, 1, 0, 0, varbind(sysDescr, nul()), varbind('1.3.6.1.2.1.1.5.0', nul()))),
+    ],
     [
       161,
       40161,
@@ -79,7 +83,15 @@ function snmp() {
       seq(
         int(0),
         str('public'),
-        ber(0xa4, oid('1.3.6.1.4.1.8072.4'), ip('10.0.0.1'), int(6), int(3), int(5500, 0x43), seq(varbind('1.3.6.1.4.1.8072.2.3.2.1', int(42)))),
+        ber(
+          0xa4,
+          oid('1.3.6.1.4.1.8072.4'),
+          ip('10.0.0.1'),
+          int(6),
+          int(3),
+          int(5500, 0x43),
+          seq(varbind('1.3.6.1.4.1.8072.2.3.2.1', int(42))),
+        ),
       ),
     ],
     [
@@ -88,7 +100,14 @@ function snmp() {
       seq(
         int(1),
         str('public'),
-        pdu(0xa7, 5, 0, 0, varbind('1.3.6.1.2.1.1.3.0', int(8800, 0x43)), varbind('1.3.6.1.6.3.1.1.4.1.0', oid('1.3.6.1.6.3.1.1.5.3'))),
+        pdu(
+          0xa7,
+          5,
+          0,
+          0,
+          varbind('1.3.6.1.2.1.1.3.0', int(8800, 0x43)),
+          varbind('1.3.6.1.6.3.1.1.4.1.0', oid('1.3.6.1.6.3.1.1.5.3')),
+        ),
       ),
     ],
     [
@@ -181,7 +200,11 @@ function tftp() {
 function syslog() {
   return [
     [40514, 514, Buffer.from("<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8")],
-    [40515, 514, Buffer.from('<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 - An application event')],
+    [
+      40515,
+      514,
+      Buffer.from('<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 - An application event'),
+    ],
     [40516, 514, Buffer.from('<191>ntk: debug line\n')],
     [40517, 514, Buffer.from('no priority here')],
   ];
@@ -235,7 +258,19 @@ function isakmp() {
   };
   const attr = (type, value) => Buffer.from([0x80 | (type >> 8), type & 0xff, value >> 8, value & 0xff]);
   // IKEv1: SA (DOI IPsec, identity only) with one proposal of one transform, then a vendor ID.
-  const transform = payload(0, Buffer.concat([Buffer.from([1, 1, 0, 0]), attr(1, 7), attr(14, 256), attr(2, 2), attr(3, 1), attr(4, 14), attr(11, 1), attr(12, 28800)]));
+  const transform = payload(
+    0,
+    Buffer.concat([
+      Buffer.from([1, 1, 0, 0]),
+      attr(1, 7),
+      attr(14, 256),
+      attr(2, 2),
+      attr(3, 1),
+      attr(4, 14),
+      attr(11, 1),
+      attr(12, 28800),
+    ]),
+  );
   const proposal = payload(0, Buffer.concat([Buffer.from([1, 1, 0, 1]), transform]));
   const sa = payload(13, Buffer.concat([Buffer.from([0, 0, 0, 1, 0, 0, 0, 1]), proposal]));
   const vid = payload(0, Buffer.from('4a131c81070358455c5728f20e95452f', 'hex'));
@@ -247,7 +282,12 @@ function isakmp() {
     h.writeUInt16BE(4 + body.length, 2);
     return Buffer.concat([h, body]);
   };
-  const transforms = Buffer.concat([t2(false, 1, 12, attr(14, 128)), t2(false, 2, 5), t2(false, 3, 12), t2(true, 4, 14)]);
+  const transforms = Buffer.concat([
+    t2(false, 1, 12, attr(14, 128)),
+    t2(false, 2, 5),
+    t2(false, 3, 12),
+    t2(true, 4, 14),
+  ]);
   const prop2 = payload(0, Buffer.concat([Buffer.from([1, 1, 0, 4]), transforms]));
   const sa2 = payload(34, prop2);
   const ke = payload(40, Buffer.concat([Buffer.from([0, 14, 0, 0]), Buffer.alloc(32, 0x5a)]));

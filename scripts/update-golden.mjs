@@ -90,7 +90,12 @@ async function refused(host, port) {
 }
 
 async function traffic() {
-  await tcpSession('127.0.0.1', 18080, 'GET /golden HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+  await tcpSession(
+    '127.0.0.1',
+    18080,
+    'GET /golden HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+  );
   await tcpSession('127.0.0.1', 18022, 'SSH-2.0-ntk_golden\r\n', 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n');
   await udpExchange('udp4', '127.0.0.1', 18053, 18054);
   await refused('127.0.0.1', 18055);
@@ -100,7 +105,23 @@ async function traffic() {
   await sleep(300);
 }
 
-const FILTER = ['port', '18080', 'or', 'port', '18022', 'or', 'portrange', '18053-18057', 'or', 'port', '18081', 'or', 'icmp', 'or', 'icmp6'];
+const FILTER = [
+  'port',
+  '18080',
+  'or',
+  'port',
+  '18022',
+  'or',
+  'portrange',
+  '18053-18057',
+  'or',
+  'port',
+  '18081',
+  'or',
+  'icmp',
+  'or',
+  'icmp6',
+];
 
 async function capture() {
   const runs = [
@@ -121,7 +142,13 @@ async function capture() {
 
 /** The ports of the UDP printers: BOOTP/DHCP, TFTP, NTP, SNMP and its traps, ISAKMP, syslog. */
 const UDP_PORTS = [67, 68, 69, 123, 161, 162, 500, 514];
-const UDP_FILTER = ['udp', 'and', '(', ...UDP_PORTS.flatMap((p, i) => (i ? ['or', 'port', String(p)] : ['port', String(p)])), ')'];
+const UDP_FILTER = [
+  'udp',
+  'and',
+  '(',
+  ...UDP_PORTS.flatMap((p, i) => (i ? ['or', 'port', String(p)] : ['port', String(p)])),
+  ')',
+];
 
 /** Sends each sample from its source port to its destination port on 127.0.0.1, one after another. */
 async function sendSamples() {
@@ -136,7 +163,10 @@ async function sendSamples() {
 
 async function captureUdp() {
   const runs = [
-    ['udp-probes.pcap', () => spawnSync(join(root, 'bin/ntk'), ['scan', '-u', '-n', '-w', '0.3', '127.0.0.1', UDP_PORTS.join(',')])],
+    [
+      'udp-probes.pcap',
+      () => spawnSync(join(root, 'bin/ntk'), ['scan', '-u', '-n', '-w', '0.3', '127.0.0.1', UDP_PORTS.join(',')]),
+    ],
     ['udp-crafted.pcap', sendSamples],
   ];
   for (const [file, run] of runs) {
@@ -154,7 +184,9 @@ async function captureUdp() {
 if (process.argv.includes('--capture')) await capture();
 if (process.argv.includes('--capture-udp')) await captureUdp();
 for (const t of readTestList(join(golden, 'TESTLIST'))) {
-  const r = spawnSync('tcpdump', ['-n', '-r', join(golden, t.pcap), ...t.options], { env: { ...process.env, TZ: 'GMT0' } });
+  const r = spawnSync('tcpdump', ['-n', '-r', join(golden, t.pcap), ...t.options], {
+    env: { ...process.env, TZ: 'GMT0' },
+  });
   // A golden output is the whole of tcpdump's answer: an error exit would leave a partial one behind.
   if (r.status !== 0) throw new Error(`${t.name}: tcpdump exited with ${r.status ?? r.signal}:\n${r.stderr}`);
   writeFileSync(join(golden, t.out), r.stdout);

@@ -88,5 +88,7 @@ function buildingSnapshot(): boolean {
 
 if (buildingSnapshot()) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('node:v8') as typeof import('node:v8')).startupSnapshot.setDeserializeMainFunction(() => run(process.argv.slice(2)));
+  (require('node:v8') as typeof import('node:v8')).startupSnapshot.setDeserializeMainFunction(() =>
+    run(process.argv.slice(2)),
+  );
 } else if (inSingleExecutable()) run(process.argv.slice(2));

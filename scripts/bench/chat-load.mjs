@@ -104,7 +104,16 @@ const END = Buffer.from('END-OF-RUN');
  */
 function client(port) {
   return new Promise((resolve, reject) => {
-    const c = { socket: null, head: '', synced: false, done: false, count: 0, bytes: 0, closed: false, tail: Buffer.alloc(0) };
+    const c = {
+      socket: null,
+      head: '',
+      synced: false,
+      done: false,
+      count: 0,
+      bytes: 0,
+      closed: false,
+      tail: Buffer.alloc(0),
+    };
     const s = connect(port, HOST);
     c.socket = s;
     s.on('data', (chunk) => {
@@ -138,7 +147,10 @@ function client(port) {
 
 /** HOST:`port` as /proc/net/tcp writes it: 4D00007F:1F90 (the address in host byte order, little-endian here). */
 function localHex(port) {
-  const addr = HOST.split('.').reverse().map((b) => Number(b).toString(16).padStart(2, '0')).join('');
+  const addr = HOST.split('.')
+    .reverse()
+    .map((b) => Number(b).toString(16).padStart(2, '0'))
+    .join('');
   return `${addr}:${port.toString(16).padStart(4, '0')}`.toUpperCase();
 }
 
@@ -169,7 +181,8 @@ async function connectAll(port, n, step = 10) {
     // Generous: a connection whose last ACK was dropped (accept queue full) waits for a SYN-ACK retransmission.
     // Reading /proc/net/tcp costs more as the table grows: look less often when there are many clients.
     const every = i < 1000 ? 2 : 50;
-    if (!(await waitUntil(() => notAccepted(port) === 0, 60_000, every))) throw new Error('the server did not accept all clients');
+    if (!(await waitUntil(() => notAccepted(port) === 0, 60_000, every)))
+      throw new Error('the server did not accept all clients');
   }
   return all;
 }
@@ -203,7 +216,9 @@ async function measure(kind, n) {
     if (WARMUP) sender.socket.write(payload);
     sender.socket.write('SYNC\n');
     if (!(await waitUntil(() => receivers.every((c) => c.synced), 30_000))) {
-      return { error: `sync timed out (${receivers.filter((c) => c.synced).length} of ${receivers.length} synced, ${receivers.filter((c) => c.closed).length} closed)` };
+      return {
+        error: `sync timed out (${receivers.filter((c) => c.synced).length} of ${receivers.length} synced, ${receivers.filter((c) => c.closed).length} closed)`,
+      };
     }
     const cpu0 = cpuMs(server.child.pid);
     const t0 = process.hrtime.bigint();
@@ -215,7 +230,9 @@ async function measure(kind, n) {
     const closed = receivers.filter((c) => c.closed).length;
     if (!ok || lost.length > 0) {
       const cut = (server.log?.() ?? '').match(/left \(not reading/g)?.length ?? 0;
-      return { error: `${lost.length} clients short of ${LINES} lines${ok ? '' : ' (time limit)'}, ${closed} disconnected${cut ? `, ${cut} cut off as not reading` : ''}` };
+      return {
+        error: `${lost.length} clients short of ${LINES} lines${ok ? '' : ' (time limit)'}, ${closed} disconnected${cut ? `, ${cut} cut off as not reading` : ''}`,
+      };
     }
     return { ms, cpu, closed, rate: (LINES * receivers.length) / (ms / 1000) };
   } finally {
@@ -300,7 +317,9 @@ const median = (xs) => {
 };
 const fmt = (x) => Math.round(x).toLocaleString('en-US');
 
-console.log(`chat benchmark: ${LINES} lines of ${LINE_BYTES} bytes from one client, median of ${RUNS} runs${WARMUP ? ', each after one unmeasured round' : ''}`);
+console.log(
+  `chat benchmark: ${LINES} lines of ${LINE_BYTES} bytes from one client, median of ${RUNS} runs${WARMUP ? ', each after one unmeasured round' : ''}`,
+);
 console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} CPUs\n`);
 console.log('clients  server   msgs/s (median)   last delivery   server CPU   msgs/s of each run');
 for (const n of CLIENTS) {
@@ -324,34 +343,46 @@ for (const n of CLIENTS) {
     const shown = rates.length
       ? `${fmt(median(rates)).padStart(15)}   ${median(times).toFixed(0).padStart(9)} ms   ${median(cpus).toFixed(0).padStart(10)} ms`
       : '         failed';
-    console.log(`${String(n).padStart(7)}  ${kind.padEnd(6)} ${shown}   ${rates.map((x) => fmt(x)).join(' / ')}${errors.length ? `  errors: ${errors.join('; ')}` : ''}`);
+    console.log(
+      `${String(n).padStart(7)}  ${kind.padEnd(6)} ${shown}   ${rates.map((x) => fmt(x)).join(' / ')}${errors.length ? `  errors: ${errors.join('; ')}` : ''}`,
+    );
   }
   if (runs.ntk.rates.length && runs.ncat.rates.length) {
     const rate = median(runs.ntk.rates) / median(runs.ncat.rates);
     const cpu = median(runs.ncat.cpus) / median(runs.ntk.cpus);
-    console.log(`${String(n).padStart(7)}  ratio ntk/ncat: ${rate.toFixed(2)} in msgs/s, ${cpu.toFixed(2)} in messages per CPU second`);
+    console.log(
+      `${String(n).padStart(7)}  ratio ntk/ncat: ${rate.toFixed(2)} in msgs/s, ${cpu.toFixed(2)} in messages per CPU second`,
+    );
   }
   const failed = (kind) => runs[kind].errors.length;
-  console.log(`${String(n).padStart(7)}  runs with a client disconnected or short of lines: ntk ${failed('ntk')} of ${RUNS}, ncat ${failed('ncat')} of ${RUNS}\n`);
+  console.log(
+    `${String(n).padStart(7)}  runs with a client disconnected or short of lines: ntk ${failed('ntk')} of ${RUNS}, ncat ${failed('ncat')} of ${RUNS}\n`,
+  );
 }
 
 if (IDLE > 0) {
   console.log(`\npeak RSS with ${IDLE} idle clients`);
   for (const kind of ['ntk', 'ncat']) {
     const m = await idleRss(kind, IDLE);
-    console.log(`  ${kind.padEnd(5)} VmHWM ${fmt(m.hwm / 1024)} MiB, VmRSS ${fmt(m.rss / 1024)} MiB (${m.alive} clients connected, joined in ${fmt(m.joinMs)} ms)`);
+    console.log(
+      `  ${kind.padEnd(5)} VmHWM ${fmt(m.hwm / 1024)} MiB, VmRSS ${fmt(m.rss / 1024)} MiB (${m.alive} clients connected, joined in ${fmt(m.joinMs)} ms)`,
+    );
   }
 }
 
 if (MANY > 0) {
   console.log(`\npeak RSS with ${MANY} idle clients (ntk only: ncat's select() loop holds about a thousand)`);
   const m = await idleRss('ntk', MANY);
-  console.log(`  ntk   VmHWM ${fmt(m.hwm / 1024)} MiB, VmRSS ${fmt(m.rss / 1024)} MiB (${m.alive} clients connected, joined in ${fmt(m.joinMs)} ms)`);
+  console.log(
+    `  ntk   VmHWM ${fmt(m.hwm / 1024)} MiB, VmRSS ${fmt(m.rss / 1024)} MiB (${m.alive} clients connected, joined in ${fmt(m.joinMs)} ms)`,
+  );
 }
 
 if (SLOW_CLIENTS > 0) {
   const held = SLOW_CLIENTS * SLOW_BYTES;
-  console.log(`\nslowloris: ${SLOW_CLIENTS} clients send ${SLOW_BYTES} bytes each without a newline, ${SLOW_CHUNK} bytes per write (${fmt(held / 1024)} KiB held)`);
+  console.log(
+    `\nslowloris: ${SLOW_CLIENTS} clients send ${SLOW_BYTES} bytes each without a newline, ${SLOW_CHUNK} bytes per write (${fmt(held / 1024)} KiB held)`,
+  );
   for (const kind of ['ntk', 'ncat']) {
     const m = await slowlorisRss(kind);
     const grown = (m.rss - m.base) * 1024;

@@ -43,7 +43,9 @@ export function buildCli(ctx: CliContext, args: string[]): Argv {
     .exitProcess(false)
     .version(version())
     .alias('h', 'help')
-    .epilog('Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP.\nNTK_DEBUG=1 shows stack traces.')
+    .epilog(
+      'Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP.\nNTK_DEBUG=1 shows stack traces.',
+    )
     .wrap(process.stdout.columns ? Math.min(120, process.stdout.columns) : null)
     .fail((msg, err) => {
       if (isNtkError(err)) throw err;

@@ -8,11 +8,7 @@ import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, exitForSignal, isNtkError } fr
 import { STDOUT_CLOSED } from '../lib/io.js';
 
 /** Writes the message for `err` to `stderr` and returns the exit status it maps to. */
-export function reportError(
-  err: unknown,
-  stderr: NodeJS.WritableStream,
-  env: NodeJS.ProcessEnv = process.env,
-): number {
+export function reportError(err: unknown, stderr: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): number {
   const debug = env.NTK_DEBUG !== undefined && env.NTK_DEBUG !== '' && env.NTK_DEBUG !== '0';
   if (isNtkError(err)) {
     if (err.code === 'E_INTERRUPTED') return err.exitCode;

@@ -98,7 +98,10 @@ export function connectCommand(ctx: CliContext): CommandModule<object, ConnectAr
           type: 'boolean',
           describe: 'bind -p even if a TIME_WAIT holds it, when the kernel allows (SO_REUSEADDR)',
         })
-        .option('rst', { type: 'boolean', describe: 'end with a RST instead of a FIN (Ctrl-C, -w, -q): no TIME_WAIT left' })
+        .option('rst', {
+          type: 'boolean',
+          describe: 'end with a RST instead of a FIN (Ctrl-C, -w, -q): no TIME_WAIT left',
+        })
         .option('max-backlog', maxBacklogOption('-u', 'datagrams', UDP_STDOUT_BACKLOG))
         .option('keepalive', {
           type: 'string',

@@ -10,7 +10,8 @@ export function installCaptureCommand(ctx: CliContext): CommandModule<object, ob
   return {
     command: 'install-capture',
     describe: 'As root: install the capture addon where ntk with capabilities loads it (next to the executable)',
-    builder: (y) => y.example('sudo /usr/local/bin/ntk install-capture', 'writes /usr/local/lib/ntk/<version>/cap.node'),
+    builder: (y) =>
+      y.example('sudo /usr/local/bin/ntk install-capture', 'writes /usr/local/lib/ntk/<version>/cap.node'),
     handler: () => {
       ctx.run(async () => {
         const { installCapture } = await import('../watch/native.js');

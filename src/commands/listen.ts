@@ -13,8 +13,12 @@ import { keepAliveOf } from './connect.js';
 
 const CONTEXT = 'listen';
 
-const { maxConns: DEFAULT_MAX_CONNS, maxLine: DEFAULT_MAX_LINE, maxQueue: DEFAULT_MAX_QUEUE, stallMs: DEFAULT_STALL_MS } =
-  ROOM_DEFAULTS;
+const {
+  maxConns: DEFAULT_MAX_CONNS,
+  maxLine: DEFAULT_MAX_LINE,
+  maxQueue: DEFAULT_MAX_QUEUE,
+  stallMs: DEFAULT_STALL_MS,
+} = ROOM_DEFAULTS;
 
 /** Options that apply to the room only (--chat, --broker), checked in one place. */
 const ROOM_ONLY = ['max-conns', 'idle', 'max-line', 'max-queue', 'stall'] as const;
@@ -63,7 +67,12 @@ export function listenOptions(argv: ListenArgs): ListenOptions {
   const w = lastOf(argv.w);
   const idle = lastOf(argv.idle);
   const stall = lastOf(argv.stall);
-  const count = (flag: (typeof ROOM_ONLY)[number] | 'max-waiting', what: string, fallback: number, max: number): number => {
+  const count = (
+    flag: (typeof ROOM_ONLY)[number] | 'max-waiting',
+    what: string,
+    fallback: number,
+    max: number,
+  ): number => {
     const text = lastOf(argv[flag]);
     return text === undefined ? fallback : parseCount(CONTEXT, text, what, 1, max);
   };
@@ -111,10 +120,22 @@ export function listenCommand(ctx: CliContext): CommandModule<object, ListenArgs
         .option('N', { type: 'boolean', describe: 'shut down the write side (send FIN) on EOF from stdin' })
         .option('chat', { type: 'boolean', describe: 'chat room: relay each line as "<name> text" to everyone else' })
         .option('broker', { type: 'boolean', describe: 'relay raw bytes between all peers, without names' })
-        .option('max-conns', { type: 'string', describe: `room: peers at once (default ${DEFAULT_MAX_CONNS})`, requiresArg: true })
-        .option('allow', { type: 'string', describe: 'accept only peers in this CIDR block (repeatable)', requiresArg: true })
+        .option('max-conns', {
+          type: 'string',
+          describe: `room: peers at once (default ${DEFAULT_MAX_CONNS})`,
+          requiresArg: true,
+        })
+        .option('allow', {
+          type: 'string',
+          describe: 'accept only peers in this CIDR block (repeatable)',
+          requiresArg: true,
+        })
         .option('deny', { type: 'string', describe: 'refuse peers in this CIDR block (repeatable)', requiresArg: true })
-        .option('idle', { type: 'string', describe: 'room: disconnect a peer that sent no whole line for SECS', requiresArg: true })
+        .option('idle', {
+          type: 'string',
+          describe: 'room: disconnect a peer that sent no whole line for SECS',
+          requiresArg: true,
+        })
         .option('max-line', {
           type: 'string',
           describe: `chat: cut lines longer than BYTES (default ${DEFAULT_MAX_LINE})`,
@@ -135,7 +156,10 @@ export function listenCommand(ctx: CliContext): CommandModule<object, ListenArgs
           describe: `-k: peers kept waiting while one is served; more are closed (default ${DEFAULT_MAX_WAITING})`,
           requiresArg: true,
         })
-        .option('rst', { type: 'boolean', describe: 'end a session with a RST instead of a FIN (Ctrl-C, -w): no TIME_WAIT left' })
+        .option('rst', {
+          type: 'boolean',
+          describe: 'end a session with a RST instead of a FIN (Ctrl-C, -w): no TIME_WAIT left',
+        })
         .option('max-backlog', maxBacklogOption('-u', 'datagrams', UDP_STDOUT_BACKLOG))
         .option('keepalive', {
           type: 'string',

@@ -105,16 +105,24 @@ export function scanCommand(ctx: CliContext): CommandModule<object, Omit<ScanArg
           describe: 'probes in flight at most (default 1024 TCP, 256 UDP; kept below ulimit -n)',
           requiresArg: true,
         })
-        .option('rate', { type: 'string', describe: 'probes started per second at most (default: no limit)', requiresArg: true })
+        .option('rate', {
+          type: 'string',
+          describe: 'probes started per second at most (default: no limit)',
+          requiresArg: true,
+        })
         .option('shard', {
           type: 'string',
           describe: 'probe only slice I of N (0-based) of the host×port space',
           requiresArg: true,
         })
-        .option('fin', { type: 'boolean', describe: 'close open probes politely (FIN, like nc -z) instead of with a RST' })
+        .option('fin', {
+          type: 'boolean',
+          describe: 'close open probes politely (FIN, like nc -z) instead of with a RST',
+        })
         .option('retries', {
           type: 'string',
-          describe: 'UDP: times unanswered probes are sent again (default 2; more while a rate-limited host still answers)',
+          describe:
+            'UDP: times unanswered probes are sent again (default 2; more while a rate-limited host still answers)',
           requiresArg: true,
         })
         .option('merge', { type: 'boolean', describe: 'merge the --json output files of all shards of one scan' })
@@ -130,7 +138,11 @@ export function scanCommand(ctx: CliContext): CommandModule<object, Omit<ScanArg
         const opts = scanOptions({ ...argv, targets: argv._.slice(1).map(String) });
         const { runScan } = await import('../scan/scan.js');
         if ('merge' in opts) return runScan(opts, ctx.io);
-        const target = () => ({ kind: 'scan' as const, hosts: opts.targets.map((t) => (t.kind === 'address' ? t.address : t.text)), ports: opts.ports });
+        const target = () => ({
+          kind: 'scan' as const,
+          hosts: opts.targets.map((t) => (t.kind === 'address' ? t.address : t.text)),
+          ports: opts.ports,
+        });
         return maybeFollowed(ctx, argv.watch, target, () => runScan(opts, ctx.io))();
       });
     },

@@ -64,7 +64,8 @@ export function watchOptions(argv: WatchArgs, env: NodeJS.ProcessEnv): WatchOpti
   let snaplen = MAX_SNAPLEN;
   if (s !== undefined) {
     // tcpdump: 0 means the default; a value past the maximum is refused, as tcpdump refuses it.
-    if (!/^\d+$/.test(s) || Number(s) > MAX_SNAPLEN) throw usageError(CONTEXT, `invalid snaplen "${s}" (must be >= 0 and <= ${MAX_SNAPLEN})`);
+    if (!/^\d+$/.test(s) || Number(s) > MAX_SNAPLEN)
+      throw usageError(CONTEXT, `invalid snaplen "${s}" (must be >= 0 and <= ${MAX_SNAPLEN})`);
     snaplen = Number(s) === 0 ? MAX_SNAPLEN : Number(s);
   }
   const print: PrintOptions = {
@@ -104,16 +105,27 @@ export function watchCommand(ctx: CliContext): CommandModule<object, WatchArgs> 
     builder: (y) =>
       y
         .positional('filter', { type: 'string', array: true, describe: 'BPF filter expression, e.g. tcp port 80' })
-        .option('i', { type: 'string', describe: 'interface to capture on (default: first non-loopback, up)', requiresArg: true })
+        .option('i', {
+          type: 'string',
+          describe: 'interface to capture on (default: first non-loopback, up)',
+          requiresArg: true,
+        })
         .option('r', { type: 'string', describe: 'read packets from a pcap file', requiresArg: true })
-        .option('w', { type: 'string', describe: 'write packets to a pcap file instead of printing', requiresArg: true })
+        .option('w', {
+          type: 'string',
+          describe: 'write packets to a pcap file instead of printing',
+          requiresArg: true,
+        })
         .option('c', { type: 'string', describe: 'stop after COUNT packets', requiresArg: true })
         .option('s', { type: 'string', describe: 'snapshot length: bytes kept of each packet', requiresArg: true })
         .option('B', { type: 'string', describe: 'capture buffer size in KiB (default 65536)', requiresArg: true })
         .option('D', { type: 'boolean', describe: 'list the interfaces capture can use' })
         .option('p', { type: 'boolean', describe: 'do not capture in promiscuous mode (not possible: see note)' })
         .option('n', { type: 'boolean', describe: 'numeric addresses and ports' })
-        .option('t', { type: 'count', describe: 'timestamps: -t none, -tt epoch, -ttt delta, -tttt date, -ttttt since first' })
+        .option('t', {
+          type: 'count',
+          describe: 'timestamps: -t none, -tt epoch, -ttt delta, -tttt date, -ttttt since first',
+        })
         .option('e', { type: 'boolean', describe: 'print the link-level header' })
         .option('v', { type: 'count', describe: 'more detail (-vv, -vvv)' })
         .option('q', { type: 'boolean', describe: 'quick: less protocol detail' })
@@ -122,10 +134,20 @@ export function watchCommand(ctx: CliContext): CommandModule<object, WatchArgs> 
         .option('A', { type: 'count', describe: 'ASCII dump (-AA: with the link header)' })
         .option('S', { type: 'boolean', describe: 'absolute TCP sequence numbers' })
         .option('#', { type: 'boolean', describe: 'number the packets' })
-        .option('Z', { type: 'string', describe: 'as root: continue as USER once capture is open (default ntk or nobody; root keeps root)', requiresArg: true })
+        .option('Z', {
+          type: 'string',
+          describe: 'as root: continue as USER once capture is open (default ntk or nobody; root keeps root)',
+          requiresArg: true,
+        })
         .option('max-backlog', maxBacklogOption('live capture', 'packets', DEFAULT_MAX_BACKLOG))
-        .option('own', { type: 'boolean', describe: "follow every session of ntk's other processes, explained (stdout)" })
-        .option('explain', { type: 'boolean', describe: 'with --own or -- COMMAND: what each field of each packet means' })
+        .option('own', {
+          type: 'boolean',
+          describe: "follow every session of ntk's other processes, explained (stdout)",
+        })
+        .option('explain', {
+          type: 'boolean',
+          describe: 'with --own or -- COMMAND: what each field of each packet means',
+        })
         .option('json', { type: 'boolean', describe: 'with --own or -- COMMAND: NDJSON events and summaries' })
         .conflicts('r', 'i')
         .conflicts('own', ['r', 'w'])
@@ -143,12 +165,24 @@ export function watchCommand(ctx: CliContext): CommandModule<object, WatchArgs> 
         ctx.run(async () => {
           const opts = watchOptions(argv, ctx.io.env);
           const { watchOwn } = await import('../watch/follow/own.js');
-          return watchOwn({ print: opts.print, iface: opts.iface, explain: argv.explain === true, json: argv.json === true, snaplen: opts.snaplen, filter: opts.filter }, ctx.io);
+          return watchOwn(
+            {
+              print: opts.print,
+              iface: opts.iface,
+              explain: argv.explain === true,
+              json: argv.json === true,
+              snaplen: opts.snaplen,
+              filter: opts.filter,
+            },
+            ctx.io,
+          );
         });
         return;
       }
       if (argv.explain || argv.json) {
-        ctx.run(() => Promise.reject(usageError(CONTEXT, `--${argv.explain ? 'explain' : 'json'} needs --own or -- COMMAND`)));
+        ctx.run(() =>
+          Promise.reject(usageError(CONTEXT, `--${argv.explain ? 'explain' : 'json'} needs --own or -- COMMAND`)),
+        );
         return;
       }
       ctx.run(async () => {
@@ -171,8 +205,15 @@ function runFollowed(ctx: CliContext, argv: WatchArgs, inner: string[]): void {
     if (opts.readFile !== undefined || opts.writeFile !== undefined || argv.own) {
       throw usageError(CONTEXT, '-r, -w and --own cannot be used with -- COMMAND');
     }
-    if (opts.filter !== '') throw usageError(CONTEXT, `a filter cannot be used with -- COMMAND (the command's own packets are shown)`);
-    how = { print: opts.print, iface: opts.iface, explain: argv.explain === true, json: argv.json === true, snaplen: opts.snaplen };
+    if (opts.filter !== '')
+      throw usageError(CONTEXT, `a filter cannot be used with -- COMMAND (the command's own packets are shown)`);
+    how = {
+      print: opts.print,
+      iface: opts.iface,
+      explain: argv.explain === true,
+      json: argv.json === true,
+      snaplen: opts.snaplen,
+    };
   } catch (err) {
     ctx.run(() => Promise.reject(err));
     return;

@@ -98,8 +98,13 @@ async function connectFirst(opts: ConnectOptions, addresses: ResolvedAddress[], 
       const socket = await tcpAttempt(opts, target, io.interrupt);
       if (opts.verbose && held.length > 0) {
         const tw = held.find((e) => e.state === 'TIME_WAIT');
-        const what = tw ? `a TIME_WAIT slot (${tw.remoteAddress} port ${tw.remotePort})` : `a port in ${held[0]?.state}`;
-        diag(io, `ntk: ${CONTEXT}: --reuse: the kernel let ${hostPort(socket.localAddress ?? '', opts.sourcePort ?? 0)} reuse ${what}`);
+        const what = tw
+          ? `a TIME_WAIT slot (${tw.remoteAddress} port ${tw.remotePort})`
+          : `a port in ${held[0]?.state}`;
+        diag(
+          io,
+          `ntk: ${CONTEXT}: --reuse: the kernel let ${hostPort(socket.localAddress ?? '', opts.sourcePort ?? 0)} reuse ${what}`,
+        );
       }
       return socket;
     } catch (err) {
@@ -192,7 +197,13 @@ async function udpSession(opts: ConnectOptions, addresses: ResolvedAddress[], io
       socket.bind({ address: opts.sourceAddress, port: opts.sourcePort ?? 0, exclusive: true }, () => {
         socket.connect(opts.port, target.address, () => {
           socket.removeListener('error', reject);
-          announce({ type: 'socket', proto: 'udp', role: 'connect', local: socket.address(), remote: { address: target.address, port: opts.port } });
+          announce({
+            type: 'socket',
+            proto: 'udp',
+            role: 'connect',
+            local: socket.address(),
+            remote: { address: target.address, port: opts.port },
+          });
           resolve();
         });
       });

@@ -78,7 +78,7 @@ export function bigIntToAddress(value: bigint, family: 4 | 6): string {
 export function formatIpv6(words: readonly number[]): string {
   let best = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (words[i] !== 0) {
       i++;
       continue;

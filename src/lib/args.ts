@@ -55,7 +55,13 @@ export function parseSeconds(context: string, text: string, what = 'timeout'): n
 }
 
 /** Parses a whole number within [min, max]; throws E_USAGE naming `what` and the input. */
-export function parseCount(context: string, text: string, what: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+export function parseCount(
+  context: string,
+  text: string,
+  what: string,
+  min = 1,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (!/^\d+$/.test(text)) throw usageError(context, `invalid ${what} "${text}"`);
   const n = Number(text);
   if (n < min || n > max) throw usageError(context, `${what} out of range (${min}-${max}): "${text}"`);
@@ -71,7 +77,10 @@ export function parseHost(context: string, text: string, numeric = false): strin
   if (isIP(host)) return host;
   if (numeric) throw usageError(context, `-n given, but "${text}" is not a numeric address`);
   const label = /^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$/;
-  if (host.length > 253 || !host.split('.').every((l, i, all) => label.test(l) || (l === '' && i === all.length - 1 && i > 0))) {
+  if (
+    host.length > 253 ||
+    !host.split('.').every((l, i, all) => label.test(l) || (l === '' && i === all.length - 1 && i > 0))
+  ) {
     throw usageError(context, `invalid host "${text}"`);
   }
   return host;
@@ -83,4 +92,3 @@ export function parseAddress(context: string, text: string, what = 'source addre
   if (!isIP(addr)) throw usageError(context, `invalid ${what} "${text}" (a numeric IPv4 or IPv6 address)`);
   return addr;
 }
-

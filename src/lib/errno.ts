@@ -97,7 +97,8 @@ export function errnoOf(err: unknown): string | undefined {
 
 /** Returns the system call a Node system error came from ("bind", "connect"), or undefined. */
 export function syscallOf(err: unknown): string | undefined {
-  if (typeof err === 'object' && err !== null && 'syscall' in err && typeof err.syscall === 'string') return err.syscall;
+  if (typeof err === 'object' && err !== null && 'syscall' in err && typeof err.syscall === 'string')
+    return err.syscall;
   return undefined;
 }
 
@@ -131,7 +132,8 @@ export function sysError(context: string, what: string, err: unknown): NtkError 
  * fail to start, it was aborted); anything else is `<what> failed: <words>` as sysError says it.
  */
 export function sessionError(context: string, what: string, err: unknown): NtkError {
-  if (errnoOf(err) === 'ECONNRESET') return createError('E_CONNRESET', context, 'connection reset by peer', { cause: err });
+  if (errnoOf(err) === 'ECONNRESET')
+    return createError('E_CONNRESET', context, 'connection reset by peer', { cause: err });
   return sysError(context, what, err);
 }
 
@@ -155,7 +157,7 @@ export function addressInUseError(
   const errno = opts.errno ?? 'EADDRINUSE';
   const info = ERRNO[errno] as ErrnoInfo;
   const conflicts = opts.conflicts ?? findConflicts(readSockTable(opts.proto), opts.port, opts.address);
-  const where = hostPort(opts.address ?? (conflicts[0]?.localAddress ?? '0.0.0.0'), opts.port);
+  const where = hostPort(opts.address ?? conflicts[0]?.localAddress ?? '0.0.0.0', opts.port);
   // A kernel that refuses the 4-tuple rather than the port fails connect() with EADDRNOTAVAIL: say so. (libuv
   // reports a bind's EADDRINUSE only at connect(), so the syscall alone does not tell.)
   const atConnect = errno === 'EADDRNOTAVAIL' && syscallOf(opts.cause) === 'connect';

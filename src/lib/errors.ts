@@ -70,12 +70,7 @@ export class NtkError extends Error {
 }
 
 /** Creates an NtkError; the one factory every module uses. */
-export function createError(
-  code: ErrorCode,
-  context: string,
-  message: string,
-  options?: NtkErrorOptions,
-): NtkError {
+export function createError(code: ErrorCode, context: string, message: string, options?: NtkErrorOptions): NtkError {
   return new NtkError(code, context, message, options);
 }
 

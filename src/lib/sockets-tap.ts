@@ -76,7 +76,9 @@ export function tapConnecting(socket: Socket, remote: Endpoint, env: NodeJS.Proc
   // net.connect() issues connect() on the next tick for an address: this tick comes right after it, before any
   // answer (a RST) can be read.
   process.nextTick(poll);
-  socket.once('connect', () => say(socket.localPort ? { address: socket.localAddress ?? '', port: socket.localPort } : undefined));
+  socket.once('connect', () =>
+    say(socket.localPort ? { address: socket.localAddress ?? '', port: socket.localPort } : undefined),
+  );
 }
 
 /** Announces a socket we accepted (or any connected socket) by its 4-tuple. */

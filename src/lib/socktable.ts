@@ -84,7 +84,8 @@ export function parseProcNet(text: string, proto: SockProto, family: 4 | 6): Soc
     const [tr, when] = (timer ?? '').split(':');
     if (!la || !lp || !ra || !rp || !st || !tr || !when) continue;
     const stateNum = parseInt(st, 16);
-    const state = proto === 'tcp' ? (TCP_STATES[stateNum] ?? `state ${stateNum}`) : stateNum === 7 ? 'UNCONN' : 'ESTABLISHED';
+    const state =
+      proto === 'tcp' ? (TCP_STATES[stateNum] ?? `state ${stateNum}`) : stateNum === 7 ? 'UNCONN' : 'ESTABLISHED';
     const timerKind = parseInt(tr, 16);
     const [tx, rx] = (queues ?? '').split(':');
     out.push({

@@ -224,6 +224,8 @@ class Room {
     private readonly io: Io,
   ) {
     this.operator = { source: io.stdin, waiting: false, turn: false };
+    // The handlers are shared by every socket, so `this` is the socket and the room is reached through `room`.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const room = this;
     const chat = opts.mode === 'chat';
     this.onSocketData = function (chunk) {
@@ -419,7 +421,13 @@ class Room {
     if (cut) {
       const max = this.opts.maxLine;
       this.tell(p, `line cut at ${max} bytes (--max-line); the rest of it was not sent`);
-      this.event({ kind: 'cut', name: p.name, where: p.where, code: 'E_LINE_TOO_LONG', text: `${p.name}: line cut at ${max} bytes` });
+      this.event({
+        kind: 'cut',
+        name: p.name,
+        where: p.where,
+        code: 'E_LINE_TOO_LONG',
+        text: `${p.name}: line cut at ${max} bytes`,
+      });
     }
   }
 
@@ -534,7 +542,8 @@ class Room {
       const queued = p.socket.writableLength;
       const drained = p.sent - queued;
       if (queued <= this.opts.maxQueue) this.drained(p);
-      else if (drained > p.stallDrained) [p.stallFrom, p.stallDrained] = [now, drained]; // draining: not stalled
+      else if (drained > p.stallDrained)
+        [p.stallFrom, p.stallDrained] = [now, drained]; // draining: not stalled
       else if (stall !== undefined && now - p.stallFrom >= stall) {
         const why = `not reading: over ${this.opts.maxQueue} bytes queued for ${stall / 1000} s`;
         this.disconnect(p, 'E_QUEUE_FULL', why);
@@ -661,7 +670,7 @@ export function relayPlain(chunk: Buffer, prefix: Buffer): Buffer | undefined {
   }
   const out = Buffer.allocUnsafe(n + lines * prefix.length);
   let o = 0;
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     const end = chunk.indexOf(0x0a, start) + 1;
     o += prefix.copy(out, o);
     o += chunk.copy(out, o, start, end);

@@ -88,7 +88,7 @@ export class LineSplitter {
 
   /** Appends `piece` (size + piece.length <= maxLine) to the unfinished line, making room as needed. */
   private hold(piece: Buffer): void {
-    for (let from = 0; from < piece.length; ) {
+    for (let from = 0; from < piece.length;) {
       let last = this.parts[this.parts.length - 1];
       if (last === undefined || this.fill === last.length) last = this.grow(this.size + piece.length - from);
       const n = piece.copy(last, this.fill, from);

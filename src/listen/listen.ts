@@ -103,10 +103,13 @@ async function bindTcp(opts: ListenOptions, io: Io): Promise<Server> {
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: address, port: opts.port, ipv6Only: isIP(address) === 6, exclusive: true, backlog: 511 }, () => {
-        server.removeListener('error', reject);
-        resolve();
-      });
+      server.listen(
+        { host: address, port: opts.port, ipv6Only: isIP(address) === 6, exclusive: true, backlog: 511 },
+        () => {
+          server.removeListener('error', reject);
+          resolve();
+        },
+      );
     });
   } catch (err) {
     server.close();
@@ -114,7 +117,11 @@ async function bindTcp(opts: ListenOptions, io: Io): Promise<Server> {
   }
   const bound = server.address();
   announce(opts, io, address, typeof bound === 'object' && bound ? bound.port : opts.port);
-  tapAnnounce({ type: 'listening', proto: 'tcp', local: { address, port: typeof bound === 'object' && bound ? bound.port : opts.port } });
+  tapAnnounce({
+    type: 'listening',
+    proto: 'tcp',
+    local: { address, port: typeof bound === 'object' && bound ? bound.port : opts.port },
+  });
   return server;
 }
 
@@ -136,7 +143,10 @@ async function servePeers(server: Server, opts: ListenOptions, io: Io): Promise<
     }
     if (waiting.length >= opts.maxWaiting) {
       if (opts.verbose) {
-        diag(io, `ntk: ${CONTEXT}: closed ${address} ${socket.remotePort}: ${opts.maxWaiting} peers already waiting (--max-waiting)`);
+        diag(
+          io,
+          `ntk: ${CONTEXT}: closed ${address} ${socket.remotePort}: ${opts.maxWaiting} peers already waiting (--max-waiting)`,
+        );
       }
       socket.destroy();
       return;
@@ -176,7 +186,12 @@ async function servePeers(server: Server, opts: ListenOptions, io: Io): Promise<
       const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
       if (opts.verbose) diag(io, `Connection received on ${peer.address} ${peer.port}`);
       if (opts.keepAliveMs) keepAlive(socket, opts.keepAliveMs);
-      const session = pipeTcp(socket, io, { context: CONTEXT, halfClose: opts.halfClose, idleMs: opts.idleMs, rst: opts.rst });
+      const session = pipeTcp(socket, io, {
+        context: CONTEXT,
+        halfClose: opts.halfClose,
+        idleMs: opts.idleMs,
+        rst: opts.rst,
+      });
       // -N with stdin already at EOF (an earlier -k session read it all): this peer gets its FIN at once.
       if (opts.halfClose && io.stdin.readableEnded) socket.end();
       try {

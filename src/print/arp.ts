@@ -42,7 +42,9 @@ export function printArp(ctx: PrintContext, r: Reader, off: number, length: numb
   const v = ctx.opts.verbose > 0;
   const isIp = pro === 0x0800 || pro === 0x1000;
   if (!isIp || pln !== 4 || hln === 0 || v) {
-    out.put(`${tok2str(ARP_HRD, 'Unknown Hardware (%u)', hrd)} (len ${hln}), ${tok2str(ETHERTYPES, 'Unknown Protocol (0x%04x)', pro)} (len ${pln})`);
+    out.put(
+      `${tok2str(ARP_HRD, 'Unknown Hardware (%u)', hrd)} (len ${hln}), ${tok2str(ETHERTYPES, 'Unknown Protocol (0x%04x)', pro)} (len ${pln})`,
+    );
     if (!v) {
       out.put(`, length ${length}`);
       return;

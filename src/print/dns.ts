@@ -126,9 +126,9 @@ export function printDns(ctx: PrintContext, r: Reader, off: number, len: number,
   const id = r.be16(bp);
   const flags = r.be16(bp + 2);
   let qdcount = r.be16(bp + 4);
-  let ancount = r.be16(bp + 6);
-  let nscount = r.be16(bp + 8);
-  let arcount = r.be16(bp + 10);
+  const ancount = r.be16(bp + 6);
+  const nscount = r.be16(bp + 8);
+  const arcount = r.be16(bp + 10);
   const opcode = (flags >> 11) & 0xf;
   const body = bp + HEADER_LEN;
 
@@ -137,8 +137,10 @@ export function printDns(ctx: PrintContext, r: Reader, off: number, len: number,
     const rcode = extendedRcode(m, body, flags & 0xf, qdcount, ancount, nscount, arcount);
     // AA "*", RA missing "-", TC "|", AD "$".
     const marks =
-      (flags & 0x0400 ? '*' : '') + (flags & 0x0080 ? '' : '-') +
-      (flags & 0x0200 ? '|' : '') + (flags & 0x0020 ? '$' : '');
+      (flags & 0x0400 ? '*' : '') +
+      (flags & 0x0080 ? '' : '-') +
+      (flags & 0x0200 ? '|' : '') +
+      (flags & 0x0020 ? '$' : '');
     out.put(`${id}${DNS_OPCODES[opcode]}${rcodeName(rcode)}${marks}`);
     if (qdcount !== 1) out.put(` [${qdcount}q]`);
     let cp: number | null = body;
@@ -323,7 +325,7 @@ function blabelPrint(m: Msg, cp: number): number | null {
   if (b > 4) {
     m.out.put(hex2(r.u8(bitp) & (0xff << (8 - b))));
   } else if (b > 0) {
-    m.out.put((((r.u8(bitp) >> 4) & 0x0f) & (0x0f << (4 - b))).toString(16));
+    m.out.put(((r.u8(bitp) >> 4) & 0x0f & (0x0f << (4 - b))).toString(16));
   }
   m.out.put(`/${bitlen}]`);
   return lim;
@@ -726,7 +728,12 @@ function ipv6Text(byteAt: (k: number) => number): string {
 export function relts(secs: number): string {
   if (secs === 0) return '0s';
   const units: Array<[number, string]> = [
-    [31536000, 'y'], [604800, 'w'], [86400, 'd'], [3600, 'h'], [60, 'm'], [1, 's'],
+    [31536000, 'y'],
+    [604800, 'w'],
+    [86400, 'd'],
+    [3600, 'h'],
+    [60, 'm'],
+    [1, 's'],
   ];
   let s = '';
   for (const [size, name] of units) {

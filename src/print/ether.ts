@@ -30,7 +30,14 @@ export function tciText(tag: number): string {
 }
 
 /** ethertype_print: prints the payload of `type`; false when ntk has no printer for it. */
-export function printEthertype(ctx: PrintContext, type: number, r: Reader, off: number, length: number, caplen: number): boolean {
+export function printEthertype(
+  ctx: PrintContext,
+  type: number,
+  r: Reader,
+  off: number,
+  length: number,
+  caplen: number,
+): boolean {
   switch (type) {
     case 0x0800:
       printIp(ctx, r, off, length);
@@ -77,7 +84,12 @@ export function printEther(ctx: PrintContext, r: Reader, wireLen: number): numbe
   let type = r.be16(12);
   if (ctx.opts.linkHeader) {
     out.put(addrs(r));
-    if (!isVlan(type)) out.put(type <= MAX_ETHERNET_LENGTH_VAL ? `802.3, length ${type}: ` : `${etherTypeText(ctx, type)}, length ${origLength}: `);
+    if (!isVlan(type))
+      out.put(
+        type <= MAX_ETHERNET_LENGTH_VAL
+          ? `802.3, length ${type}: `
+          : `${etherTypeText(ctx, type)}, length ${origLength}: `,
+      );
   }
   let tags = 0;
   let p = ETHER_HDRLEN;

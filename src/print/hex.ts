@@ -37,7 +37,13 @@ export function hexDump(r: Reader, ident: string, off: number, len: number, oset
 }
 
 /** hex_and_ascii_print_with_offset: hex padded to 40 columns, two spaces, then the printable characters. */
-export function hexAsciiDump(r: Reader, ident: string, off: number, len: number, oset = 0): { text: string; cut: boolean } {
+export function hexAsciiDump(
+  r: Reader,
+  ident: string,
+  off: number,
+  len: number,
+  oset = 0,
+): { text: string; cut: boolean } {
   const { n, cut } = avail(r, off, len);
   const parts: string[] = [];
   for (let line = 0; line < n; line += 16) {

@@ -67,11 +67,15 @@ export function printIcmp(ctx: PrintContext, r: Reader, off: number, plen: numbe
       const dst = ipDst();
       const gw = r.ipv4(off + 4);
       str =
-        code === 0 ? `redirect ${dst} to net ${gw}`
-        : code === 1 ? `redirect ${dst} to host ${gw}`
-        : code === 2 ? `redirect-tos ${dst} to net ${gw}`
-        : code === 3 ? `redirect-tos ${dst} to host ${gw}`
-        : `redirect-#${code} ${dst} to ${gw}`;
+        code === 0
+          ? `redirect ${dst} to net ${gw}`
+          : code === 1
+            ? `redirect ${dst} to host ${gw}`
+            : code === 2
+              ? `redirect-tos ${dst} to net ${gw}`
+              : code === 3
+                ? `redirect-tos ${dst} to host ${gw}`
+                : `redirect-#${code} ${dst} to ${gw}`;
       break;
     }
     case 9: {
@@ -80,7 +84,8 @@ export function printIcmp(ctx: PrintContext, r: Reader, off: number, plen: numbe
       str = 'router advertisement lifetime ';
       if (lifetime < 60) str += String(lifetime);
       else if (lifetime < 3600) str += `${Math.floor(lifetime / 60)}:${String(lifetime % 60).padStart(2, '0')}`;
-      else str += `${Math.floor(lifetime / 3600)}:${String(Math.floor((lifetime % 3600) / 60)).padStart(2, '0')}:${String(lifetime % 60).padStart(2, '0')}`;
+      else
+        str += `${Math.floor(lifetime / 3600)}:${String(Math.floor((lifetime % 3600) / 60)).padStart(2, '0')}:${String(lifetime % 60).padStart(2, '0')}`;
       let num = r.u8(off + 4);
       str += ` ${num}:`;
       const size = r.u8(off + 5);
@@ -98,13 +103,17 @@ export function printIcmp(ctx: PrintContext, r: Reader, off: number, plen: numbe
     }
     case 11:
       if (!r.has(off + 8 + 16, 4)) return putTrunc(ctx);
-      str = code === 0 ? 'time exceeded in-transit' : code === 1 ? 'ip reassembly time exceeded' : `time exceeded-#${code}`;
+      str =
+        code === 0 ? 'time exceeded in-transit' : code === 1 ? 'ip reassembly time exceeded' : `time exceeded-#${code}`;
       break;
     case 12:
       str = code ? `parameter problem - code ${code}` : `parameter problem - octet ${r.u8(off + 4)}`;
       break;
     case 18:
-      str = `address mask is 0x${r.be32(off + 8).toString(16).padStart(8, '0')}`;
+      str = `address mask is 0x${r
+        .be32(off + 8)
+        .toString(16)
+        .padStart(8, '0')}`;
       break;
     case 13:
       str = `time stamp query id ${r.be16(off + 4)} seq ${r.be16(off + 6)}`;
@@ -162,7 +171,12 @@ function printExtensions(ctx: PrintContext, r: Reader, off: number, plen: number
   let hlen = plen - ICMP_EXTD_MINLEN;
   if (r.has(ext, hlen)) {
     const bad = foldSum(r.sumWords(ext, hlen, 0)) !== 0;
-    out.put(`, checksum 0x${r.be16(ext + 2).toString(16).padStart(4, '0')} (${bad ? 'in' : ''}correct), length ${hlen}`);
+    out.put(
+      `, checksum 0x${r
+        .be16(ext + 2)
+        .toString(16)
+        .padStart(4, '0')} (${bad ? 'in' : ''}correct), length ${hlen}`,
+    );
   }
   hlen -= 4;
   let p = ext + 4;
@@ -178,7 +192,9 @@ function printExtensions(ctx: PrintContext, r: Reader, off: number, plen: number
     tlen -= 4;
     if (cls === 1 && ctype === 1) {
       const label = r.be32(p);
-      out.put(`\n\t    label ${label >>> 12}, tc ${(label >>> 9) & 7}${(label >>> 8) & 1 ? ', [S]' : ''}, ttl ${label & 0xff}`);
+      out.put(
+        `\n\t    label ${label >>> 12}, tc ${(label >>> 9) & 7}${(label >>> 8) & 1 ? ', [S]' : ''}, ttl ${label & 0xff}`,
+      );
     } else {
       out.put(hexDump(r, '\n\t    ', p, tlen).text);
     }

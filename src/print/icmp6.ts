@@ -111,7 +111,9 @@ function printNdOpts(ctx: PrintContext, r: Reader, cp: number, resid: number): v
         break;
       }
       case 3:
-        out.put(`${r.ipv6(cp + 16)}/${r.u8(cp + 2)}${olen !== 4 ? 'badlen' : ''}, Flags [${bittok2str(PI_FLAGS, 'none', r.u8(cp + 3))}], valid time ${lifetime(r.be32(cp + 4))}`);
+        out.put(
+          `${r.ipv6(cp + 16)}/${r.u8(cp + 2)}${olen !== 4 ? 'badlen' : ''}, Flags [${bittok2str(PI_FLAGS, 'none', r.u8(cp + 3))}], valid time ${lifetime(r.be32(cp + 4))}`,
+        );
         out.put(`, pref. time ${lifetime(r.be32(cp + 8))}`);
         break;
       case 5:
@@ -130,7 +132,14 @@ function printNdOpts(ctx: PrintContext, r: Reader, cp: number, resid: number): v
 }
 
 /** Prints an ICMPv6 message of `length` bytes at `off`, inside the IPv6 header at `ipOff`. */
-export function printIcmp6(ctx: PrintContext, r: Reader, off: number, length: number, ipOff: number, fragmented: boolean): void {
+export function printIcmp6(
+  ctx: PrintContext,
+  r: Reader,
+  off: number,
+  length: number,
+  ipOff: number,
+  fragmented: boolean,
+): void {
   ctx.proto = 'icmp6';
   const out = ctx.out;
   const v = ctx.opts.verbose;
@@ -141,11 +150,18 @@ export function printIcmp6(ctx: PrintContext, r: Reader, off: number, length: nu
   if (v > 0 && !fragmented && r.has(off, length)) {
     const field = r.be16(off + 2);
     const sum = cksum6(r, ipOff, off, length, 58);
-    out.put(sum !== 0 ? `[bad icmp6 cksum 0x${hex(field, 4)} -> 0x${hex(cksumShouldBe(field, sum), 4)}!] ` : '[icmp6 sum ok] ');
+    out.put(
+      sum !== 0
+        ? `[bad icmp6 cksum 0x${hex(field, 4)} -> 0x${hex(cksumShouldBe(field, sum), 4)}!] `
+        : '[icmp6 sum ok] ',
+    );
   }
   const type = r.u8(off);
   out.put(`ICMP6, ${tok2str(ICMP6_TYPES, 'unknown icmp6 type (%u)', type)}`);
-  if (v > 0 && (type === 133 || type === 134 || type === 135 || type === 136 || type === 137 || type === 145 || type === 147)) {
+  if (
+    v > 0 &&
+    (type === 133 || type === 134 || type === 135 || type === 136 || type === 137 || type === 145 || type === 147)
+  ) {
     out.put(`, length ${length}`);
   }
   const code = r.u8(off + 1);
@@ -205,8 +221,7 @@ export function printIcmp6(ctx: PrintContext, r: Reader, off: number, length: nu
     case 130:
       if (length === 24) {
         if (r.has(off, 24)) out.put(`max resp delay: ${r.be16(off + 4)} addr: ${r.ipv6(off + 8)}`);
-      }
-      else if (length >= 28) out.put(` v2 [max resp delay=${r.be16(off + 4)}] [gaddr ${r.ipv6(off + 8)}`);
+      } else if (length >= 28) out.put(` v2 [max resp delay=${r.be16(off + 4)}] [gaddr ${r.ipv6(off + 8)}`);
       else out.put(` unknown-version (len ${length}) `);
       if (length >= 28 && length !== 24) {
         const n = r.be16(off + 26);
@@ -228,8 +243,12 @@ export function printIcmp6(ctx: PrintContext, r: Reader, off: number, length: nu
     case 134:
       if (v > 0) {
         const flags = r.u8(off + 5);
-        out.put(`\n\thop limit ${r.u8(off + 4)}, Flags [${bittok2str(RA_FLAGS, 'none', flags)}], pref ${RTPREF[(flags >> 3) & 3]}`);
-        out.put(`, router lifetime ${r.be16(off + 6)}s, reachable time ${r.be32(off + 8)}ms, retrans timer ${r.be32(off + 12)}ms`);
+        out.put(
+          `\n\thop limit ${r.u8(off + 4)}, Flags [${bittok2str(RA_FLAGS, 'none', flags)}], pref ${RTPREF[(flags >> 3) & 3]}`,
+        );
+        out.put(
+          `, router lifetime ${r.be16(off + 6)}s, reachable time ${r.be32(off + 8)}ms, retrans timer ${r.be32(off + 12)}ms`,
+        );
         printNdOpts(ctx, r, off + 16, length - 16);
       }
       break;

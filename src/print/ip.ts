@@ -207,7 +207,16 @@ export function printIp(ctx: PrintContext, r: Reader, off: number, length: numbe
 }
 
 /** ip_demux_print: hands the payload to the printer of protocol `nh`. */
-export function demux(ctx: PrintContext, r: Reader, off: number, length: number, ver: 4 | 6, fragmented: boolean, nh: number, ipOff: number): void {
+export function demux(
+  ctx: PrintContext,
+  r: Reader,
+  off: number,
+  length: number,
+  ver: 4 | 6,
+  fragmented: boolean,
+  nh: number,
+  ipOff: number,
+): void {
   const out = ctx.out;
   switch (nh) {
     case 6:

@@ -50,7 +50,13 @@ function processOpts(ctx: PrintContext, r: Reader, bp: number, len: number, jumb
           out.put(`(rtalert: invalid len ${r.u8(bp + i + 1)})`);
           return false;
         }
-        if (v) out.put(`(rtalert: 0x${r.be16(bp + i + 2).toString(16).padStart(4, '0')}) `);
+        if (v)
+          out.put(
+            `(rtalert: 0x${r
+              .be16(bp + i + 2)
+              .toString(16)
+              .padStart(4, '0')}) `,
+          );
         break;
       case 0xc2: {
         if (len - i < 6) {
@@ -168,7 +174,9 @@ export function printIp6(ctx: PrintContext, r: Reader, off: number, length: numb
     out.put('(');
     if (flow & 0x0ff00000) out.put(`class 0x${((flow & 0x0ff00000) >>> 20).toString(16).padStart(2, '0')}, `);
     if (flow & 0x000fffff) out.put(`flowlabel 0x${(flow & 0x000fffff).toString(16).padStart(5, '0')}, `);
-    out.put(`hlim ${r.u8(off + 7)}, next-header ${tok2str(IPPROTOS, 'unknown', nh)} (${nh}) payload length: ${payloadLen}) `);
+    out.put(
+      `hlim ${r.u8(off + 7)}, next-header ${tok2str(IPPROTOS, 'unknown', nh)} (${nh}) payload length: ${payloadLen}) `,
+    );
   }
   // The datagram's own end, and the end allowed by what encloses it, which a Jumbo Payload may reach.
   const outer = r;
@@ -225,7 +233,13 @@ export function printIp6(ctx: PrintContext, r: Reader, off: number, length: numb
         const rest = 40 + payloadLen - (cp - off) - 8;
         // tcpdump prints this with %zu: a negative value shows as its 64-bit two's complement.
         const restText = rest >= 0 ? String(rest) : String((1n << 64n) + BigInt(rest));
-        if (ctx.opts.verbose > 0) out.put(`frag (0x${r.be32(cp + 4).toString(16).padStart(8, '0')}:${offlg & 0xfff8}|${restText})`);
+        if (ctx.opts.verbose > 0)
+          out.put(
+            `frag (0x${r
+              .be32(cp + 4)
+              .toString(16)
+              .padStart(8, '0')}:${offlg & 0xfff8}|${restText})`,
+          );
         else out.put(`frag (${offlg & 0xfff8}|${restText})`);
         if ((offlg & 0xfff8) !== 0) return;
         out.put(' ');

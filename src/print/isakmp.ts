@@ -48,15 +48,70 @@ const MAXINITIATORS = 20;
 
 const PROTO_IDS = [undefined, 'isakmp', 'ipsec-ah', 'ipsec-esp', 'ipcomp'];
 const NP_NAMES = [
-  'none', 'sa', 'p', 't', 'ke', 'id', 'cert', 'cr', 'hash', 'sig', 'nonce', 'n', 'd', 'vid',
-  'pay14', 'pay15', 'pay16', 'pay17', 'pay18', 'pay19', 'pay20', 'pay21', 'pay22', 'pay23', 'pay24', 'pay25',
-  'pay26', 'pay27', 'pay28', 'pay29', 'pay30', 'pay31', 'pay32',
-  'v2sa', 'v2ke', 'v2IDi', 'v2IDr', 'v2cert', 'v2cr', 'v2auth', 'v2nonce', 'v2n', 'v2d', 'v2vid', 'v2TSi', 'v2TSr',
-  'v2e', 'v2cp', 'v2eap',
+  'none',
+  'sa',
+  'p',
+  't',
+  'ke',
+  'id',
+  'cert',
+  'cr',
+  'hash',
+  'sig',
+  'nonce',
+  'n',
+  'd',
+  'vid',
+  'pay14',
+  'pay15',
+  'pay16',
+  'pay17',
+  'pay18',
+  'pay19',
+  'pay20',
+  'pay21',
+  'pay22',
+  'pay23',
+  'pay24',
+  'pay25',
+  'pay26',
+  'pay27',
+  'pay28',
+  'pay29',
+  'pay30',
+  'pay31',
+  'pay32',
+  'v2sa',
+  'v2ke',
+  'v2IDi',
+  'v2IDr',
+  'v2cert',
+  'v2cr',
+  'v2auth',
+  'v2nonce',
+  'v2n',
+  'v2d',
+  'v2vid',
+  'v2TSi',
+  'v2TSr',
+  'v2e',
+  'v2cp',
+  'v2eap',
 ];
 const EXCHANGES: Array<string | undefined> = [
-  'none', 'base', 'ident', 'auth', 'agg', 'inf', ...Array<undefined>(26), 'oakley-quick', 'oakley-newgroup',
-  'ikev2_init', 'ikev2_auth', 'child_sa', 'inf2',
+  'none',
+  'base',
+  'ident',
+  'auth',
+  'agg',
+  'inf',
+  ...Array<undefined>(26),
+  'oakley-quick',
+  'oakley-newgroup',
+  'ikev2_init',
+  'ikev2_auth',
+  'child_sa',
+  'inf2',
 ];
 const IKEV1_P_MAP = [undefined, 'ike'];
 const IKEV2_T_TYPES = [undefined, 'encr', 'prf', 'integ', 'dh', 'esn'];
@@ -65,19 +120,56 @@ const PRF_P_MAP = [undefined, 'hmac-md5', 'hmac-sha', 'hmac-tiger', 'aes128_xcbc
 const INTEG_P_MAP = [undefined, 'hmac-md5', 'hmac-sha', 'dec-mac', 'kpdk-md5', 'aes-xcbc'];
 const ESN_P_MAP = ['no-esn', 'esn'];
 const DH_GROUPS = [
-  undefined, 'modp768', 'modp1024', 'EC2N 2^155', 'EC2N 2^185', 'modp1536', 'iana-grp06', 'iana-grp07',
-  'iana-grp08', 'iana-grp09', 'iana-grp10', 'iana-grp11', 'iana-grp12', 'iana-grp13', 'modp2048', 'modp3072',
-  'modp4096', 'modp6144', 'modp8192',
+  undefined,
+  'modp768',
+  'modp1024',
+  'EC2N 2^155',
+  'EC2N 2^185',
+  'modp1536',
+  'iana-grp06',
+  'iana-grp07',
+  'iana-grp08',
+  'iana-grp09',
+  'iana-grp10',
+  'iana-grp11',
+  'iana-grp12',
+  'iana-grp13',
+  'modp2048',
+  'modp3072',
+  'modp4096',
+  'modp6144',
+  'modp8192',
 ];
 const ESP_P_MAP = [
-  undefined, '1des-iv64', '1des', '3des', 'rc5', 'idea', 'cast', 'blowfish', '3idea', '1des-iv32', 'rc4', 'null',
+  undefined,
+  '1des-iv64',
+  '1des',
+  '3des',
+  'rc5',
+  'idea',
+  'cast',
+  'blowfish',
+  '3idea',
+  '1des-iv32',
+  'rc4',
+  'null',
   'aes',
 ];
 const IPCOMP_P_MAP = [undefined, 'oui', 'deflate', 'lzs'];
 const CERT_TYPES = ['none', 'pkcs7', 'pgp', 'dns', 'x509sign', 'x509ke', 'kerberos', 'crl', 'arl', 'spki', 'x509attr'];
 const ID_TYPES = [
-  undefined, 'IPv4', 'FQDN', 'user FQDN', 'IPv4net', 'IPv6', 'IPv6net', 'IPv4range', 'IPv6range', 'ASN1 DN',
-  'ASN1 GN', 'keyid',
+  undefined,
+  'IPv4',
+  'FQDN',
+  'user FQDN',
+  'IPv4net',
+  'IPv6',
+  'IPv6net',
+  'IPv4range',
+  'IPv6range',
+  'ASN1 DN',
+  'ASN1 GN',
+  'keyid',
 ];
 const V2_AUTH = ['invalid', 'rsasig', 'shared-secret', 'dsssig'];
 
@@ -89,29 +181,70 @@ interface AttrMap {
 }
 const A = (type?: string, nvalue = 0, value: Array<string | undefined> = []): AttrMap => ({ type, nvalue, value });
 const IPSEC_T_MAP: AttrMap[] = [
-  A(), A('lifetype', 3, [undefined, 'sec', 'kb']), A('life'), A('group desc', 18, DH_GROUPS),
+  A(),
+  A('lifetype', 3, [undefined, 'sec', 'kb']),
+  A('life'),
+  A('group desc', 18, DH_GROUPS),
   A('enc mode', 3, [undefined, 'tunnel', 'transport']),
-  A('auth', 5, [undefined, 'hmac-md5', 'hmac-sha1', '1des-mac', 'keyed']), A('keylen'), A('rounds'), A('dictsize'),
+  A('auth', 5, [undefined, 'hmac-md5', 'hmac-sha1', '1des-mac', 'keyed']),
+  A('keylen'),
+  A('rounds'),
+  A('dictsize'),
   A('privalg'),
 ];
 const ENCR_T_MAP: AttrMap[] = [...Array.from({ length: 14 }, () => A()), A('keylen', 14)];
 const OAKLEY_T_MAP: AttrMap[] = [
-  A(), A('enc', 8, [undefined, '1des', 'idea', 'blowfish', 'rc5', '3des', 'cast', 'aes']),
+  A(),
+  A('enc', 8, [undefined, '1des', 'idea', 'blowfish', 'rc5', '3des', 'cast', 'aes']),
   A('hash', 7, [undefined, 'md5', 'sha1', 'tiger', 'sha2-256', 'sha2-384', 'sha2-512']),
   A('auth', 6, [undefined, 'preshared', 'dss', 'rsa sig', 'rsa enc', 'rsa enc revised']),
-  A('group desc', 18, DH_GROUPS), A('group type', 4, [undefined, 'MODP', 'ECP', 'EC2N']), A('group prime'),
-  A('group gen1'), A('group gen2'), A('group curve A'), A('group curve B'), A('lifetype', 3, [undefined, 'sec', 'kb']),
-  A('lifeduration'), A('prf'), A('keylen'), A('field'), A('order'),
+  A('group desc', 18, DH_GROUPS),
+  A('group type', 4, [undefined, 'MODP', 'ECP', 'EC2N']),
+  A('group prime'),
+  A('group gen1'),
+  A('group gen2'),
+  A('group curve A'),
+  A('group curve B'),
+  A('lifetype', 3, [undefined, 'sec', 'kb']),
+  A('lifeduration'),
+  A('prf'),
+  A('keylen'),
+  A('field'),
+  A('order'),
 ];
 
 const NOTIFY_ERRORS = [
-  undefined, 'INVALID-PAYLOAD-TYPE', 'DOI-NOT-SUPPORTED', 'SITUATION-NOT-SUPPORTED', 'INVALID-COOKIE',
-  'INVALID-MAJOR-VERSION', 'INVALID-MINOR-VERSION', 'INVALID-EXCHANGE-TYPE', 'INVALID-FLAGS', 'INVALID-MESSAGE-ID',
-  'INVALID-PROTOCOL-ID', 'INVALID-SPI', 'INVALID-TRANSFORM-ID', 'ATTRIBUTES-NOT-SUPPORTED', 'NO-PROPOSAL-CHOSEN',
-  'BAD-PROPOSAL-SYNTAX', 'PAYLOAD-MALFORMED', 'INVALID-KEY-INFORMATION', 'INVALID-ID-INFORMATION',
-  'INVALID-CERT-ENCODING', 'INVALID-CERTIFICATE', 'CERT-TYPE-UNSUPPORTED', 'INVALID-CERT-AUTHORITY',
-  'INVALID-HASH-INFORMATION', 'AUTHENTICATION-FAILED', 'INVALID-SIGNATURE', 'ADDRESS-NOTIFICATION',
-  'NOTIFY-SA-LIFETIME', 'CERTIFICATE-UNAVAILABLE', 'UNSUPPORTED-EXCHANGE-TYPE', 'UNEQUAL-PAYLOAD-LENGTHS',
+  undefined,
+  'INVALID-PAYLOAD-TYPE',
+  'DOI-NOT-SUPPORTED',
+  'SITUATION-NOT-SUPPORTED',
+  'INVALID-COOKIE',
+  'INVALID-MAJOR-VERSION',
+  'INVALID-MINOR-VERSION',
+  'INVALID-EXCHANGE-TYPE',
+  'INVALID-FLAGS',
+  'INVALID-MESSAGE-ID',
+  'INVALID-PROTOCOL-ID',
+  'INVALID-SPI',
+  'INVALID-TRANSFORM-ID',
+  'ATTRIBUTES-NOT-SUPPORTED',
+  'NO-PROPOSAL-CHOSEN',
+  'BAD-PROPOSAL-SYNTAX',
+  'PAYLOAD-MALFORMED',
+  'INVALID-KEY-INFORMATION',
+  'INVALID-ID-INFORMATION',
+  'INVALID-CERT-ENCODING',
+  'INVALID-CERTIFICATE',
+  'CERT-TYPE-UNSUPPORTED',
+  'INVALID-CERT-AUTHORITY',
+  'INVALID-HASH-INFORMATION',
+  'AUTHENTICATION-FAILED',
+  'INVALID-SIGNATURE',
+  'ADDRESS-NOTIFICATION',
+  'NOTIFY-SA-LIFETIME',
+  'CERTIFICATE-UNAVAILABLE',
+  'UNSUPPORTED-EXCHANGE-TYPE',
+  'UNEQUAL-PAYLOAD-LENGTHS',
 ];
 const IPSEC_NOTIFY_ERRORS = ['RESERVED'];
 const NOTIFY_STATUS = ['CONNECTED'];
@@ -211,7 +344,12 @@ function ipAddrs(m: Msg): { version: number; src: string; dst: string } {
 
 function cookieCache(ctx: PrintContext): CookieCache {
   return ctx.stateOf<CookieCache>('isakmp', () => ({
-    entries: Array.from({ length: MAXINITIATORS }, () => ({ cookie: '0000000000000000', version: 0, iaddr: '', raddr: '' })),
+    entries: Array.from({ length: MAXINITIATORS }, () => ({
+      cookie: '0000000000000000',
+      version: 0,
+      iaddr: '',
+      raddr: '',
+    })),
     next: 0,
   }));
 }
@@ -334,7 +472,15 @@ function v1Trunc(m: Msg, np: number): null {
 }
 
 /** ike_sub0_print / ikev2_sub0_print: one payload by its type; null for a length of 4 or less. */
-function sub0(m: Msg, np: number, ext: number, phase: number, proto: number, depth: number, version: 1 | 2): number | null {
+function sub0(
+  m: Msg,
+  np: number,
+  ext: number,
+  phase: number,
+  proto: number,
+  depth: number,
+  version: 1 | 2,
+): number | null {
   if (!m.r.has(ext, GEN_LEN)) {
     m.ctx.out.put(truncMark('isakmp'));
     return null;
@@ -347,7 +493,15 @@ function sub0(m: Msg, np: number, ext: number, phase: number, proto: number, dep
   return ext + itemLen;
 }
 
-type PayloadPrinter = (m: Msg, np: number, ext: number, itemLen: number, phase: number, proto: number, depth: number) => number | null;
+type PayloadPrinter = (
+  m: Msg,
+  np: number,
+  ext: number,
+  itemLen: number,
+  phase: number,
+  proto: number,
+  depth: number,
+) => number | null;
 
 /** Prints ` [|name]` (a payload cut short) and returns null. */
 function trunc(m: Msg, np: number): null {
@@ -591,7 +745,11 @@ const v1N: PayloadPrinter = (m, _np, ext, itemLen) => {
   if (doi !== 1) {
     out.put(` doi=${doi} proto=${proto}`);
     const name =
-      type < 8192 ? strOrId(type, NOTIFY_ERRORS) : type >= 16384 && type < 24576 ? strOrId(type - 16384, NOTIFY_STATUS) : `#${type}`;
+      type < 8192
+        ? strOrId(type, NOTIFY_ERRORS)
+        : type >= 16384 && type < 24576
+          ? strOrId(type - 16384, NOTIFY_STATUS)
+          : `#${type}`;
     out.put(` type=${name}`);
     if (!spi()) return trunc(m, NP_N);
     return ext + 12 + spiSize;
@@ -772,10 +930,18 @@ function v2Transform(m: Msg, count: number, ext: number, itemLen: number): numbe
   v2Name(m, npstr(NP_T), r.u8(ext + 1));
   const tid = r.be16(ext + 6);
   const type = r.u8(ext + 4);
-  const maps: Record<number, ReadonlyArray<string | undefined>> = { 1: ESP_P_MAP, 2: PRF_P_MAP, 3: INTEG_P_MAP, 4: DH_GROUPS, 5: ESN_P_MAP };
+  const maps: Record<number, ReadonlyArray<string | undefined>> = {
+    1: ESP_P_MAP,
+    2: PRF_P_MAP,
+    3: INTEG_P_MAP,
+    4: DH_GROUPS,
+    5: ESN_P_MAP,
+  };
   const ids = maps[type];
   const typeName = strOrId(type, IKEV2_T_TYPES);
-  m.ctx.out.put(ids ? ` #${count} type=${typeName} id=${strOrId(tid, ids)} ` : ` #${count} type=${typeName} id=${tid} `);
+  m.ctx.out.put(
+    ids ? ` #${count} type=${typeName} id=${strOrId(tid, ids)} ` : ` #${count} type=${typeName} id=${tid} `,
+  );
   return attrs(m, ext + 8, ext + itemLen, NP_T, type === 1 ? ENCR_T_MAP : undefined);
 }
 
@@ -810,8 +976,13 @@ const v2Id: PayloadPrinter = (m, np, ext, itemLen) => {
   const len = itemLen - 8;
   const data = ext + 8;
   const kinds: Record<number, [string, boolean]> = {
-    1: ['ipv4', false], 2: ['fqdn', true], 3: ['rfc822', true], 5: ['ipv6', false], 9: ['dn', false],
-    10: ['gn', false], 11: ['keyid', false],
+    1: ['ipv4', false],
+    2: ['fqdn', true],
+    3: ['rfc822', true],
+    5: ['ipv6', false],
+    9: ['dn', false],
+    10: ['gn', false],
+    11: ['keyid', false],
   };
   const kind = kinds[r.u8(ext + 4)];
   if (kind) {
@@ -866,7 +1037,8 @@ const v2N: PayloadPrinter = (m, _np, ext, itemLen) => {
   out.put(` prot_id=${strOrId(r.u8(ext + 4), PROTO_IDS)}`);
   const type = r.be16(ext + 6);
   const known = V2_NOTIFIES.get(type);
-  const name = known?.[0] ?? (type < 8192 ? 'error' : type < 16384 ? 'private-error' : type < 40960 ? 'status' : 'private-status');
+  const name =
+    known?.[0] ?? (type < 8192 ? 'error' : type < 16384 ? 'private-error' : type < 40960 ? 'status' : 'private-status');
   const showSpi = known ? known[1] : true;
   const showSome = known ? known[2] : false;
   out.put(` type=${type}(${name})`);

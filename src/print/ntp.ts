@@ -131,7 +131,11 @@ function timeMessage(ctx: PrintContext, r: Reader, off: number, length: number):
   const words = (n: number): string => {
     r.check(digest, n * 4);
     let s = '';
-    for (let i = 0; i < n; i++) s += r.be32(digest + 4 * i).toString(16).padStart(8, '0');
+    for (let i = 0; i < n; i++)
+      s += r
+        .be32(digest + 4 * i)
+        .toString(16)
+        .padStart(8, '0');
     return s;
   };
   if (length === TIMEMSG_MINLEN + 4) {

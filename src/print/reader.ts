@@ -62,7 +62,13 @@ export class Reader {
   be32(off: number): number {
     this.check(off, 4);
     const b = this.buf;
-    return (((b[off] as number) << 24) | ((b[off + 1] as number) << 16) | ((b[off + 2] as number) << 8) | (b[off + 3] as number)) >>> 0;
+    return (
+      (((b[off] as number) << 24) |
+        ((b[off + 1] as number) << 16) |
+        ((b[off + 2] as number) << 8) |
+        (b[off + 3] as number)) >>>
+      0
+    );
   }
 
   le16(off: number): number {
@@ -73,7 +79,13 @@ export class Reader {
   le32(off: number): number {
     this.check(off, 4);
     const b = this.buf;
-    return ((b[off] as number) | ((b[off + 1] as number) << 8) | ((b[off + 2] as number) << 16) | ((b[off + 3] as number) << 24)) >>> 0;
+    return (
+      ((b[off] as number) |
+        ((b[off + 1] as number) << 8) |
+        ((b[off + 2] as number) << 16) |
+        ((b[off + 3] as number) << 24)) >>>
+      0
+    );
   }
 
   /** The `len` bytes at `off` as text, one character per byte (latin1). */
@@ -124,7 +136,8 @@ export class Reader {
   ipv6(off: number): string {
     this.check(off, 16);
     const words: number[] = [];
-    for (let i = 0; i < 8; i++) words.push(((this.buf[off + 2 * i] as number) << 8) | (this.buf[off + 2 * i + 1] as number));
+    for (let i = 0; i < 8; i++)
+      words.push(((this.buf[off + 2 * i] as number) << 8) | (this.buf[off + 2 * i + 1] as number));
     return formatIpv6(words);
   }
 

@@ -17,7 +17,15 @@ const SLL_HDR_LEN = 16;
 const SLL2_HDR_LEN = 20;
 
 /** sll_print / sll2_print: "Out 00:11:22:33:44:55 ethertype IPv4 (0x0800), length 74: ". */
-function headerText(ctx: PrintContext, pkttype: number, halen: number, r: Reader, addrOff: number, protocol: number, length: number): string {
+function headerText(
+  ctx: PrintContext,
+  pkttype: number,
+  halen: number,
+  r: Reader,
+  addrOff: number,
+  protocol: number,
+  length: number,
+): string {
   let s = tok2str(SLL_PKTTYPES, '?', pkttype).padStart(3, ' ') + ' ';
   if (halen === 6) s += r.mac(addrOff) + ' ';
   if (!ctx.opts.quick) {
@@ -32,7 +40,16 @@ function headerText(ctx: PrintContext, pkttype: number, halen: number, r: Reader
 }
 
 /** Prints the payload after a cooked header (the part both versions share); returns the header length. */
-function printPayload(ctx: PrintContext, r: Reader, p: number, length: number, caplen: number, protocol: number, hdrlen: number, header: () => string): number {
+function printPayload(
+  ctx: PrintContext,
+  r: Reader,
+  p: number,
+  length: number,
+  caplen: number,
+  protocol: number,
+  hdrlen: number,
+  header: () => string,
+): number {
   let type = protocol;
   for (;;) {
     if (type <= 1500) {
@@ -82,7 +99,16 @@ export function printSll(ctx: PrintContext, r: Reader, wireLen: number): number 
     defaultPrint(ctx, r, SLL_HDR_LEN, r.caplen - SLL_HDR_LEN);
     return SLL_HDR_LEN;
   }
-  return printPayload(ctx, r, SLL_HDR_LEN, wireLen - SLL_HDR_LEN, r.caplen - SLL_HDR_LEN, protocol, SLL_HDR_LEN, header);
+  return printPayload(
+    ctx,
+    r,
+    SLL_HDR_LEN,
+    wireLen - SLL_HDR_LEN,
+    r.caplen - SLL_HDR_LEN,
+    protocol,
+    SLL_HDR_LEN,
+    header,
+  );
 }
 
 /** if_indextoname on this host, as tcpdump prints SLL2's interface ("?" when unknown). */
@@ -115,11 +141,21 @@ export function printSll2(ctx: PrintContext, r: Reader, wireLen: number): number
   const pkttype = r.u8(10);
   const halen = r.u8(11);
   ctx.out.put(`${ifName(ctx, ifindex).padEnd(5, ' ')} ${tok2str(SLL_PKTTYPES, '?', pkttype).padEnd(3, ' ')} `);
-  const header = (): string => `ifindex ${ifindex} ` + headerText(ctx, pkttype, halen, r, 12, protocol, wireLen).replace(/^.{3} /, '');
+  const header = (): string =>
+    `ifindex ${ifindex} ` + headerText(ctx, pkttype, halen, r, 12, protocol, wireLen).replace(/^.{3} /, '');
   if (ctx.opts.linkHeader) ctx.out.put(header());
   if (hatype === 803) {
     defaultPrint(ctx, r, SLL2_HDR_LEN, r.caplen - SLL2_HDR_LEN);
     return SLL2_HDR_LEN;
   }
-  return printPayload(ctx, r, SLL2_HDR_LEN, wireLen - SLL2_HDR_LEN, r.caplen - SLL2_HDR_LEN, protocol, SLL2_HDR_LEN, header);
+  return printPayload(
+    ctx,
+    r,
+    SLL2_HDR_LEN,
+    wireLen - SLL2_HDR_LEN,
+    r.caplen - SLL2_HDR_LEN,
+    protocol,
+    SLL2_HDR_LEN,
+    header,
+  );
 }

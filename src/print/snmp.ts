@@ -20,12 +20,36 @@ import { HEX2 } from './tables.js';
 import { isPrint } from './util.js';
 
 const UNIVERSAL_IDS = [
-  'U-0', 'Boolean', 'Integer', 'Bitstring', 'String', 'Null', 'ObjID', 'ObjectDes', 'U-8', 'U-9', 'U-10', 'U-11',
-  'U-12', 'U-13', 'U-14', 'U-15', 'Sequence', 'Set',
+  'U-0',
+  'Boolean',
+  'Integer',
+  'Bitstring',
+  'String',
+  'Null',
+  'ObjID',
+  'ObjectDes',
+  'U-8',
+  'U-9',
+  'U-10',
+  'U-11',
+  'U-12',
+  'U-13',
+  'U-14',
+  'U-15',
+  'Sequence',
+  'Set',
 ];
 const APPLICATION_IDS = ['IpAddress', 'Counter', 'Gauge', 'TimeTicks', 'Opaque', 'C-5', 'Counter64'];
 const CONTEXT_IDS = [
-  'GetRequest', 'GetNextRequest', 'GetResponse', 'SetRequest', 'Trap', 'GetBulk', 'Inform', 'V2Trap', 'Report',
+  'GetRequest',
+  'GetNextRequest',
+  'GetResponse',
+  'SetRequest',
+  'Trap',
+  'GetBulk',
+  'Inform',
+  'V2Trap',
+  'Report',
 ];
 const PRIVATE_IDS = ['P-0'];
 const EXCEPTION_IDS = ['noSuchObject', 'noSuchInstance', 'endOfMibView'];
@@ -35,12 +59,34 @@ const CLASS_NAME = 'x';
 const FORMS = ['Primitive', 'Constructed'];
 
 const ERROR_STATUS = [
-  'noError', 'tooBig', 'noSuchName', 'badValue', 'readOnly', 'genErr', 'noAccess', 'wrongType', 'wrongLength',
-  'wrongEncoding', 'wrongValue', 'noCreation', 'inconsistentValue', 'resourceUnavailable', 'commitFailed',
-  'undoFailed', 'authorizationError', 'notWritable', 'inconsistentName',
+  'noError',
+  'tooBig',
+  'noSuchName',
+  'badValue',
+  'readOnly',
+  'genErr',
+  'noAccess',
+  'wrongType',
+  'wrongLength',
+  'wrongEncoding',
+  'wrongValue',
+  'noCreation',
+  'inconsistentValue',
+  'resourceUnavailable',
+  'commitFailed',
+  'undoFailed',
+  'authorizationError',
+  'notWritable',
+  'inconsistentName',
 ];
 const GENERIC_TRAPS = [
-  'coldStart', 'warmStart', 'linkDown', 'linkUp', 'authenticationFailure', 'egpNeighborLoss', 'enterpriseSpecific',
+  'coldStart',
+  'warmStart',
+  'linkDown',
+  'linkUp',
+  'authenticationFailure',
+  'egpNeighborLoss',
+  'enterpriseSpecific',
 ];
 const GT_ENTERPRISE = 6;
 const VERSIONS = ['SNMPv1', 'SNMPv2c', 'SNMPv2u', 'SNMPv3'];
@@ -66,7 +112,6 @@ const TIMETICKS = 3;
 const COUNTER64 = 6;
 const GETREQ = 0;
 const GETNEXTREQ = 1;
-const GETRESP = 2;
 const SETREQ = 3;
 const TRAP = 4;
 const GETBULKREQ = 5;
@@ -589,12 +634,16 @@ function usm(s: Snmp, np: number, length: number): void {
     [Be.STR, 'msgAuthoritativeEngineID!=STR', () => 0],
     [Be.INT, 'msgAuthoritativeEngineBoots!=INT', (e) => (verbose && out.put(`B=${e.integer} `), 0)],
     [Be.INT, 'msgAuthoritativeEngineTime!=INT', (e) => (verbose && out.put(`T=${e.integer} `), 0)],
-    [Be.STR, 'msgUserName!=STR', (e) => {
-      out.put('U=');
-      if (printString(s, e) === -1) return -1;
-      out.put(' ');
-      return 0;
-    }],
+    [
+      Be.STR,
+      'msgUserName!=STR',
+      (e) => {
+        out.put('U=');
+        if (printString(s, e) === -1) return -1;
+        out.put(' ');
+        return 0;
+      },
+    ],
     [Be.STR, 'msgAuthenticationParameters!=STR', () => 0],
     [Be.STR, 'msgPrivacyParameters!=STR', () => 0],
   ];

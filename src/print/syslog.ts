@@ -26,8 +26,30 @@ const SEVERITIES: ReadonlyMap<number, string> = new Map(
 
 const FACILITIES: ReadonlyMap<number, string> = new Map(
   [
-    'kernel', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp', 'ntp',
-    'security', 'console', 'cron', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7',
+    'kernel',
+    'user',
+    'mail',
+    'daemon',
+    'auth',
+    'syslog',
+    'lpr',
+    'news',
+    'uucp',
+    'cron',
+    'authpriv',
+    'ftp',
+    'ntp',
+    'security',
+    'console',
+    'cron',
+    'local0',
+    'local1',
+    'local2',
+    'local3',
+    'local4',
+    'local5',
+    'local6',
+    'local7',
   ].map((s, i) => [i, s] as const),
 );
 

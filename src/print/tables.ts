@@ -19,9 +19,14 @@ export function hex(v: number, width: number): string {
 }
 
 /** tcpdump's bittok2str: names of the bits set in `v`, joined by `sep`, or `none` when no bit matches. */
-export function bittok2str(table: ReadonlyArray<readonly [number, string]>, none: string, v: number, sep = ', '): string {
+export function bittok2str(
+  table: ReadonlyArray<readonly [number, string]>,
+  none: string,
+  v: number,
+  sep = ', ',
+): string {
   const parts: string[] = [];
-  for (const [bit, name] of table) if (((v & bit) >>> 0) === bit >>> 0 && bit !== 0) parts.push(name);
+  for (const [bit, name] of table) if ((v & bit) >>> 0 === bit >>> 0 && bit !== 0) parts.push(name);
   return parts.length === 0 ? none : parts.join(sep);
 }
 

@@ -70,12 +70,24 @@ function fastOpen(r: Reader, cp: number, datalen: number, exp: boolean): string 
   if (datalen === 0) return s + ' cookiereq';
   if (datalen % 2 !== 0 || datalen < 4 || datalen > 16) return s + ' (invalid)';
   s += ' cookie ';
-  for (let i = 0; i < datalen; i++) s += r.u8(cp + i).toString(16).padStart(2, '0');
+  for (let i = 0; i < datalen; i++)
+    s += r
+      .u8(cp + i)
+      .toString(16)
+      .padStart(2, '0');
   return s;
 }
 
 /** Prints a TCP segment of `length` bytes at `off`, inside the IP header at `ipOff`. */
-export function printTcp(ctx: PrintContext, r: Reader, off: number, length: number, ipOff: number, ver: 4 | 6, fragmented: boolean): void {
+export function printTcp(
+  ctx: PrintContext,
+  r: Reader,
+  off: number,
+  length: number,
+  ipOff: number,
+  ver: 4 | 6,
+  fragmented: boolean,
+): void {
   ctx.proto = 'tcp';
   const out = ctx.out;
   const v6 = ver === 6;
@@ -94,7 +106,7 @@ export function printTcp(ctx: PrintContext, r: Reader, off: number, length: numb
     putTrunc(ctx, 'tcp');
     return;
   }
-  let hlen = (r.u8(off + 12) >> 4) * 4;
+  const hlen = (r.u8(off + 12) >> 4) * 4;
   if (hlen < 20) {
     out.put(` tcp ${(length - hlen) >>> 0} [bad hdr length ${hlen} - too short, < 20]`);
     return;
@@ -118,7 +130,9 @@ export function printTcp(ctx: PrintContext, r: Reader, off: number, length: numb
     else if (sport === dport) rev = compareAddr(r, ipOff, v6) > 0;
     // The key, in tcpdump's canonical direction: lower address/port first.
     const tables = ctx.stateOf(SEQ_STATE, newSeqTables);
-    const table = v6 ? (tables.v6 ??= new FlowTable(9, MAX_SEQ_FLOWS)) : (tables.v4 ??= new FlowTable(3, MAX_SEQ_FLOWS));
+    const table = v6
+      ? (tables.v6 ??= new FlowTable(9, MAX_SEQ_FLOWS))
+      : (tables.v4 ??= new FlowTable(3, MAX_SEQ_FLOWS));
     const key = table.key;
     const a = ipOff + (v6 ? 8 : 12);
     const b = ipOff + (v6 ? 24 : 16);
@@ -220,7 +234,17 @@ function lencheck(r: Reader, cp: number, hlen: number, l: number): OptsEnd {
  * Prints the options in the `hlen` bytes at `cp` (counting whole ones in `count`); returns how it ended. A kind
  * or length byte that was not captured ends the packet (Truncated), as tcpdump's GET_U_1 does.
  */
-function printOptions(ctx: PrintContext, r: Reader, cp: number, hlen: number, rev: boolean, thseq: number, thack: number, dataEnd: number, count: { n: number }): OptsEnd {
+function printOptions(
+  ctx: PrintContext,
+  r: Reader,
+  cp: number,
+  hlen: number,
+  rev: boolean,
+  thseq: number,
+  thack: number,
+  dataEnd: number,
+  count: { n: number },
+): OptsEnd {
   const out = ctx.out;
   let first = true;
   while (hlen > 0) {
@@ -288,7 +312,11 @@ function printOptions(ctx: PrintContext, r: Reader, cp: number, hlen: number, re
         datalen = 16;
         if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
         let s = '';
-        for (let i = 0; i < 16; i++) s += r.u8(cp + i).toString(16).padStart(2, '0');
+        for (let i = 0; i < 16; i++)
+          s += r
+            .u8(cp + i)
+            .toString(16)
+            .padStart(2, '0');
         // RFC 2385: checking needs the shared secret (tcpdump -M), which ntk does not take; say so as tcpdump does.
         out.put(dataEnd > r.caplen ? ' snaplen too short, ' : ' shared secret not supplied with -M, ');
         out.put("can't check - " + s);
@@ -311,7 +339,12 @@ function printOptions(ctx: PrintContext, r: Reader, cp: number, hlen: number, re
             out.put(' mac 0x');
             for (let i = 2; i < datalen; i++) {
               if ((end = lencheck(r, cp, hlen, i + 1)) !== OPTS_DONE) return end;
-              out.put(r.u8(cp + i).toString(16).padStart(2, '0'));
+              out.put(
+                r
+                  .u8(cp + i)
+                  .toString(16)
+                  .padStart(2, '0'),
+              );
             }
           }
         }
@@ -350,7 +383,12 @@ function printOptions(ctx: PrintContext, r: Reader, cp: number, hlen: number, re
         if (datalen) out.put(' 0x');
         for (let i = 0; i < datalen; i++) {
           if ((end = lencheck(r, cp, hlen, i + 1)) !== OPTS_DONE) return end;
-          out.put(r.u8(cp + i).toString(16).padStart(2, '0'));
+          out.put(
+            r
+              .u8(cp + i)
+              .toString(16)
+              .padStart(2, '0'),
+          );
         }
     }
     cp += datalen;
@@ -415,7 +453,11 @@ function printPayload(ctx: PrintContext, r: Reader, bp: number, length: number, 
     return;
   } else if (onPort(sport, dport, SSH_PORT)) {
     printSsh(ctx, r, bp, length);
-  } else if (onPort(sport, dport, BEEP_PORT) || onPort(sport, dport, OPENFLOW_PORT_OLD) || onPort(sport, dport, OPENFLOW_PORT_IANA)) {
+  } else if (
+    onPort(sport, dport, BEEP_PORT) ||
+    onPort(sport, dport, OPENFLOW_PORT_OLD) ||
+    onPort(sport, dport, OPENFLOW_PORT_IANA)
+  ) {
     return;
   } else if (onPort(sport, dport, FTP_PORT)) {
     out.put(': ');

@@ -10,9 +10,38 @@ import { truncMark } from './trunc.js';
 const MAX_TOKEN = 128;
 
 /** Request methods that make a TCP payload an HTTP request line (RFC 9110, WebDAV). */
-export const HTTP_CMDS = ['OPTIONS', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'TRACE', 'CONNECT', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'ORDERPATCH'];
+export const HTTP_CMDS = [
+  'OPTIONS',
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'TRACE',
+  'CONNECT',
+  'PROPFIND',
+  'PROPPATCH',
+  'MKCOL',
+  'COPY',
+  'MOVE',
+  'LOCK',
+  'UNLOCK',
+  'ORDERPATCH',
+];
 /** RTSP request methods (RFC 2326). */
-export const RTSP_CMDS = ['OPTIONS', 'DESCRIBE', 'ANNOUNCE', 'SETUP', 'PLAY', 'PAUSE', 'TEARDOWN', 'GET_PARAMETER', 'SET_PARAMETER', 'REDIRECT', 'RECORD'];
+export const RTSP_CMDS = [
+  'OPTIONS',
+  'DESCRIBE',
+  'ANNOUNCE',
+  'SETUP',
+  'PLAY',
+  'PAUSE',
+  'TEARDOWN',
+  'GET_PARAMETER',
+  'SET_PARAMETER',
+  'REDIRECT',
+  'RECORD',
+];
 
 /** The byte at p + idx, or -1 when it was not captured (a token cut by the capture is no token). */
 function byteAt(r: Reader, p: number, idx: number): number {
@@ -75,7 +104,14 @@ function printTxtLine(ctx: PrintContext, prefix: string, r: Reader, p: number, i
 }
 
 /** txtproto_print: "HTTP: GET / HTTP/1.1" (-v: every line); `cmds` undefined means always a text protocol. */
-export function printTxtProto(ctx: PrintContext, r: Reader, p: number, len: number, cmds: string[] | undefined, respSecondToken: boolean): void {
+export function printTxtProto(
+  ctx: PrintContext,
+  r: Reader,
+  p: number,
+  len: number,
+  cmds: string[] | undefined,
+  respSecondToken: boolean,
+): void {
   let printThis = false;
   if (cmds !== undefined) {
     let [idx, tok] = fetchToken(r, p, 0, len);
@@ -92,7 +128,7 @@ export function printTxtProto(ctx: PrintContext, r: Reader, p: number, len: numb
   if (!printThis) return;
   if (ctx.opts.verbose > 0) {
     ctx.out.put(`, length: ${len}`);
-    for (let idx = 0; idx < len; ) {
+    for (let idx = 0; idx < len;) {
       const eol = printTxtLine(ctx, '\n\t', r, p, idx, len);
       if (eol === 0) break;
       idx = eol;

@@ -47,7 +47,15 @@ function addrs(ctx: PrintContext, r: Reader, ipOff: number, v6: boolean, sport: 
 }
 
 /** Prints a UDP datagram of `length` bytes at `off`, inside the IP header at `ipOff`; DNS on 53 and mDNS on 5353. */
-export function printUdp(ctx: PrintContext, r: Reader, off: number, length: number, ipOff: number, ver: 4 | 6, fragmented: boolean): void {
+export function printUdp(
+  ctx: PrintContext,
+  r: Reader,
+  off: number,
+  length: number,
+  ipOff: number,
+  ver: 4 | 6,
+  fragmented: boolean,
+): void {
   ctx.proto = 'udp';
   const out = ctx.out;
   const v6 = ver === 6;
@@ -92,12 +100,18 @@ export function printUdp(ctx: PrintContext, r: Reader, off: number, length: numb
       if (field === 0) out.put('[no cksum] ');
       else if (r.has(cp, length)) {
         const sum = cksum4(r, ipOff, off, length + 8, 17);
-        out.put(sum !== 0 ? `[bad udp cksum 0x${hex(field, 4)} -> 0x${hex(cksumShouldBe(field, sum), 4)}!] ` : '[udp sum ok] ');
+        out.put(
+          sum !== 0
+            ? `[bad udp cksum 0x${hex(field, 4)} -> 0x${hex(cksumShouldBe(field, sum), 4)}!] `
+            : '[udp sum ok] ',
+        );
       }
     } else if (v6 && r.has(cp, length)) {
       const sum = cksum6(r, ipOff, off, length + 8, 17);
       const field = r.be16(off + 6);
-      out.put(sum !== 0 ? `[bad udp cksum 0x${hex(field, 4)} -> 0x${hex(cksumShouldBe(field, sum), 4)}!] ` : '[udp sum ok] ');
+      out.put(
+        sum !== 0 ? `[bad udp cksum 0x${hex(field, 4)} -> 0x${hex(cksumShouldBe(field, sum), 4)}!] ` : '[udp sum ok] ',
+      );
     }
   }
   if (!ctx.opts.quick && (sport === 53 || dport === 53)) {
@@ -109,7 +123,9 @@ export function printUdp(ctx: PrintContext, r: Reader, off: number, length: numb
     dns(ctx, r, cp, length, false, true);
     return;
   }
-  const port = ctx.opts.quick ? undefined : PORT_PRINTERS.find(([ports]) => ports.includes(sport) || ports.includes(dport));
+  const port = ctx.opts.quick
+    ? undefined
+    : PORT_PRINTERS.find(([ports]) => ports.includes(sport) || ports.includes(dport));
   if (port) {
     port[1](ctx, r, cp, length, ipOff);
     return;

@@ -31,7 +31,8 @@ interface ShardFile {
 
 /** Merges shard files and prints the whole scan; resolves 0 when a port is open, else 1; throws E_FORMAT/E_IO. */
 export async function mergeShards(opts: MergeOptions, io: Io): Promise<number> {
-  if (opts.files.length === 0) throw usageError(CONTEXT, '--merge needs the files of the shards (ntk scan --merge FILE...)');
+  if (opts.files.length === 0)
+    throw usageError(CONTEXT, '--merge needs the files of the shards (ntk scan --merge FILE...)');
   const shards = opts.files.map(readShard);
   const merged = checkCoverage(shards);
   const ports = shards.flatMap((s) => s.ports).sort(byAddressThenPort);
@@ -71,9 +72,14 @@ export function readShard(file: string): ShardFile {
     else throw createError('E_FORMAT', CONTEXT, `${file} line ${i + 1}: not a port or summary object`);
   }
   if (!summary) throw createError('E_FORMAT', CONTEXT, `${file}: no summary object (did that scan finish?)`);
-  if (summary.interrupted) throw createError('E_FORMAT', CONTEXT, `${file}: that scan was interrupted (run the shard again)`);
+  if (summary.interrupted)
+    throw createError('E_FORMAT', CONTEXT, `${file}: that scan was interrupted (run the shard again)`);
   if (summary.probes !== ports.length) {
-    throw createError('E_FORMAT', CONTEXT, `${file}: ${ports.length} port results, but its summary says ${summary.probes}`);
+    throw createError(
+      'E_FORMAT',
+      CONTEXT,
+      `${file}: ${ports.length} port results, but its summary says ${summary.probes}`,
+    );
   }
   const m = /^(\d+)\/(\d+)$/.exec(summary.shard);
   if (!m) throw createError('E_FORMAT', CONTEXT, `${file}: invalid shard "${summary.shard}" in the summary`);
@@ -84,8 +90,7 @@ export function readShard(file: string): ShardFile {
 export function checkCoverage(shards: ShardFile[]): ScanSummary {
   const first = shards[0];
   if (!first) throw createError('E_FORMAT', CONTEXT, 'nothing to merge');
-  const key = (s: ShardFile): string =>
-    JSON.stringify([s.summary.proto, s.summary.targets, s.summary.ports, s.count]);
+  const key = (s: ShardFile): string => JSON.stringify([s.summary.proto, s.summary.targets, s.summary.ports, s.count]);
   const seen = new Map<number, string>();
   for (const s of shards) {
     if (key(s) !== key(first)) {
@@ -104,7 +109,8 @@ export function checkCoverage(shards: ShardFile[]): ScanSummary {
     const shown = missing.slice(0, 8).join(', ') + (missing.length > 8 ? `, … (${missing.length} in all)` : '');
     throw createError('E_FORMAT', CONTEXT, `shards missing: ${shown}`);
   }
-  const sum = (f: (s: ScanSummary) => number | undefined): number => shards.reduce((n, s) => n + (f(s.summary) ?? 0), 0);
+  const sum = (f: (s: ScanSummary) => number | undefined): number =>
+    shards.reduce((n, s) => n + (f(s.summary) ?? 0), 0);
   const merged: ScanSummary = {
     ...first.summary,
     shard: '0/1',

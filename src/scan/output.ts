@@ -101,7 +101,14 @@ export function openLine(p: OpenPort): string {
 /** openLine for a probe result: the service named from /etc/services, the banner as text. */
 export function portLine(r: PortResult): string {
   const banner = r.banner ? bannerText(r.banner) : undefined;
-  return openLine({ host: r.host, port: r.port, proto: r.proto, state: r.state, service: serviceName(r.port, r.proto), banner });
+  return openLine({
+    host: r.host,
+    port: r.port,
+    proto: r.proto,
+    state: r.state,
+    service: serviceName(r.port, r.proto),
+    banner,
+  });
 }
 
 /**

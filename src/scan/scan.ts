@@ -103,7 +103,9 @@ export async function scan(opts: ScanOptions, io: Io, engine: TcpEngine = defaul
       // The common case of a large scan, a refused port printed nowhere, costs no object.
       if (quiet && status === UV.ECONNREFUSED) return void writer.counts.closed++;
       const k = kOf(seq);
-      writer.write(portResult(hosts[Math.floor(k / P)] as ScanHost, opts.ports[k % P] as number, opts.proto, status, rttMs));
+      writer.write(
+        portResult(hosts[Math.floor(k / P)] as ScanHost, opts.ports[k % P] as number, opts.proto, status, rttMs),
+      );
     },
   );
   const onResult = (k: number, status: number, rttMs: number): void => {
@@ -118,7 +120,12 @@ export async function scan(opts: ScanOptions, io: Io, engine: TcpEngine = defaul
   try {
     if (opts.proto === 'udp') {
       const job = { hosts, ports: opts.ports, first: shard.index, step: shard.count, count };
-      const limits = { concurrency: concurrencyFor(opts), timeoutMs: opts.timeoutMs, rate: opts.rate, retries: opts.retries };
+      const limits = {
+        concurrency: concurrencyFor(opts),
+        timeoutMs: opts.timeoutMs,
+        rate: opts.rate,
+        retries: opts.retries,
+      };
       await runUdpEngine({ ...job, ...limits }, onResult, io.interrupt);
     } else {
       const jobs = tcpJobs(opts, hosts, count, engine, expected);
@@ -177,9 +184,16 @@ function batchReader(onResult: (k: number, status: number, rttMs: number) => voi
  * The TCP lanes' jobs, sharing one claim counter and splitting the descriptor budget and the rate. More than one
  * lane only with the libuv engine, a bundled worker, and descriptors to spare (each worker thread needs some).
  */
-function tcpJobs(opts: ScanOptions, hosts: (ScanHost | null)[], count: number, engine: TcpEngine, expected: number): EngineJob[] {
+function tcpJobs(
+  opts: ScanOptions,
+  hosts: (ScanHost | null)[],
+  count: number,
+  engine: TcpEngine,
+  expected: number,
+): EngineJob[] {
   const budget = concurrencyFor(opts);
-  const lanes = budget < WORKER_MIN_BUDGET || engine !== runTcpEngine || !workerScript() ? 1 : laneCount(opts, expected);
+  const lanes =
+    budget < WORKER_MIN_BUDGET || engine !== runTcpEngine || !workerScript() ? 1 : laneCount(opts, expected);
   const claim = new BigInt64Array(new SharedArrayBuffer(8));
   return Array.from({ length: lanes }, () => ({
     hosts: hosts.map((h) => (h ? { address: h.address, family: h.family } : null)),
@@ -200,7 +214,8 @@ async function resolveTargets(opts: ScanOptions, io: Io): Promise<(ScanHost | nu
   const own = ownAddresses();
   const hosts: (ScanHost | null)[] = [];
   for (const t of opts.targets) {
-    if (t.kind === 'address') hosts.push({ address: t.address, family: t.family, local: isLocalAddress(t.address, own) });
+    if (t.kind === 'address')
+      hosts.push({ address: t.address, family: t.family, local: isLocalAddress(t.address, own) });
     else if (t.kind === 'block') {
       for (const address of blockAddresses(t)) {
         hosts.push({ address, family: t.family, local: isLocalAddress(address, own) });

@@ -23,7 +23,12 @@ export type TargetSpec =
  * Validates HOST arguments: a CIDR block (`10.250.0.0/28`), an address, or (unless -n) a name; throws E_USAGE
  * naming the bad one, or when the blocks together exceed MAX_HOSTS addresses.
  */
-export function parseTargets(context: string, texts: readonly string[], numeric: boolean, family: Family): TargetSpec[] {
+export function parseTargets(
+  context: string,
+  texts: readonly string[],
+  numeric: boolean,
+  family: Family,
+): TargetSpec[] {
   let hosts = 0;
   const specs = texts.map((text): TargetSpec => {
     if (text.includes('/')) {
@@ -42,7 +47,8 @@ export function parseTargets(context: string, texts: readonly string[], numeric:
     const literal = isIP(host);
     hosts += 1;
     if (literal === 4 || literal === 6) {
-      if (family !== 0 && literal !== family) throw usageError(context, `-${family} given, but "${text}" is IPv${literal}`);
+      if (family !== 0 && literal !== family)
+        throw usageError(context, `-${family} given, but "${text}" is IPv${literal}`);
       return { kind: 'address', text, address: host, family: literal };
     }
     return { kind: 'name', text, name: host };

@@ -53,7 +53,8 @@ function show(opts: SocketsOptions, io: Io, refresh: boolean): Promise<void> {
     // A terminal is redrawn in place, as watch(1) does; a pipe gets one block after another.
     const tty = (io.stdout as { isTTY?: boolean }).isTTY === true;
     const head = refresh ? (tty ? '\x1b[H\x1b[2J' : '\n') : '';
-    const stamp = opts.watchMs === undefined ? [] : [`Every ${opts.watchMs / 1000}s: ${new Date().toTimeString().slice(0, 8)}`];
+    const stamp =
+      opts.watchMs === undefined ? [] : [`Every ${opts.watchMs / 1000}s: ${new Date().toTimeString().slice(0, 8)}`];
     text = head + [...stamp, ...lines].join('\n') + '\n';
   }
   return new Promise((resolve) => {

@@ -44,7 +44,8 @@ export function parseFilter(context: string, word: string): SockFilter {
   if ((STATE_NAMES as readonly string[]).includes(state)) return { kind: 'state', state };
   if (isIP(word) !== 0) return { kind: 'address', address: word };
   const port = word.startsWith(':') ? word.slice(1) : word;
-  if (/^\d+$/.test(port) || /^[A-Za-z][\w.+-]*$/.test(port)) return { kind: 'port', port: parsePort(context, port, 'tcp') };
+  if (/^\d+$/.test(port) || /^[A-Za-z][\w.+-]*$/.test(port))
+    return { kind: 'port', port: parsePort(context, port, 'tcp') };
   throw usageError(context, `invalid filter "${word}" (a port, a state such as TIME_WAIT, tcp, udp or an address)`);
 }
 
@@ -114,7 +115,8 @@ export function hintFor(e: SockEntry, retries2?: number): string | undefined {
     return `no ACK from ${peer} after ${e.retransmits} retransmission${e.retransmits === 1 ? '' : 's'}: the peer may be gone (half-open)${limit}`;
   }
   if (e.timer === 1 && e.retransmits > 0) return `no SYN-ACK from ${peer} after ${e.retransmits} SYN retransmissions`;
-  if (e.timer === 2 && e.probes > 0) return `${e.probes} keep-alive probe${e.probes === 1 ? '' : 's'} unanswered by ${peer}`;
+  if (e.timer === 2 && e.probes > 0)
+    return `${e.probes} keep-alive probe${e.probes === 1 ? '' : 's'} unanswered by ${peer}`;
   if (e.timer === 4 && e.probes > 0) return `${peer} advertises a zero window: ${e.probes} probes sent`;
   return undefined;
 }

@@ -92,7 +92,12 @@ export interface BpfProgram {
 export function bpfProgram(insns: readonly BpfInsn[]): BpfProgram {
   const n = insns.length;
   if (n === 0) throw new BpfProgramError('empty BPF program');
-  const p: BpfProgram = { code: new Uint16Array(n), jt: new Uint8Array(n), jf: new Uint8Array(n), k: new Uint32Array(n) };
+  const p: BpfProgram = {
+    code: new Uint16Array(n),
+    jt: new Uint8Array(n),
+    jf: new Uint8Array(n),
+    k: new Uint32Array(n),
+  };
   insns.forEach((insn, i) => {
     const { code, jt, jf } = insn;
     const k = insn.k >>> 0;
@@ -114,7 +119,8 @@ export function bpfProgram(insns: readonly BpfInsn[]): BpfProgram {
         break;
       case BPF_ALU:
         if (!KNOWN.has(code)) bad('unknown opcode');
-        if ((code === (BPF_ALU | BPF_DIV | BPF_K) || code === (BPF_ALU | BPF_MOD | BPF_K)) && k === 0) bad('division by 0');
+        if ((code === (BPF_ALU | BPF_DIV | BPF_K) || code === (BPF_ALU | BPF_MOD | BPF_K)) && k === 0)
+          bad('division by 0');
         break;
       case BPF_JMP:
         if (!KNOWN.has(code)) bad('unknown opcode');
@@ -130,7 +136,8 @@ export function bpfProgram(insns: readonly BpfInsn[]): BpfProgram {
     p.jf[i] = jf;
     p.k[i] = k;
   });
-  if (((p.code[n - 1] as number) & 0x07) !== BPF_RET) throw new BpfProgramError('BPF program does not end with a return');
+  if (((p.code[n - 1] as number) & 0x07) !== BPF_RET)
+    throw new BpfProgramError('BPF program does not end with a return');
   return p;
 }
 
@@ -279,7 +286,7 @@ export function bpfRun(prog: BpfProgram, p: Uint8Array, wirelen: number, caplen:
         break;
       case BPF_ALU | BPF_MOD | BPF_X:
         if (X === 0) return 0;
-        A = A % X >>> 0;
+        A = (A % X) >>> 0;
         break;
       case BPF_ALU | BPF_AND | BPF_X:
         A = (A & X) >>> 0;
@@ -310,7 +317,7 @@ export function bpfRun(prog: BpfProgram, p: Uint8Array, wirelen: number, caplen:
         A = Math.floor(A / k) >>> 0;
         break;
       case BPF_ALU | BPF_MOD | BPF_K:
-        A = A % k >>> 0;
+        A = (A % k) >>> 0;
         break;
       case BPF_ALU | BPF_AND | BPF_K:
         A = (A & k) >>> 0;
@@ -347,5 +354,11 @@ export function bpfRun(prog: BpfProgram, p: Uint8Array, wirelen: number, caplen:
 
 /** Reads a big-endian 32-bit word at `at` (the caller checked the bounds). */
 function word(p: Uint8Array, at: number): number {
-  return (((p[at] as number) << 24) | ((p[at + 1] as number) << 16) | ((p[at + 2] as number) << 8) | (p[at + 3] as number)) >>> 0;
+  return (
+    (((p[at] as number) << 24) |
+      ((p[at + 1] as number) << 16) |
+      ((p[at + 2] as number) << 8) |
+      (p[at + 3] as number)) >>>
+    0
+  );
 }

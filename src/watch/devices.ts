@@ -103,7 +103,12 @@ export function deviceLine(index: number, dev: CapDevice, flags: DeviceFlags): s
   if (words.length === 0 && flags.status === 'unknown') return line;
   let text = words.length > 0 ? words.join(', ') : 'none';
   const status = flags.wireless
-    ? { unknown: ', Association status unknown', connected: ', Associated', disconnected: ', Not associated', 'n/a': '' }
+    ? {
+        unknown: ', Association status unknown',
+        connected: ', Associated',
+        disconnected: ', Not associated',
+        'n/a': '',
+      }
     : { unknown: ', Connection status unknown', connected: ', Connected', disconnected: ', Disconnected', 'n/a': '' };
   text += status[flags.status];
   return `${line} [${text}]`;

@@ -99,7 +99,9 @@ export async function openLive(opts: LiveOptions): Promise<LiveSource> {
   const linktype = linktypeOf(linkWord);
   const notes: string[] = [];
   if (!hasUnversionedLibpcap()) {
-    notes.push('libpcap.so (Debian package libpcap-dev) not found: without immediate mode packets may arrive up to 1 s late');
+    notes.push(
+      'libpcap.so (Debian package libpcap-dev) not found: without immediate mode packets may arrive up to 1 s late',
+    );
   }
   return new LiveCapture(binding, cap, shared, iface, linktype, opts, notes);
 }
@@ -233,7 +235,8 @@ function openError(err: unknown, iface: string, filter: string): Error {
       { cause: err },
     );
   }
-  if (/No such device/i.test(text)) return createError('E_CAPTURE', CONTEXT, `${iface}: No such device exists`, { cause: err });
+  if (/No such device/i.test(text))
+    return createError('E_CAPTURE', CONTEXT, `${iface}: No such device exists`, { cause: err });
   // The patched addon marks filter errors; libpcap's words are said as they are, as tcpdump says them.
   if (filter !== '' && (err as { code?: unknown } | null)?.code === 'EFILTER') {
     return createError('E_CAPTURE', CONTEXT, text, { cause: err });
@@ -243,7 +246,16 @@ function openError(err: unknown, iface: string, filter: string): Error {
 
 /** cap asks dlopen("libpcap.so") for pcap_set_immediate_mode; only libpcap-dev installs that unversioned name. */
 function hasUnversionedLibpcap(): boolean {
-  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib', '/lib'];
+  const dirs = [
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/lib/x86_64-linux-gnu',
+    '/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+    '/lib',
+  ];
   // The dynamic loader ignores LD_LIBRARY_PATH in a privileged process (AT_SECURE), and so does this.
   const extra = secureExecution() ? [] : (process.env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d !== '');
   return [...extra, ...dirs].some((d) => existsSync(`${d}/libpcap.so`));

@@ -170,11 +170,12 @@ function addonBytes(sea: SeaModule | undefined): Buffer {
     try {
       return Buffer.from(sea.getRawAsset(CAP_ASSET));
     } catch (err) {
-      throw createError('E_CAPTURE', CONTEXT, `this executable was built without the capture addon (${CAP_ASSET})`, { cause: err });
+      throw createError('E_CAPTURE', CONTEXT, `this executable was built without the capture addon (${CAP_ASSET})`, {
+        cause: err,
+      });
     }
   }
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return readFileSync(join(dirname(require.resolve('cap')), '..', 'build', 'Release', 'cap.node'));
   } catch (err) {
     throw loadError(err, 'the cap package (npm ci, with libpcap-dev installed to build it)');
@@ -204,7 +205,10 @@ function loadInstalled(sea: SeaModule | undefined): LoadedCap {
     bytes = readTrustedFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw refuse(code === 'ENOENT' ? `${path} does not exist` : code === 'ELOOP' ? `${path} is a symbolic link` : errText(err), err);
+    throw refuse(
+      code === 'ENOENT' ? `${path} does not exist` : code === 'ELOOP' ? `${path} is a symbolic link` : errText(err),
+      err,
+    );
   }
   // A single executable knows its own addon: an installed copy from another build is not loaded.
   if (sea && !bytes.equals(addonBytes(sea))) throw refuse(`${path} is from another build`);
@@ -240,7 +244,8 @@ export function installCapture(): string {
     throw createError('E_CAPTURE', 'install-capture', `${dir}: ${errText(err)}`, { cause: err });
   }
   const why = untrustedDirectory(dir);
-  if (why !== undefined) throw createError('E_CAPTURE', 'install-capture', `${why}: a privileged ntk would not load from ${dir}`);
+  if (why !== undefined)
+    throw createError('E_CAPTURE', 'install-capture', `${why}: a privileged ntk would not load from ${dir}`);
   const tmp = `${path}.${process.pid}.tmp`;
   try {
     const fd = openSync(tmp, 'wx', 0o644);
@@ -330,7 +335,8 @@ function placeFile(dir: string, name: string, bytes: Buffer, private_ = false): 
   if (private_) {
     // A shared temp directory: the directory must be ours and not a link someone else planted.
     const st = lstatSync(dir);
-    if (!st.isDirectory() || st.uid !== (process.getuid?.() ?? st.uid)) throw new Error('not a directory owned by this user');
+    if (!st.isDirectory() || st.uid !== (process.getuid?.() ?? st.uid))
+      throw new Error('not a directory owned by this user');
     chmodSync(dir, 0o700);
   }
   const path = join(dir, name);
@@ -367,7 +373,10 @@ export function asBinding(raw: unknown): CapBinding {
   }
   // An addon built without ntk's patch has none of these: its packets carry no kernel timestamp, and ntk will
   // not put its own clock's reading in their place.
-  if (typeof b.Cap.compileFilter !== 'function' || typeof (b.Cap.prototype as Partial<CapHandle>).stats !== 'function') {
+  if (
+    typeof b.Cap.compileFilter !== 'function' ||
+    typeof (b.Cap.prototype as Partial<CapHandle>).stats !== 'function'
+  ) {
     throw createError('E_CAPTURE', CONTEXT, UNPATCHED);
   }
   const proto = b.Cap.prototype as object;
@@ -384,7 +393,8 @@ function loadError(err: unknown, what: string): Error {
   const text = errText(err);
   let message: string;
   if (/libpcap\.so[.\d]*: cannot open shared object file/.test(text)) {
-    message = 'live capture needs the libpcap runtime (Debian package libpcap0.8); reading files with -r works without it';
+    message =
+      'live capture needs the libpcap runtime (Debian package libpcap0.8); reading files with -r works without it';
   } else if (/NODE_MODULE_VERSION/.test(text)) {
     message = `the capture addon was built for another Node.js version (rebuild cap: npm rebuild cap): ${firstLine(text)}`;
   } else if (/Cannot find module 'cap'/.test(text)) {
@@ -398,7 +408,9 @@ function loadError(err: unknown, what: string): Error {
 function errText(err: unknown): string {
   if (err && typeof err === 'object' && 'code' in err && 'syscall' in err) {
     const e = err as NodeJS.ErrnoException;
-    return e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'EPERM' ? `${e.code}, not writable` : (e.code ?? e.message);
+    return e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'EPERM'
+      ? `${e.code}, not writable`
+      : (e.code ?? e.message);
   }
   return err instanceof Error ? err.message : String(err);
 }
@@ -413,7 +425,10 @@ function firstLine(text: string): string {
  * byte order) as tcpdump -r compiles it; returns the BPF program. Throws E_CAPTURE in libpcap's own words for a
  * bad filter ("can't parse filter expression: syntax error"), or when the addon cannot be loaded.
  */
-export function compileFilterFor(expr: string, header: { linktype: number; snaplen: number; bigEndian: boolean }): BpfInsn[] {
+export function compileFilterFor(
+  expr: string,
+  header: { linktype: number; snaplen: number; bigEndian: boolean },
+): BpfInsn[] {
   const { binding } = loadCap();
   try {
     return binding.Cap.compileFilter(expr, header.linktype, header.snaplen, header.bigEndian);

@@ -131,9 +131,12 @@ export class CaptureParser {
     if (left === 0) return;
     if (this.kind === 'pcap') {
       const hdr = 16 + this.extra;
-      if (left < hdr) throw new CaptureFormatError(`truncated dump file; tried to read ${hdr} header bytes, only got ${left}`);
+      if (left < hdr)
+        throw new CaptureFormatError(`truncated dump file; tried to read ${hdr} header bytes, only got ${left}`);
       const caplen = u32(this.buf, 8, this.endian);
-      throw new CaptureFormatError(`truncated dump file; tried to read ${caplen} captured bytes, only got ${left - hdr}`);
+      throw new CaptureFormatError(
+        `truncated dump file; tried to read ${caplen} captured bytes, only got ${left - hdr}`,
+      );
     }
     throw new CaptureFormatError(`truncated pcapng dump file; tried to read a block, only got ${left} bytes`);
   }
@@ -212,8 +215,12 @@ export class CaptureParser {
       // Not hoisted out of the loop: each section header sets the byte order of the blocks after it.
       const e = this.endian;
       const type = u32(b, off, e);
-      const len = type === BT_SHB ? u32(b, off + 4, u32(b, off + 8, 'le') === BYTE_ORDER_MAGIC ? 'le' : 'be') : u32(b, off + 4, e);
-      if (len < 12 || len % 4 !== 0 || len > 16 * MAX_SNAPLEN) throw new CaptureFormatError(`pcapng block size ${len} is invalid`);
+      const len =
+        type === BT_SHB
+          ? u32(b, off + 4, u32(b, off + 8, 'le') === BYTE_ORDER_MAGIC ? 'le' : 'be')
+          : u32(b, off + 4, e);
+      if (len < 12 || len % 4 !== 0 || len > 16 * MAX_SNAPLEN)
+        throw new CaptureFormatError(`pcapng block size ${len} is invalid`);
       if (off + len > b.length) break;
       const body = off + 8;
       const bodyEnd = off + len - 4;
@@ -226,7 +233,7 @@ export class CaptureParser {
         let snaplen = u32(b, body + 4, e);
         if (snaplen === 0 || snaplen > MAX_SNAPLEN) snaplen = MAX_SNAPLEN;
         let tsres = 1000000n;
-        for (let p = body + 8; p + 4 <= bodyEnd; ) {
+        for (let p = body + 8; p + 4 <= bodyEnd;) {
           const code = u16(b, p, e);
           const olen = u16(b, p + 2, e);
           if (code === OPT_ENDOFOPT) break;
@@ -239,7 +246,9 @@ export class CaptureParser {
         // libpcap prints every packet with the first interface's link type, so it refuses files that mix them.
         if (this.header === undefined) this.header = { linktype, snaplen, bigEndian: e === 'be' };
         else if (linktype !== this.header.linktype) {
-          throw new CaptureFormatError(`an interface has a type ${linktype} different from the type of the first interface`);
+          throw new CaptureFormatError(
+            `an interface has a type ${linktype} different from the type of the first interface`,
+          );
         }
         this.ifaces.push({ linktype, tsres });
       } else if ((type === BT_EPB || type === BT_PB) && bodyEnd - body >= 20) {
@@ -249,10 +258,17 @@ export class CaptureParser {
         const ts = (BigInt(u32(b, body + 4, e)) << 32n) | BigInt(u32(b, body + 8, e));
         const caplen = u32(b, body + 12, e);
         const wire = u32(b, body + 16, e);
-        if (body + 20 + caplen > bodyEnd) throw new CaptureFormatError(`pcapng packet length ${caplen} is bigger than its block`);
+        if (body + 20 + caplen > bodyEnd)
+          throw new CaptureFormatError(`pcapng packet length ${caplen} is bigger than its block`);
         const sec = ts / iface.tsres;
         const nsec = ((ts % iface.tsres) * 1000000000n) / iface.tsres;
-        pkt = { tsSec: Number(sec), tsNsec: Number(nsec), caplen, len: wire, data: b.subarray(body + 20, body + 20 + caplen) };
+        pkt = {
+          tsSec: Number(sec),
+          tsNsec: Number(nsec),
+          caplen,
+          len: wire,
+          data: b.subarray(body + 20, body + 20 + caplen),
+        };
       } else if (type === BT_SPB && bodyEnd - body >= 4) {
         const wire = u32(b, body, e);
         const caplen = Math.min(wire, bodyEnd - body - 4);
@@ -385,7 +401,10 @@ export class PcapFileSource implements PacketSource {
       throw readError(err, path);
     }
     if (regular) return PcapFileSource.start(fileReader(fd), path);
-    return PcapFileSource.openStream(pipe ? new Socket({ fd, readable: true, writable: false }) : createReadStream('', { fd }), path);
+    return PcapFileSource.openStream(
+      pipe ? new Socket({ fd, readable: true, writable: false }) : createReadStream('', { fd }),
+      path,
+    );
   }
 
   /** Reads the header from `stream`; throws E_FORMAT (not a capture) or E_IO. `name` is used in messages. */

@@ -9,7 +9,16 @@
  * - Capture needs CAP_NET_RAW only: libpcap opens an AF_PACKET socket (CAP_NET_RAW), maps its ring and joins
  *   the promiscuous membership (PACKET_MR_PROMISC) on that socket, none of which asks for CAP_NET_ADMIN here.
  */
-import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readSync, constants as fsc, type Stats } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  constants as fsc,
+  type Stats,
+} from 'node:fs';
 import { isAbsolute, normalize, sep } from 'node:path';
 import { url as inspectorUrl } from 'node:inspector';
 import { createError } from '../lib/errors.js';
@@ -47,7 +56,14 @@ export function secureExecution(): boolean {
     // it cannot read its own auxv (EACCES). Any failure but a missing /proc counts as privileged.
     return (err as NodeJS.ErrnoException).code !== 'ENOENT';
   }
-  const wordBytes = process.arch === 'x64' || process.arch === 'arm64' || process.arch === 'ppc64' || process.arch === 's390x' || process.arch === 'riscv64' ? 8 : 4;
+  const wordBytes =
+    process.arch === 'x64' ||
+    process.arch === 'arm64' ||
+    process.arch === 'ppc64' ||
+    process.arch === 's390x' ||
+    process.arch === 'riscv64'
+      ? 8
+      : 4;
   return auxvSecure(auxv, wordBytes, process.arch !== 's390x');
 }
 
@@ -67,7 +83,9 @@ function untrusted(path: string, st: Stats, kind: 'directory' | 'file'): string 
  */
 export function untrustedDirectory(dir: string): string | undefined {
   if (!isAbsolute(dir)) return `${dir} is not an absolute path`;
-  const parts = normalize(dir).split(sep).filter((p) => p !== '');
+  const parts = normalize(dir)
+    .split(sep)
+    .filter((p) => p !== '');
   let path = '/';
   for (let i = 0; i <= parts.length; i++) {
     if (i > 0) path = path === '/' ? `/${parts[i - 1]}` : `${path}/${parts[i - 1]}`;
@@ -167,7 +185,11 @@ export interface CapabilityDropper {
  * capabilities (file capabilities on the executable), clears them on every thread the addon reaches. Returns a
  * notice worth one stderr line, or undefined; throws E_PERM when privileges cannot be given up.
  */
-export function dropPrivileges(addon: CapabilityDropper, user: string | undefined, passwdText?: string): string | undefined {
+export function dropPrivileges(
+  addon: CapabilityDropper,
+  user: string | undefined,
+  passwdText?: string,
+): string | undefined {
   if (process.platform !== 'linux') return undefined;
   if (process.geteuid?.() === 0) {
     if (user === 'root') return undefined;
@@ -182,7 +204,9 @@ export function dropPrivileges(addon: CapabilityDropper, user: string | undefine
       // glibc changes the IDs of every thread; leaving uid 0 clears every thread's capabilities.
       process.setuid?.(account.uid);
     } catch (err) {
-      throw createError('E_PERM', CONTEXT, `cannot switch to user ${account.name}: ${(err as Error).message}`, { cause: err });
+      throw createError('E_PERM', CONTEXT, `cannot switch to user ${account.name}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     if (process.geteuid?.() !== account.uid || process.getuid?.() !== account.uid) {
       throw createError('E_PERM', CONTEXT, `cannot switch to user ${account.name}`);
@@ -193,10 +217,18 @@ export function dropPrivileges(addon: CapabilityDropper, user: string | undefine
   if (sets === undefined || (sets.effective === 0n && sets.permitted === 0n)) return undefined;
   // Node starts its inspector on SIGUSR1, which the user running ntk may send: code it ran had the capabilities.
   if (inspectorUrl() !== undefined) {
-    throw createError('E_PERM', CONTEXT, 'the Node inspector was started (SIGUSR1) while ntk held capabilities: stopping');
+    throw createError(
+      'E_PERM',
+      CONTEXT,
+      'the Node inspector was started (SIGUSR1) while ntk held capabilities: stopping',
+    );
   }
   if (typeof addon.dropCapabilities !== 'function') {
-    throw createError('E_PERM', CONTEXT, 'this capture addon cannot give up capabilities (build it from this source: npm ci)');
+    throw createError(
+      'E_PERM',
+      CONTEXT,
+      'this capture addon cannot give up capabilities (build it from this source: npm ci)',
+    );
   }
   let unreached: number;
   try {

@@ -66,7 +66,10 @@ export function linktypeText(linktype: number): string {
 export type PacketFilter = (pkt: Packet) => boolean;
 
 /** Compiles `expr` for a file's packets through libpcap; throws E_CAPTURE in libpcap's words. */
-async function fileFilter(expr: string, header: { linktype: number; snaplen: number; bigEndian: boolean }): Promise<PacketFilter> {
+async function fileFilter(
+  expr: string,
+  header: { linktype: number; snaplen: number; bigEndian: boolean },
+): Promise<PacketFilter> {
   const { compileFilterFor } = await import('./native.js');
   const prog = bpfProgram(compileFilterFor(expr, header));
   return (pkt) => bpfRun(prog, pkt.data, pkt.len, pkt.caplen) !== 0;
@@ -86,9 +89,13 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
   let afterOpen: (() => void) | undefined;
   if (opts.readFile !== undefined) {
     // "-" is standard input, as for tcpdump.
-    const file = opts.readFile === '-' ? await PcapFileSource.openStream(io.stdin, '-') : await PcapFileSource.open(opts.readFile);
+    const file =
+      opts.readFile === '-' ? await PcapFileSource.openStream(io.stdin, '-') : await PcapFileSource.open(opts.readFile);
     source = file;
-    diag(io, `reading from file ${opts.readFile}, link-type ${linktypeText(source.linktype)}, snapshot length ${source.snaplen}`);
+    diag(
+      io,
+      `reading from file ${opts.readFile}, link-type ${linktypeText(source.linktype)}, snapshot length ${source.snaplen}`,
+    );
     // SLL2 records interface indexes of the capturing host, which ntk names from this host's interfaces.
     if (source.linktype === 276) diag(io, 'Warning: interface names might be incorrect');
     if (opts.filter.trim() !== '') {
@@ -121,7 +128,10 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
       // tcpdump's opening lines: "listening on" carries the program name only when it is not the second line.
       const quiet = opts.writeFile === undefined && opts.print.verbose === 0;
       if (quiet) diag(io, 'ntk: verbose output suppressed, use -v[v]... for full protocol decode');
-      diag(io, `${quiet ? '' : 'ntk: '}listening on ${opened.iface}, link-type ${linktypeText(opened.linktype)}, snapshot length ${opened.snaplen} bytes`);
+      diag(
+        io,
+        `${quiet ? '' : 'ntk: '}listening on ${opened.iface}, link-type ${linktypeText(opened.linktype)}, snapshot length ${opened.snaplen} bytes`,
+      );
       for (const note of opened.notes) diag(io, `ntk: ${note}`);
       if (dropNote !== undefined) diag(io, `ntk: ${dropNote}`);
     };
@@ -218,13 +228,17 @@ export async function pumpPackets(
     // A closed pipe (`| head`) ends the run quietly, as SIGPIPE ends tcpdump; any other write error is reported.
     broken = true;
     if (ownStream || errnoOf(err) !== 'EPIPE') {
-      failure = createError('E_IO', 'watch', `${ownStream ? opts.writeFile : 'standard output'}: ${errnoWords(err)}`, { cause: err });
+      failure = createError('E_IO', 'watch', `${ownStream ? opts.writeFile : 'standard output'}: ${errnoWords(err)}`, {
+        cause: err,
+      });
     }
     source.close();
   };
   out.on('error', onError);
   const ctx = new PrintContext(opts.print);
-  if (io.env.NTK_DEBUG) ctx.onInternalError = (err) => diag(io, `ntk: watch: printer error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  if (io.env.NTK_DEBUG)
+    ctx.onInternalError = (err) =>
+      diag(io, `ntk: watch: printer error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   // Lines are encoded straight into a large buffer, handed to stdout when full: one write per BATCH bytes.
   // Printers produce single-byte characters only (tcpdump escapes everything else), so latin1 is exact.
   let batch = Buffer.allocUnsafe(BATCH);

@@ -27,9 +27,13 @@ interface Proc {
 
 function start(cmd: string, args: string[], onLine?: (line: string) => void): Proc {
   // Raise the descriptor limit for this process only (bash's ulimit, then exec: the PID stays the same).
-  const child = spawn('bash', ['-c', `ulimit -n ${NOFILE} 2>/dev/null || ulimit -n $(ulimit -Hn); exec "$0" "$@"`, cmd, ...args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'bash',
+    ['-c', `ulimit -n ${NOFILE} 2>/dev/null || ulimit -n $(ulimit -Hn); exec "$0" "$@"`, cmd, ...args],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -54,8 +58,13 @@ function start(cmd: string, args: string[], onLine?: (line: string) => void): Pr
     pid: child.pid as number,
     stderr: () => err,
     next: async (event, timeoutMs = 60_000) => {
-      const found = (): number => events.findIndex((e, i) => i >= taken && (e.event === event || e.event === 'timeout'));
-      await until(() => found() >= 0 || child.exitCode !== null, () => `${event} from ${args.join(' ')}; stderr: ${err.slice(-2000)}`, timeoutMs);
+      const found = (): number =>
+        events.findIndex((e, i) => i >= taken && (e.event === event || e.event === 'timeout'));
+      await until(
+        () => found() >= 0 || child.exitCode !== null,
+        () => `${event} from ${args.join(' ')}; stderr: ${err.slice(-2000)}`,
+        timeoutMs,
+      );
       const i = found();
       if (i < 0) throw new Error(`${args[0]} exited (${child.exitCode}) before ${event}: ${err.slice(-2000)}`);
       taken = i + 1;
@@ -75,7 +84,10 @@ async function room(args: string[]): Promise<{ ntk: Proc; port: number; log: () 
     const m = /Listening on \S+ (\d+)/.exec(tail);
     if (m && !port) port = Number(m[1]);
   });
-  await until(() => port > 0 || ntk.child.exitCode !== null, () => `the room listening: ${log}`);
+  await until(
+    () => port > 0 || ntk.child.exitCode !== null,
+    () => `the room listening: ${log}`,
+  );
   expect(port).toBeGreaterThan(0);
   return { ntk, port, log: () => ntk.stderr() };
 }
@@ -93,7 +105,10 @@ function rssKiB(pid: number): number {
 /** Bytes the kernel holds unread for the server on connections to `port` (rx_queue in /proc/net/tcp). */
 function unread(port: number): number {
   // /proc/net/tcp writes 127.0.0.9:PORT as 0900007F:PORT (the address in host byte order, little-endian here).
-  const local = `${HOST.split('.').reverse().map((b) => Number(b).toString(16).padStart(2, '0')).join('')}:${port.toString(16).padStart(4, '0')}`.toUpperCase();
+  const local = `${HOST.split('.')
+    .reverse()
+    .map((b) => Number(b).toString(16).padStart(2, '0'))
+    .join('')}:${port.toString(16).padStart(4, '0')}`.toUpperCase();
   let n = 0;
   for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
@@ -107,15 +122,24 @@ describe('ntk listen --chat under load', () => {
     const { ntk, port } = await room(['--max-line', '65536']);
     const clients = load('slowloris', port, 300, { bytes: 64_000, chunk: 32 });
     await clients.next('joined');
-    await until(() => unread(port) === 0, () => `the joins read (${unread(port)} bytes unread)`);
+    await until(
+      () => unread(port) === 0,
+      () => `the joins read (${unread(port)} bytes unread)`,
+    );
     const baseline = rssKiB(ntk.pid);
     const sent = await clients.next('sent', 90_000);
     expect(sent.closed).toBe(0);
     // Everything sent has been read by the server (nothing left in the kernel's receive queues).
-    await until(() => unread(port) === 0, () => `the server reading all (${unread(port)} bytes unread)`, 30_000);
+    await until(
+      () => unread(port) === 0,
+      () => `the server reading all (${unread(port)} bytes unread)`,
+      30_000,
+    );
     const held = 300 * 64_000;
     const grown = (rssKiB(ntk.pid) - baseline) * 1024;
-    expect(grown, `grew ${(grown / 2 ** 20).toFixed(1)} MiB for ${(held / 2 ** 20).toFixed(1)} MiB held`).toBeLessThan(2 * held);
+    expect(grown, `grew ${(grown / 2 ** 20).toFixed(1)} MiB for ${(held / 2 ** 20).toFixed(1)} MiB held`).toBeLessThan(
+      2 * held,
+    );
     // Still a room: a line gets through, and nobody was disconnected.
     const a = await join(port, undefined, HOST);
     await a.waitFor('* user301 joined from ');
@@ -172,9 +196,16 @@ describe('ntk listen --chat under load', () => {
     });
     let closed = false;
     void slow.closed.then(() => (closed = true));
-    await until(() => closed, () => `user1 disconnected; it got ${JSON.stringify(slow.text())}`, 10_000);
+    await until(
+      () => closed,
+      () => `user1 disconnected; it got ${JSON.stringify(slow.text())}`,
+      10_000,
+    );
     expect(slow.text()).toContain('* disconnected: idle for 1 s\n');
-    await until(() => talker.text().includes('* user1 left (idle for 1 s)'), () => 'the leave notice');
+    await until(
+      () => talker.text().includes('* user1 left (idle for 1 s)'),
+      () => 'the leave notice',
+    );
     expect(talker.socket.destroyed).toBe(false);
     expect(ntk.stderr()).not.toMatch(/user2 left/);
   });

@@ -65,7 +65,9 @@ describe('ntk listen --chat', () => {
     const a = await joinAs(port, 'user1');
     const b = await joinAs(port, 'user2');
     // OSC title, clear screen, cursor home, BEL, backspace, CR, UTF-8 CSI, bidi override, then text.
-    a.socket.write(Buffer.from('1b5d323b6f776e6564071b5b324a1b5b48070808' + '0d' + 'c29b33316d' + 'e280ae' + '6f6b0a', 'hex'));
+    a.socket.write(
+      Buffer.from('1b5d323b6f776e6564071b5b324a1b5b48070808' + '0d' + 'c29b33316d' + 'e280ae' + '6f6b0a', 'hex'),
+    );
     await b.waitFor('<user1> ok\n');
     await ntk.waitFor('<user1> ok\n', { stream: 'stdout' });
     expect(b.text()).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/);
@@ -110,7 +112,10 @@ describe('ntk listen --chat', () => {
       for (let i = 0; i < 500; i++) chunk += `${String(sent++).padStart(8, '0')} ${pad}\n`;
       a.socket.write(chunk);
       const want = (sent - 500) * relayed;
-      await until(() => b.text().length >= want, () => `line ${sent - 500} at user2`);
+      await until(
+        () => b.text().length >= want,
+        () => `line ${sent - 500} at user2`,
+      );
     }
     a.socket.write('done\n');
     await b.waitFor('<user1> done\n', 30_000);
@@ -182,9 +187,15 @@ describe('ntk listen --broker', () => {
     b.socket.on('data', (c: Buffer) => got.push(c));
     const bytes = Buffer.from('00ff1b5b324a0d0a' + '41'.repeat(100), 'hex');
     a.socket.write(bytes);
-    await until(() => Buffer.concat(got).length >= bytes.length, () => 'the bytes at b');
+    await until(
+      () => Buffer.concat(got).length >= bytes.length,
+      () => 'the bytes at b',
+    );
     expect(Buffer.concat(got).equals(bytes)).toBe(true);
-    await until(() => ntk.out().length >= bytes.length, () => 'the bytes on stdout');
+    await until(
+      () => ntk.out().length >= bytes.length,
+      () => 'the bytes on stdout',
+    );
     expect(ntk.out().equals(bytes)).toBe(true);
     expect(a.text()).toBe('');
   });

@@ -35,7 +35,10 @@ const ROBUST_TIMEOUT_MS = 10_000;
 /** Runs `ntk watch -r file -n` as the runner's --robustness does; resolves with why it failed, or ''. */
 function robust(file: string): Promise<string> {
   return new Promise((done) => {
-    const child = spawn(NTK_BIN, ['watch', '-r', file, '-n'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TZ: 'GMT0' } });
+    const child = spawn(NTK_BIN, ['watch', '-r', file, '-n'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TZ: 'GMT0' },
+    });
     let trace = false;
     // Only whether a line starts with "    at " matters: keep each stream's last bytes to see lines split across chunks.
     const watchStream = (stream: NodeJS.ReadableStream): void => {
@@ -75,7 +78,9 @@ describe.runIf(present)('tcpdump conformance corpus', () => {
     // bundle (bin/ntk) every file runs in one process through its main(), and a few through bin/ntk itself;
     // a single executable (NTK_BIN) runs once per file, several at a time.
     const dir = join(CORPUS, 'robustness');
-    const files = readdirSync(dir).sort().map((f) => join(dir, f));
+    const files = readdirSync(dir)
+      .sort()
+      .map((f) => join(dir, f));
     expect(files.length).toBeGreaterThan(100);
     const failures: string[] = [];
     let spawned = files;
@@ -84,10 +89,20 @@ describe.runIf(present)('tcpdump conformance corpus', () => {
         encoding: 'utf8',
         timeout: 50_000,
       });
-      const results = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { file: string; code: number; ms: number; trace: boolean });
-      expect(results.map((x) => x.file), r.stderr).toEqual(files);
+      const results = r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { file: string; code: number; ms: number; trace: boolean });
+      expect(
+        results.map((x) => x.file),
+        r.stderr,
+      ).toEqual(files);
       for (const x of results) {
-        const why = [x.code !== 0 && x.code !== 1 ? `exit status ${x.code}` : '', x.ms > ROBUST_TIMEOUT_MS ? 'over 10 s' : '', x.trace ? 'JavaScript stack trace' : ''];
+        const why = [
+          x.code !== 0 && x.code !== 1 ? `exit status ${x.code}` : '',
+          x.ms > ROBUST_TIMEOUT_MS ? 'over 10 s' : '',
+          x.trace ? 'JavaScript stack trace' : '',
+        ];
         if (why.some(Boolean)) failures.push(`FAIL ${x.file} (${why.filter(Boolean).join(', ')})`);
       }
       spawned = files.filter((_, i) => i % 50 === 0);

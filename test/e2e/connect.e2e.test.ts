@@ -30,10 +30,13 @@ describe('connect: data path', () => {
   });
 
   it('-N half-closes: the peer sees EOF and can still answer', async () => {
-    const srv = await startServer(async (s) => {
-      const got = await readAll(s);
-      s.end(`got ${got.length} bytes\n`);
-    }, { allowHalfOpen: true });
+    const srv = await startServer(
+      async (s) => {
+        const got = await readAll(s);
+        s.end(`got ${got.length} bytes\n`);
+      },
+      { allowHalfOpen: true },
+    );
     const r = await runNtk(['connect', '-N', '127.0.0.1', String(srv.port)], { stdin: 'hello\n' });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('got 6 bytes\n');
@@ -113,7 +116,9 @@ describe('connect: data path', () => {
     if (!srv) throw new Error('no named port free on 127.0.0.1');
     const r = await runNtk(['connect', '-zv', '127.0.0.1', String(srv.port)]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(new RegExp(`^Connection to 127\\.0\\.0\\.1 ${srv.port} port \\[tcp/[a-z][\\w-]*\\] succeeded!\\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^Connection to 127\\.0\\.0\\.1 ${srv.port} port \\[tcp/[a-z][\\w-]*\\] succeeded!\\n$`),
+    );
     expect(r.stderr).not.toContain('[tcp/*]');
   });
 
@@ -136,7 +141,9 @@ describe('connect: data path', () => {
     const server = createSocket('udp4');
     await new Promise<void>((res) => server.bind(0, '127.0.0.1', res));
     onTestFinished(() => void server.close());
-    server.on('message', (msg, rinfo) => server.send(Buffer.concat([Buffer.from('echo:'), msg]), rinfo.port, rinfo.address));
+    server.on('message', (msg, rinfo) =>
+      server.send(Buffer.concat([Buffer.from('echo:'), msg]), rinfo.port, rinfo.address),
+    );
     const port = server.address().port;
     const p = spawnNtk(['connect', '-u', '127.0.0.1', String(port)], { stdin: 'pipe' });
     p.child.stdin?.write('ping\n');
@@ -159,7 +166,9 @@ describe('connect: failures in words, exit 1', () => {
     const port = await freePort();
     const r = await runNtk(['connect', '127.0.0.1', String(port)]);
     expect(r.code).toBe(1);
-    expect(errorLines(r.stderr)).toEqual([`ntk: connect: connect to 127.0.0.1 port ${port} (tcp) failed: Connection refused`]);
+    expect(errorLines(r.stderr)).toEqual([
+      `ntk: connect: connect to 127.0.0.1 port ${port} (tcp) failed: Connection refused`,
+    ]);
   });
   it('name not resolved', async () => {
     const r = await runNtk(['connect', 'no-such-host.invalid', '80']);
@@ -242,7 +251,9 @@ describe('connect: ending when the other side stops', () => {
     await new Promise<void>((res) => silent.bind(0, '127.0.0.1', res));
     onTestFinished(() => void silent.close());
     const probed = new Promise<void>((res) => silent.once('message', () => res()));
-    const p = spawnNtk(['connect', '-u', '-z', '-w', '30', '127.0.0.1', String(silent.address().port)], { timeoutMs: 20_000 });
+    const p = spawnNtk(['connect', '-u', '-z', '-w', '30', '127.0.0.1', String(silent.address().port)], {
+      timeoutMs: 20_000,
+    });
     await probed;
     p.child.kill('SIGINT');
     const r = await p.done;
@@ -250,4 +261,3 @@ describe('connect: ending when the other side stops', () => {
     expect(r.stderr).toBe('');
   });
 });
-

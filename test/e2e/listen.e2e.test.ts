@@ -7,7 +7,10 @@ import { readAll, startServer } from '../helpers/net';
 import { errorLines, expectUsageError, hasStackTrace, runNtk, spawnNtk, type NtkProcess } from '../helpers/run-ntk';
 
 /** Starts `ntk listen ARGS 0` and returns it with the port the kernel chose (printed even without -v). */
-async function listen(args: string[], opts: Parameters<typeof spawnNtk>[1] = {}): Promise<{ ntk: NtkProcess; port: number }> {
+async function listen(
+  args: string[],
+  opts: Parameters<typeof spawnNtk>[1] = {},
+): Promise<{ ntk: NtkProcess; port: number }> {
   const ntk = spawnNtk(['listen', ...args, '0'], opts);
   const m = await ntk.waitFor(/Listening on \S+ (\d+)/);
   return { ntk, port: Number(m[1]) };

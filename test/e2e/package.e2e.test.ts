@@ -24,7 +24,9 @@ describe('npm package', () => {
       { cwd: dir, stdio: 'pipe' },
     );
     const env = { PATH: `${join(prefix, 'bin')}:${process.env.PATH}` };
-    const which = execFileSync('sh', ['-c', 'command -v ntk'], { env: { ...process.env, ...env } }).toString().trim();
+    const which = execFileSync('sh', ['-c', 'command -v ntk'], { env: { ...process.env, ...env } })
+      .toString()
+      .trim();
     expect(which).toBe(join(prefix, 'bin', 'ntk'));
 
     const version = await runNtk(['--version'], { bin: which });

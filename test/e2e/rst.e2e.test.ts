@@ -67,27 +67,40 @@ function dial(port: number): Promise<Socket> {
 }
 
 describe('--rst', () => {
-  it.runIf(canTcpdump)('connect --rst: Ctrl-C sends [R.], the peer sees a reset, no TIME_WAIT on either side', async () => {
-    let peerError = '';
-    const srv = await startServer((s) => {
-      s.on('error', (e: NodeJS.ErrnoException) => (peerError = e.code ?? ''));
-      s.resume();
-    });
-    const dump = await tcpdump(srv.port);
-    const p = spawnNtk(['connect', '--rst', '127.0.0.1', String(srv.port)], { stdin: 'pipe' });
-    await srv.nextConnection();
-    p.child.kill('SIGINT');
-    const r = await p.done;
-    expect(r.code).toBe(130);
-    expect(r.stderr).toBe('');
-    await eventually(() => /Flags \[R\.\]/.test(dump.lines()), () => dump.lines());
-    const rst = dump.lines().split('\n').find((l) => l.includes('Flags [R.]')) ?? '';
-    expect(rst).toMatch(new RegExp(`127\\.0\\.0\\.1\\.\\d+ > 127\\.0\\.0\\.1\\.${srv.port}: Flags \\[R\\.\\]`));
-    expect(dump.lines()).not.toMatch(/Flags \[F\.?\]/);
-    await eventually(() => peerError === 'ECONNRESET', () => `peer error: ${peerError}`);
-    expect(await statesOn(srv.port)).toContain('LISTEN');
-    expect(await statesOn(srv.port)).not.toContain('TIME_WAIT');
-  });
+  it.runIf(canTcpdump)(
+    'connect --rst: Ctrl-C sends [R.], the peer sees a reset, no TIME_WAIT on either side',
+    async () => {
+      let peerError = '';
+      const srv = await startServer((s) => {
+        s.on('error', (e: NodeJS.ErrnoException) => (peerError = e.code ?? ''));
+        s.resume();
+      });
+      const dump = await tcpdump(srv.port);
+      const p = spawnNtk(['connect', '--rst', '127.0.0.1', String(srv.port)], { stdin: 'pipe' });
+      await srv.nextConnection();
+      p.child.kill('SIGINT');
+      const r = await p.done;
+      expect(r.code).toBe(130);
+      expect(r.stderr).toBe('');
+      await eventually(
+        () => /Flags \[R\.\]/.test(dump.lines()),
+        () => dump.lines(),
+      );
+      const rst =
+        dump
+          .lines()
+          .split('\n')
+          .find((l) => l.includes('Flags [R.]')) ?? '';
+      expect(rst).toMatch(new RegExp(`127\\.0\\.0\\.1\\.\\d+ > 127\\.0\\.0\\.1\\.${srv.port}: Flags \\[R\\.\\]`));
+      expect(dump.lines()).not.toMatch(/Flags \[F\.?\]/);
+      await eventually(
+        () => peerError === 'ECONNRESET',
+        () => `peer error: ${peerError}`,
+      );
+      expect(await statesOn(srv.port)).toContain('LISTEN');
+      expect(await statesOn(srv.port)).not.toContain('TIME_WAIT');
+    },
+  );
 
   it('connect --rst -q: after stdin EOF the data goes out, then a RST', async () => {
     let got = '';
@@ -98,7 +111,10 @@ describe('--rst', () => {
     });
     const r = await runNtk(['connect', '--rst', '-q', '0.2', '127.0.0.1', String(srv.port)], { stdin: 'hello\n' });
     expect(r.code, r.stderr).toBe(0);
-    await eventually(() => peerError === 'ECONNRESET', () => `peer error: ${peerError}`);
+    await eventually(
+      () => peerError === 'ECONNRESET',
+      () => `peer error: ${peerError}`,
+    );
     expect(got).toBe('hello\n');
     expect(await statesOn(srv.port)).not.toContain('TIME_WAIT');
   });
@@ -140,6 +156,9 @@ describe('a peer that resets mid-session', () => {
     client.resetAndDestroy();
     const r = await p.done;
     expect(r.code).toBe(1);
-    expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/^Listening on /), 'ntk: listen: connection reset by peer']);
+    expect(errorLines(r.stderr)).toEqual([
+      expect.stringMatching(/^Listening on /),
+      'ntk: listen: connection reset by peer',
+    ]);
   });
 });

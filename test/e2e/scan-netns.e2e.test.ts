@@ -55,9 +55,13 @@ describe.runIf(canNetns())('ntk scan of a firewalled host in a namespace', () =>
     nft.stdin?.end(rules);
     const code = await new Promise((r) => nft.on('close', r));
     if (code !== 0) throw new Error(`nft failed (${String(code)})`);
-    server = spawn('ip', ['netns', 'exec', host.ns, process.execPath, '-e', SERVER, JSON.stringify([TCP_OPEN, UDP_ECHO, UDP_SILENT])], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    server = spawn(
+      'ip',
+      ['netns', 'exec', host.ns, process.execPath, '-e', SERVER, JSON.stringify([TCP_OPEN, UDP_ECHO, UDP_SILENT])],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('listeners did not start')), 10_000);
       server?.stdout?.on('data', (c: Buffer) => {
@@ -87,7 +91,10 @@ describe.runIf(canNetns())('ntk scan of a firewalled host in a namespace', () =>
 
   it('TCP: open, closed, filtered (dropped) and unreachable (rejected) exactly', async () => {
     const r = await runNtk(['scan', '-n', '--json', '-w', '1', host.remote, `${LO}-${HI}`]);
-    const objects = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { port: number; state: string; reason: string });
+    const objects = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { port: number; state: string; reason: string });
     const summary = objects.pop();
     const ports = Array.from({ length: HI - LO + 1 }, (_, i) => LO + i);
     expect(objects.map((o) => `${o.port} ${o.state}`)).toEqual(ports.map((p) => `${p} ${truthTcp(p)}`));
@@ -113,7 +120,10 @@ describe.runIf(canNetns())('ntk scan of a firewalled host in a namespace', () =>
     const lo = 20001;
     const hi = 20160;
     const r = await runNtk(['scan', '-u', '-n', '--json', '-w', '0.5', '--retries', '1', host.remote, `${lo}-${hi}`]);
-    const objects = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { port: number; state: string });
+    const objects = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { port: number; state: string });
     const summary = objects.pop();
     const ports = Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
     expect(objects.map((o) => `${o.port} ${o.state}`)).toEqual(ports.map((p) => `${p} ${truthUdp(p)}`));
@@ -126,7 +136,10 @@ describe.runIf(canNetns())('ntk scan of a firewalled host in a namespace', () =>
     host.exec(['sysctl', '-q', '-w', 'net.ipv4.icmp_ratelimit=50']);
     try {
       const r = await runNtk(['scan', '-u', '-n', '--json', '-w', '0.3', host.remote, '20001-20049']);
-      const objects = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { port: number; state: string });
+      const objects = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { port: number; state: string });
       const summary = objects.pop();
       expect(objects.map((o) => `${o.port} ${o.state}`)).toEqual(
         Array.from({ length: 49 }, (_, i) => `${20001 + i} ${truthUdp(20001 + i)}`),
@@ -144,20 +157,34 @@ describe.runIf(canNetns())('ntk scan of a firewalled host in a namespace', () =>
     p.child.kill('SIGINT');
     const r = await p.done;
     expect(r.code).toBe(130);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toMatchObject({ port: 20199, state: 'closed' });
     expect(lines.at(-1)).toMatchObject({ type: 'summary', probes: 1, closed: 1, interrupted: true });
     expect(r.stderr).toMatch(/^ntk: connect to \S+ port 20199 \(tcp\) failed: Connection refused\n/);
-    expect(r.stderr).toMatch(/\n(ntk: scan: 1 host, 61 tcp ports: 0 open, 1 closed, 0 filtered \(interrupted after \d+\.\d\d s\))\n$/);
+    expect(r.stderr).toMatch(
+      /\n(ntk: scan: 1 host, 61 tcp ports: 0 open, 1 closed, 0 filtered \(interrupted after \d+\.\d\d s\))\n$/,
+    );
   });
 
   /** Parses --json output into port → state, and the summary. */
-  function states(stdout: string): { state: Map<number, string>; reasons: Map<number, string>; summary: Record<string, unknown> } {
-    const objects = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  function states(stdout: string): {
+    state: Map<number, string>;
+    reasons: Map<number, string>;
+    summary: Record<string, unknown>;
+  } {
+    const objects = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const summary = objects.pop() as Record<string, unknown>;
     const state = new Map(objects.map((o) => [o.port as number, o.state as string]));
     const reasons = new Map(objects.map((o) => [o.port as number, o.reason as string]));
-    expect(objects.map((o) => o.port)).toEqual(Array.from({ length: objects.length }, (_, i) => (objects[0]?.port as number) + i));
+    expect(objects.map((o) => o.port)).toEqual(
+      Array.from({ length: objects.length }, (_, i) => (objects[0]?.port as number) + i),
+    );
     return { state, reasons, summary };
   }
 
@@ -167,7 +194,8 @@ describe.runIf(canNetns())('ntk scan of a firewalled host in a namespace', () =>
     const { state, reasons, summary } = states(r.stdout);
     expect(state.size).toBe(65535);
     const wrong: string[] = [];
-    for (let p = 1; p <= 65535; p++) if (state.get(p) !== truthTcp(p)) wrong.push(`${p}: ${state.get(p)} (truth ${truthTcp(p)})`);
+    for (let p = 1; p <= 65535; p++)
+      if (state.get(p) !== truthTcp(p)) wrong.push(`${p}: ${state.get(p)} (truth ${truthTcp(p)})`);
     expect(wrong).toEqual([]);
     expect(summary).toMatchObject({ probes: 65535, open: 4, filtered: 61, unreachable: 2, closed: 65535 - 67 });
     // Probes from ephemeral port P to port P do connect to themselves on loopback; they are reported closed.
@@ -193,7 +221,17 @@ describe.runIf(canNetns())('ntk scan of a firewalled host in a namespace', () =>
     let filtered = 0;
     let probes = 0;
     for (let i = 0; i < 2; i++) {
-      const r = await runNtk(['scan', '-n', '--json', '-w', '0.5', '--shard', `${i}/2`, host.remote, '20001-20020,20200-20210']);
+      const r = await runNtk([
+        'scan',
+        '-n',
+        '--json',
+        '-w',
+        '0.5',
+        '--shard',
+        `${i}/2`,
+        host.remote,
+        '20001-20020,20200-20210',
+      ]);
       const summary = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as Record<string, number>;
       open += summary.open ?? 0;
       filtered += summary.filtered ?? 0;

@@ -19,7 +19,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function listening(): Set<number> {
   return new Set(
     readSockTable('tcp')
-      .filter((e) => e.state === 'LISTEN' && ['127.0.0.1', '0.0.0.0', '::', '::ffff:127.0.0.1'].includes(e.localAddress))
+      .filter(
+        (e) => e.state === 'LISTEN' && ['127.0.0.1', '0.0.0.0', '::', '::ffff:127.0.0.1'].includes(e.localAddress),
+      )
       .map((e) => e.localPort),
   );
 }
@@ -34,7 +36,8 @@ async function fixture(): Promise<{ open: number[]; lo: number; hi: number }> {
     if (ports.some((p) => busy.has(p))) continue;
     const open: number[] = [];
     try {
-      for (const p of [base + 1, base + 2, base + 5, base + 7, base + 8]) open.push((await startServer(() => {}, { port: p })).port);
+      for (const p of [base + 1, base + 2, base + 5, base + 7, base + 8])
+        open.push((await startServer(() => {}, { port: p })).port);
     } catch {
       continue; // taken meanwhile: try another block (the servers started close when the test ends)
     }
@@ -85,7 +88,10 @@ describe('ntk scan on loopback', () => {
       const path = join(dir, `shard${i}.ndjson`);
       writeFileSync(path, r.stdout);
       files.push(path);
-      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(lines.at(-1)).toMatchObject({ type: 'summary', shard: `${i}/3`, hosts: 2, port_count: 10 });
       for (const o of lines.slice(0, -1)) {
         const key = `${String(o.host)} ${String(o.port)}`;
@@ -98,12 +104,15 @@ describe('ntk scan on loopback', () => {
     const merged = await runNtk(['scan', '--merge', '--json', ...files]);
     expect(merged.code).toBe(0);
     const strip = (text: string): unknown[] =>
-      text.trim().split('\n').map((l) => {
-        const o = JSON.parse(l) as Record<string, unknown>;
-        delete o.rtt_ms;
-        delete o.seconds;
-        return o;
-      });
+      text
+        .trim()
+        .split('\n')
+        .map((l) => {
+          const o = JSON.parse(l) as Record<string, unknown>;
+          delete o.rtt_ms;
+          delete o.seconds;
+          return o;
+        });
     expect(strip(merged.stdout)).toEqual(strip(whole.stdout));
 
     const plain = await runNtk(['scan', '--merge', ...files]);
@@ -163,7 +172,10 @@ describe('ntk scan on loopback', () => {
   it('scans an address block', async () => {
     const server = await startServer();
     const r = await runNtk(['scan', '-n', '--json', '127.0.0.0/30', String(server.port)]);
-    const objects = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { host: string; state: string });
+    const objects = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { host: string; state: string });
     expect(objects.pop()).toMatchObject({ type: 'summary', hosts: 4, probes: 4, open: 1 });
     expect(objects.map((o) => o.host)).toEqual(['127.0.0.0', '127.0.0.1', '127.0.0.2', '127.0.0.3']);
     expect(objects.filter((o) => o.state === 'open').map((o) => o.host)).toEqual(['127.0.0.1']);
@@ -192,7 +204,10 @@ describe('ntk scan on loopback', () => {
     const ports = [e, s, ...closed].sort((a, b) => a - b);
     const r = await runNtk(['scan', '-u', '-n', '--json', '-w', '0.5', '127.0.0.1', ports.join(',')]);
     expect(r.code).toBe(0);
-    const objects = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { port: number; state: string });
+    const objects = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { port: number; state: string });
     expect(objects.pop()).toMatchObject({ type: 'summary', proto: 'udp', open: 1, 'open|filtered': 1, closed: 3 });
     expect(objects.map((o) => [o.port, o.state])).toEqual(
       ports.map((p) => [p, p === e ? 'open' : p === s ? 'open|filtered' : 'closed']),

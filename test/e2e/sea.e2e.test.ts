@@ -36,7 +36,9 @@ describe('single executable (dist/ntk)', () => {
   const env = { XDG_CACHE_HOME: join(alone, 'cache'), HOME: alone };
 
   beforeAll(() => {
-    execFileSync(process.execPath, [join(root, 'scripts/build-sea.mjs'), '--out', join(build, 'ntk')], { stdio: 'pipe' });
+    execFileSync(process.execPath, [join(root, 'scripts/build-sea.mjs'), '--out', join(build, 'ntk')], {
+      stdio: 'pipe',
+    });
     copyFileSync(join(build, 'ntk'), exe);
     execFileSync('chmod', ['755', exe]);
   }, 120_000);
@@ -91,7 +93,11 @@ describe('single executable (dist/ntk)', () => {
   it("watch -r FILE FILTER selects what tcpdump -r selects, libpcap's compiler inside", async () => {
     const pcap = join(root, 'test/golden/loopback.pcap');
     const filter = 'tcp[tcpflags] & (tcp-syn|tcp-fin) != 0 or icmp';
-    const fromSea = await runNtk(['watch', '-n', '-r', pcap, filter], { bin: exe, cwd: alone, env: { ...env, TZ: 'GMT0' } });
+    const fromSea = await runNtk(['watch', '-n', '-r', pcap, filter], {
+      bin: exe,
+      cwd: alone,
+      env: { ...env, TZ: 'GMT0' },
+    });
     const tcpdump = await runNtk(['-n', '-r', pcap, filter], { bin: 'tcpdump', env: { TZ: 'GMT0' } });
     expect(fromSea.code, fromSea.stderr).toBe(0);
     expect(fromSea.stdout.length).toBeGreaterThan(0);
@@ -153,163 +159,187 @@ describe('single executable (dist/ntk)', () => {
     });
   });
 
-  describe.runIf(canCapture() && hasTools('setcap', 'setpriv', 'cc', 'install'))('with file capabilities, run by an unprivileged user', () => {
-    const version = require('../../package.json').version as string;
-    const AS_NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
-    let place = ''; // a root-owned directory, as /usr/local is
-    let user = ''; // a directory the unprivileged user owns
-    let ntk = '';
-    let marker = '';
+  describe.runIf(canCapture() && hasTools('setcap', 'setpriv', 'cc', 'install'))(
+    'with file capabilities, run by an unprivileged user',
+    () => {
+      const version = require('../../package.json').version as string;
+      const AS_NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+      let place = ''; // a root-owned directory, as /usr/local is
+      let user = ''; // a directory the unprivileged user owns
+      let ntk = '';
+      let marker = '';
 
-    beforeAll(() => {
-      const base = ['/opt', '/usr/local', '/var/lib'].find((d) => untrustedDirectory(d) === undefined);
-      if (base === undefined) throw new Error('no root-owned directory to install into');
-      place = mkdtempSync(join(base, 'ntk-priv-'));
-      chmodSync(place, 0o755);
-      mkdirSync(join(place, 'bin'), { mode: 0o755 });
-      ntk = join(place, 'bin', 'ntk');
-      // The README's commands, with nobody's group for pcap.
-      execFileSync('install', ['-o', 'root', '-g', '65534', '-m', '0750', join(build, 'ntk'), ntk]);
-      execFileSync('setcap', ['cap_net_raw=eip', ntk]);
-      user = mkdtempSync(join(tmpdir(), 'ntk-priv-user-'));
-      marker = join(user, 'marker');
-      // Code planted for a privileged ntk to load: a shared object that leaves a mark when loaded, put where the
-      // unprivileged single executable would look for its addon, and preloaded; and a script for NODE_OPTIONS.
-      writeFileSync(
-        join(user, 'planted.c'),
-        `#include <fcntl.h>\n#include <unistd.h>\n__attribute__((constructor)) static void planted(void) {\n` +
-          `  int fd = open(${JSON.stringify(marker)}, O_WRONLY | O_CREAT | O_APPEND, 0644);\n` +
-          `  if (fd >= 0) { write(fd, "so\\n", 3); close(fd); }\n}\n`,
-      );
-      execFileSync('cc', ['-shared', '-fPIC', '-o', join(user, 'planted.so'), join(user, 'planted.c')]);
-      writeFileSync(join(user, 'planted.js'), `require('fs').appendFileSync(${JSON.stringify(marker)}, 'js\\n');\n`);
-      const addon = readFileSync(join(root, 'node_modules/cap/build/Release/cap.node'));
-      const cacheDir = join(user, 'cache', 'ntk', version);
-      mkdirSync(cacheDir, { recursive: true });
-      const digest = createHash('sha256').update(addon).digest('hex').slice(0, 16);
-      for (const name of [`cap-${digest}.node`, 'cap.node']) copyFileSync(join(user, 'planted.so'), join(cacheDir, name));
-      copyFileSync(join(build, 'ntk'), join(user, 'ntk-plain'));
-      chmodSync(join(user, 'ntk-plain'), 0o755);
-      execFileSync('chown', ['-R', '65534:65534', user]);
-    }, 60_000);
-    afterAll(() => {
-      if (place) rmSync(place, { recursive: true, force: true });
-      if (user) rmSync(user, { recursive: true, force: true });
-    });
+      beforeAll(() => {
+        const base = ['/opt', '/usr/local', '/var/lib'].find((d) => untrustedDirectory(d) === undefined);
+        if (base === undefined) throw new Error('no root-owned directory to install into');
+        place = mkdtempSync(join(base, 'ntk-priv-'));
+        chmodSync(place, 0o755);
+        mkdirSync(join(place, 'bin'), { mode: 0o755 });
+        ntk = join(place, 'bin', 'ntk');
+        // The README's commands, with nobody's group for pcap.
+        execFileSync('install', ['-o', 'root', '-g', '65534', '-m', '0750', join(build, 'ntk'), ntk]);
+        execFileSync('setcap', ['cap_net_raw=eip', ntk]);
+        user = mkdtempSync(join(tmpdir(), 'ntk-priv-user-'));
+        marker = join(user, 'marker');
+        // Code planted for a privileged ntk to load: a shared object that leaves a mark when loaded, put where the
+        // unprivileged single executable would look for its addon, and preloaded; and a script for NODE_OPTIONS.
+        writeFileSync(
+          join(user, 'planted.c'),
+          `#include <fcntl.h>\n#include <unistd.h>\n__attribute__((constructor)) static void planted(void) {\n` +
+            `  int fd = open(${JSON.stringify(marker)}, O_WRONLY | O_CREAT | O_APPEND, 0644);\n` +
+            `  if (fd >= 0) { write(fd, "so\\n", 3); close(fd); }\n}\n`,
+        );
+        execFileSync('cc', ['-shared', '-fPIC', '-o', join(user, 'planted.so'), join(user, 'planted.c')]);
+        writeFileSync(join(user, 'planted.js'), `require('fs').appendFileSync(${JSON.stringify(marker)}, 'js\\n');\n`);
+        const addon = readFileSync(join(root, 'node_modules/cap/build/Release/cap.node'));
+        const cacheDir = join(user, 'cache', 'ntk', version);
+        mkdirSync(cacheDir, { recursive: true });
+        const digest = createHash('sha256').update(addon).digest('hex').slice(0, 16);
+        for (const name of [`cap-${digest}.node`, 'cap.node'])
+          copyFileSync(join(user, 'planted.so'), join(cacheDir, name));
+        copyFileSync(join(build, 'ntk'), join(user, 'ntk-plain'));
+        chmodSync(join(user, 'ntk-plain'), 0o755);
+        execFileSync('chown', ['-R', '65534:65534', user]);
+      }, 60_000);
+      afterAll(() => {
+        if (place) rmSync(place, { recursive: true, force: true });
+        if (user) rmSync(user, { recursive: true, force: true });
+      });
 
-    /** Runs `exe args` as nobody, with every variable that could steer what it loads pointing at planted code. */
-    const asNobody = (exe: string, args: string[]) => ({
-      args: [...AS_NOBODY, 'env', `LD_PRELOAD=${join(user, 'planted.so')}`, `NODE_OPTIONS=--require ${join(user, 'planted.js')}`, exe, ...args],
-      opts: { bin: 'setpriv', cwd: user, env: { HOME: user, XDG_CACHE_HOME: join(user, 'cache'), TMPDIR: user } },
-    });
-    const planted = (): string => (existsSync(marker) ? readFileSync(marker, 'utf8') : '');
+      /** Runs `exe args` as nobody, with every variable that could steer what it loads pointing at planted code. */
+      const asNobody = (exe: string, args: string[]) => ({
+        args: [
+          ...AS_NOBODY,
+          'env',
+          `LD_PRELOAD=${join(user, 'planted.so')}`,
+          `NODE_OPTIONS=--require ${join(user, 'planted.js')}`,
+          exe,
+          ...args,
+        ],
+        opts: { bin: 'setpriv', cwd: user, env: { HOME: user, XDG_CACHE_HOME: join(user, 'cache'), TMPDIR: user } },
+      });
+      const planted = (): string => (existsSync(marker) ? readFileSync(marker, 'utf8') : '');
 
-    it('the planted code runs in an ntk without privileges (so the checks below can fail)', async () => {
-      const { args, opts } = asNobody(join(user, 'ntk-plain'), ['--version']);
-      const r = await runNtk(args, opts);
-      expect(r.code, r.stderr).toBe(0);
-      expect(planted()).toContain('so');
-      expect(planted()).toContain('js');
-      rmSync(marker);
-    });
+      it('the planted code runs in an ntk without privileges (so the checks below can fail)', async () => {
+        const { args, opts } = asNobody(join(user, 'ntk-plain'), ['--version']);
+        const r = await runNtk(args, opts);
+        expect(r.code, r.stderr).toBe(0);
+        expect(planted()).toContain('so');
+        expect(planted()).toContain('js');
+        rmSync(marker);
+      });
 
-    it('before install-capture: refuses in one line, exit 1, and loads nothing planted', async () => {
-      const { args, opts } = asNobody(ntk, ['watch', '-i', 'lo', '-c', '1']);
-      const r = await runNtk(args, opts);
-      expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/^ntk: watch: with privileges ntk loads its capture addon only from \/\S+\/lib\/ntk\/[^/\s]+, owned by root: .* install it once as root: \S+ install-capture\n$/);
-      expect(r.stderr).not.toMatch(/node\b/);
-      expect(planted()).toBe('');
-      // Started straight from setpriv the process stays dumpable and reads its own auxv: the same answer.
-      const direct = await runNtk([...AS_NOBODY, ntk, 'watch', '-i', 'lo', '-c', '1'], { bin: 'setpriv', cwd: user, env: opts.env });
-      expect(direct.code).toBe(1);
-      expect(direct.stderr).toMatch(/^ntk: watch: with privileges ntk loads its capture addon only from /);
-    });
-
-    it('after install-capture (as root): captures on lo, without any privilege once open, and loads nothing planted', async () => {
-      const inst = await runNtk(['install-capture'], { bin: ntk, cwd: place });
-      expect(inst.code, inst.stderr).toBe(0);
-      const installed = join(place, 'lib', 'ntk', version, 'cap.node');
-      const st = statSync(installed);
-      expect([st.uid, st.mode & 0o777]).toEqual([0, 0o644]);
-      expect(statSync(join(place, 'lib', 'ntk', version)).mode & 0o777).toBe(0o755);
-
-      const port = await freeUdpPort();
-      const { args, opts } = asNobody(ntk, ['watch', '-i', 'lo', '-n', '-t', '-c', '1', `udp dst port ${port}`]);
-      const w = spawnNtk(args, opts);
-      await w.waitFor('listening on lo');
-      // setpriv and env exec ntk in place: the child's pid is ntk's. The opening lines follow the drop.
-      const status = readFileSync(`/proc/${w.child.pid}/status`, 'utf8');
-      expect(status).toMatch(/^Uid:\t65534\t65534\t65534\t65534$/m);
-      expect(status).toMatch(/^CapEff:\t0{16}$/m);
-      expect(status).toMatch(/^CapPrm:\t0{16}$/m);
-      expect(status).toMatch(/^NoNewPrivs:\t1$/m);
-      // Every thread but Node's SIGUSR1 watcher (which blocks every signal) gave its capabilities up.
-      const holding = readdirSync(`/proc/${w.child.pid}/task`).filter(
-        (t) => !/^CapPrm:\t0{16}$/m.test(readFileSync(`/proc/${w.child.pid}/task/${t}/status`, 'utf8')),
-      );
-      expect(holding.length).toBeLessThanOrEqual(1);
-      const sock = createSocket('udp4');
-      sock.send('hello', port, '127.0.0.1', () => sock.close());
-      const r = await w.done;
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/^IP 127\.0\.0\.1\.\d+ > 127\.0\.0\.1\.\d+: UDP, length 5\n$/);
-      expect(planted()).toBe('');
-    });
-
-    it('reads a capture file with -r as nobody, its capabilities given up through the installed addon', async () => {
-      const { args, opts } = asNobody(ntk, ['watch', '-n', '-r', '-']);
-      const w = spawnNtk(args, { ...opts, stdin: 'pipe' });
-      w.child.stdin?.write(readFileSync(join(root, 'test/golden/loopback.pcap')));
-      await w.waitFor(/^\d\d:\d\d:\d\d\.\d{6} IP /m, { stream: 'stdout' });
-      const status = readFileSync(`/proc/${w.child.pid}/status`, 'utf8');
-      expect(status).toMatch(/^CapEff:\t0{16}$/m);
-      expect(status).toMatch(/^CapPrm:\t0{16}$/m);
-      w.child.stdin?.end();
-      const r = await w.done;
-      expect(r.code, r.stderr).toBe(0);
-      expect(planted()).toBe('');
-    });
-
-    it('refuses an installed addon others could have changed, or from another build', async () => {
-      const dir = join(place, 'lib', 'ntk', version);
-      const installed = join(dir, 'cap.node');
-      const run = () => {
+      it('before install-capture: refuses in one line, exit 1, and loads nothing planted', async () => {
         const { args, opts } = asNobody(ntk, ['watch', '-i', 'lo', '-c', '1']);
-        return runNtk(args, opts);
-      };
-      chownSync(dir, 65534, 65534);
-      try {
-        const r = await run();
+        const r = await runNtk(args, opts);
         expect(r.code).toBe(1);
-        expect(r.stderr).toMatch(new RegExp(`^ntk: watch: [^\\n]*: ${dir} is not owned by root; [^\\n]*\\n$`));
-      } finally {
-        chownSync(dir, 0, 0);
-      }
-      const original = readFileSync(installed);
-      copyFileSync(join(user, 'planted.so'), installed);
-      chownSync(installed, 0, 0);
-      chmodSync(installed, 0o644);
-      try {
-        const r = await run();
-        expect(r.code).toBe(1);
-        expect(r.stderr).toMatch(/is from another build; [^\n]*\n$/);
+        expect(r.stderr).toMatch(
+          /^ntk: watch: with privileges ntk loads its capture addon only from \/\S+\/lib\/ntk\/[^/\s]+, owned by root: .* install it once as root: \S+ install-capture\n$/,
+        );
+        expect(r.stderr).not.toMatch(/node\b/);
         expect(planted()).toBe('');
-      } finally {
-        writeFileSync(installed, original);
-      }
-    });
-  });
+        // Started straight from setpriv the process stays dumpable and reads its own auxv: the same answer.
+        const direct = await runNtk([...AS_NOBODY, ntk, 'watch', '-i', 'lo', '-c', '1'], {
+          bin: 'setpriv',
+          cwd: user,
+          env: opts.env,
+        });
+        expect(direct.code).toBe(1);
+        expect(direct.stderr).toMatch(/^ntk: watch: with privileges ntk loads its capture addon only from /);
+      });
+
+      it('after install-capture (as root): captures on lo, without any privilege once open, and loads nothing planted', async () => {
+        const inst = await runNtk(['install-capture'], { bin: ntk, cwd: place });
+        expect(inst.code, inst.stderr).toBe(0);
+        const installed = join(place, 'lib', 'ntk', version, 'cap.node');
+        const st = statSync(installed);
+        expect([st.uid, st.mode & 0o777]).toEqual([0, 0o644]);
+        expect(statSync(join(place, 'lib', 'ntk', version)).mode & 0o777).toBe(0o755);
+
+        const port = await freeUdpPort();
+        const { args, opts } = asNobody(ntk, ['watch', '-i', 'lo', '-n', '-t', '-c', '1', `udp dst port ${port}`]);
+        const w = spawnNtk(args, opts);
+        await w.waitFor('listening on lo');
+        // setpriv and env exec ntk in place: the child's pid is ntk's. The opening lines follow the drop.
+        const status = readFileSync(`/proc/${w.child.pid}/status`, 'utf8');
+        expect(status).toMatch(/^Uid:\t65534\t65534\t65534\t65534$/m);
+        expect(status).toMatch(/^CapEff:\t0{16}$/m);
+        expect(status).toMatch(/^CapPrm:\t0{16}$/m);
+        expect(status).toMatch(/^NoNewPrivs:\t1$/m);
+        // Every thread but Node's SIGUSR1 watcher (which blocks every signal) gave its capabilities up.
+        const holding = readdirSync(`/proc/${w.child.pid}/task`).filter(
+          (t) => !/^CapPrm:\t0{16}$/m.test(readFileSync(`/proc/${w.child.pid}/task/${t}/status`, 'utf8')),
+        );
+        expect(holding.length).toBeLessThanOrEqual(1);
+        const sock = createSocket('udp4');
+        sock.send('hello', port, '127.0.0.1', () => sock.close());
+        const r = await w.done;
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toMatch(/^IP 127\.0\.0\.1\.\d+ > 127\.0\.0\.1\.\d+: UDP, length 5\n$/);
+        expect(planted()).toBe('');
+      });
+
+      it('reads a capture file with -r as nobody, its capabilities given up through the installed addon', async () => {
+        const { args, opts } = asNobody(ntk, ['watch', '-n', '-r', '-']);
+        const w = spawnNtk(args, { ...opts, stdin: 'pipe' });
+        w.child.stdin?.write(readFileSync(join(root, 'test/golden/loopback.pcap')));
+        await w.waitFor(/^\d\d:\d\d:\d\d\.\d{6} IP /m, { stream: 'stdout' });
+        const status = readFileSync(`/proc/${w.child.pid}/status`, 'utf8');
+        expect(status).toMatch(/^CapEff:\t0{16}$/m);
+        expect(status).toMatch(/^CapPrm:\t0{16}$/m);
+        w.child.stdin?.end();
+        const r = await w.done;
+        expect(r.code, r.stderr).toBe(0);
+        expect(planted()).toBe('');
+      });
+
+      it('refuses an installed addon others could have changed, or from another build', async () => {
+        const dir = join(place, 'lib', 'ntk', version);
+        const installed = join(dir, 'cap.node');
+        const run = () => {
+          const { args, opts } = asNobody(ntk, ['watch', '-i', 'lo', '-c', '1']);
+          return runNtk(args, opts);
+        };
+        chownSync(dir, 65534, 65534);
+        try {
+          const r = await run();
+          expect(r.code).toBe(1);
+          expect(r.stderr).toMatch(new RegExp(`^ntk: watch: [^\\n]*: ${dir} is not owned by root; [^\\n]*\\n$`));
+        } finally {
+          chownSync(dir, 0, 0);
+        }
+        const original = readFileSync(installed);
+        copyFileSync(join(user, 'planted.so'), installed);
+        chownSync(installed, 0, 0);
+        chmodSync(installed, 0o644);
+        try {
+          const r = await run();
+          expect(r.code).toBe(1);
+          expect(r.stderr).toMatch(/is from another build; [^\n]*\n$/);
+          expect(planted()).toBe('');
+        } finally {
+          writeFileSync(installed, original);
+        }
+      });
+    },
+  );
 
   it('scan runs its worker threads from the bundled asset', async () => {
     const srv = await startServer();
     const lo = Math.max(1, srv.port - 2500);
     const hi = Math.min(65535, lo + 4999);
-    const r = await runNtk(['scan', '-n', '--json', '127.0.0.1', `${lo}-${hi}`], { bin: exe, cwd: alone, env: { ...env, NTK_DEBUG: '1' } });
+    const r = await runNtk(['scan', '-n', '--json', '127.0.0.1', `${lo}-${hi}`], {
+      bin: exe,
+      cwd: alone,
+      env: { ...env, NTK_DEBUG: '1' },
+    });
     expect(r.code).toBe(0);
     const lanes = availableParallelism() > 1 ? Math.min(availableParallelism(), 4) : 1;
     expect(r.stderr).toContain(`ntk: scan: ${lanes} lane`);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.at(-1)).toMatchObject({ type: 'summary', probes: hi - lo + 1 });
     expect(lines.find((o) => o.port === srv.port)).toMatchObject({ state: 'open' });
   });
@@ -319,7 +349,6 @@ describe('single executable (dist/ntk)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('ntk: connect: port out of range (1-65535): "70000"\n');
   });
-
 });
 
 /** True when every one of `tools` is on PATH. */

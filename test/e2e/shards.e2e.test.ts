@@ -21,7 +21,9 @@ describe.runIf(canNetns())('scripts/scan-shards', () => {
   beforeAll(async () => {
     host = createTestHost(41);
     const script = `const n=require('net');let k=0;for(const p of ${JSON.stringify(OPEN)})n.createServer(s=>s.destroy()).listen(p,'127.0.0.1',()=>{if(++k===${OPEN.length})console.log('ready')})`;
-    listeners = spawn('ip', ['netns', 'exec', host.ns, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    listeners = spawn('ip', ['netns', 'exec', host.ns, process.execPath, '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((res, rej) => {
       listeners.stdout?.once('data', () => res());
       listeners.once('exit', (c) => rej(new Error(`listeners exited ${c}`)));

@@ -38,14 +38,19 @@ describe.runIf(canNetns())('ntk sockets: the half-open case', () => {
     let last: JsonSock | undefined;
     for (let i = 0; i < 40 && (seen.length < 2 || (seen.at(-1) ?? 0) < 3); i++) {
       const r = await runNtk(['sockets', '--json', 'tcp', host.remote, String(port)]);
-      const rows = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as JsonSock);
+      const rows = r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as JsonSock);
       last = rows.find((s) => s.state === 'ESTABLISHED' && s.peerPort === port);
       if (last && last.timer === 'retrans' && last.retransmits > (seen.at(-1) ?? 0)) seen.push(last.retransmits);
       await new Promise((res) => setTimeout(res, 150));
     }
     expect(seen.length, JSON.stringify(last)).toBeGreaterThanOrEqual(2);
     expect(seen.at(-1)).toBeGreaterThan(seen[0] ?? 0);
-    expect(last?.hint).toMatch(/^no ACK from 10\.250\.60\.2:\d+ after \d+ retransmissions: the peer may be gone \(half-open\)/);
+    expect(last?.hint).toMatch(
+      /^no ACK from 10\.250\.60\.2:\d+ after \d+ retransmissions: the peer may be gone \(half-open\)/,
+    );
 
     const text = await runNtk(['sockets', '-n', host.remote]);
     expect(text.stdout).toMatch(/ESTABLISHED .* retrans \d+(\.\d)?m?s #\d+ +\d+\/\S+\n +\^ no ACK from/);

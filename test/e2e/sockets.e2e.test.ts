@@ -19,7 +19,9 @@ interface Row {
 const canSs = spawnSync('ss', ['-V']).status === 0;
 
 function listen(server: Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+  );
 }
 
 function dial(port: number): Promise<Socket> {
@@ -50,7 +52,12 @@ function ssRows(ports: number[]): Row[] {
 
 /** ss writes states with dashes and shortened (ESTAB); ntk uses the kernel's names. */
 function ssState(s: string): string {
-  const map: Record<string, string> = { ESTAB: 'ESTABLISHED', 'FIN-WAIT-1': 'FIN_WAIT1', 'FIN-WAIT-2': 'FIN_WAIT2', 'SYN-RECV': 'SYN_RECV' };
+  const map: Record<string, string> = {
+    ESTAB: 'ESTABLISHED',
+    'FIN-WAIT-1': 'FIN_WAIT1',
+    'FIN-WAIT-2': 'FIN_WAIT2',
+    'SYN-RECV': 'SYN_RECV',
+  };
   return map[s] ?? s.replace(/-/g, '_');
 }
 
@@ -112,7 +119,10 @@ describe.runIf(canSs)('ntk sockets', () => {
       for (const s of [server, halfOpen, twServer]) s.close();
     });
     const ports = [port, cwPort, twPort];
-    await until(() => ssRows(ports).some((r) => r.state === 'CLOSE_WAIT') && ssRows(ports).some((r) => r.state === 'TIME_WAIT'), () => JSON.stringify(ssRows(ports)));
+    await until(
+      () => ssRows(ports).some((r) => r.state === 'CLOSE_WAIT') && ssRows(ports).some((r) => r.state === 'TIME_WAIT'),
+      () => JSON.stringify(ssRows(ports)),
+    );
 
     const before = ssRows(ports);
     const ours = await ntkRows(ports);
@@ -152,13 +162,22 @@ describe.runIf(canSs)('ntk sockets', () => {
     expect(all[0]).toMatch(/^Netid State\s+Recv-Q Send-Q Local Address:Port\s+Peer Address:Port\s+Timer\s+Process$/);
     // The header, the LISTEN socket and both ends of our pair (another program's connection may come and go).
     const ends = [`127.0.0.1:${port}`, `127.0.0.1:${client.localPort}`];
-    const lines = [all[0] ?? '', ...all.slice(1).filter((l) => !/ESTABLISHED/.test(l) || ends.every((e) => l.includes(e)))];
+    const lines = [
+      all[0] ?? '',
+      ...all.slice(1).filter((l) => !/ESTABLISHED/.test(l) || ends.every((e) => l.includes(e))),
+    ];
     expect(lines).toHaveLength(4);
     const col = (lines[0] ?? '').indexOf('Local Address:Port');
     for (const l of lines.slice(1)) expect(l.slice(col)).toMatch(/^127\.0\.0\.1:\d+ /);
-    expect(lines.slice(1).some((l) => new RegExp(`^tcp\\s+LISTEN\\s+0\\s+0 127\\.0\\.0\\.1:${port}\\s+0\\.0\\.0\\.0:\\*\\s+${process.pid}/`).test(l))).toBe(
-      true,
-    );
+    expect(
+      lines
+        .slice(1)
+        .some((l) =>
+          new RegExp(`^tcp\\s+LISTEN\\s+0\\s+0 127\\.0\\.0\\.1:${port}\\s+0\\.0\\.0\\.0:\\*\\s+${process.pid}/`).test(
+            l,
+          ),
+        ),
+    ).toBe(true);
 
     const listeners = await runNtk(['sockets', '-l', '-n', String(port)]);
     expect(listeners.stdout.trimEnd().split('\n')).toHaveLength(2);

@@ -13,14 +13,14 @@ function expectTimeWait(stderr: string, local: string, remote: string): void {
   expect(hasStackTrace(stderr)).toBe(false);
   expect(lines).toHaveLength(3);
   expect(lines[0]).toBe(`ntk: connect: bind ${local} failed: Address already in use`);
-  const m = new RegExp(`^  ${esc(local)} -> ${esc(remote)}  TIME_WAIT  (\\d+) s left of 2MSL \\(this side closed first\\)$`).exec(
-    lines[1] ?? '',
-  );
+  const m = new RegExp(
+    `^  ${esc(local)} -> ${esc(remote)}  TIME_WAIT  (\\d+) s left of 2MSL \\(this side closed first\\)$`,
+  ).exec(lines[1] ?? '');
   expect(m, lines[1]).not.toBeNull();
   const secs = Number(m?.[1]);
   expect(secs).toBeGreaterThanOrEqual(1);
   expect(secs).toBeLessThanOrEqual(60);
-  expect(lines[2]).toMatch(/^  wait \d+ s, pick another -p(, or pass --reuse)?$/);
+  expect(lines[2]).toMatch(/^ {2}wait \d+ s, pick another -p(, or pass --reuse)?$/);
 }
 
 function esc(s: string): string {
@@ -86,7 +86,9 @@ describe('connect -p: TIME_WAIT on loopback', () => {
     const srv = await startServer((s) => s.resume());
     const src = await freePort();
     // Asynchronously: the server lives in this process and must keep answering.
-    const nc = spawn('nc', ['-N', '-p', String(src), '127.0.0.1', String(srv.port)], { stdio: ['pipe', 'ignore', 'inherit'] });
+    const nc = spawn('nc', ['-N', '-p', String(src), '127.0.0.1', String(srv.port)], {
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
     nc.stdin.end('from nc\n');
     const ncStatus = await new Promise((res) => nc.once('exit', res));
     expect(ncStatus).toBe(0);
@@ -100,7 +102,9 @@ describe('connect -p: TIME_WAIT on loopback', () => {
 });
 
 function procComm(pid: number): string {
-  return spawnSync('cat', [`/proc/${pid}/comm`]).stdout.toString().trim();
+  return spawnSync('cat', [`/proc/${pid}/comm`])
+    .stdout.toString()
+    .trim();
 }
 
 describe.runIf(canNetns())('connect across a veth pair to a host in a network namespace', () => {
@@ -113,12 +117,19 @@ describe.runIf(canNetns())('connect across a veth pair to a host in a network na
     host = createTestHost(10);
     // The test host: a TCP server that reads to EOF and closes, and a firewall that drops SYNs to one port.
     const script = `require('net').createServer(s=>{s.resume();s.on('end',()=>s.end('bye\\n'))}).listen(${port},'${host.remote}',()=>console.log('ready'))`;
-    server = spawn('ip', ['netns', 'exec', host.ns, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    server = spawn('ip', ['netns', 'exec', host.ns, process.execPath, '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((res, rej) => {
       server.stdout?.once('data', () => res());
       server.once('exit', (c) => rej(new Error(`test host server exited ${c}`)));
     });
-    host.exec(['nft', 'add table inet t; add chain inet t in { type filter hook input priority 0; }; add rule inet t in tcp dport ' + dropped + ' drop']);
+    host.exec([
+      'nft',
+      'add table inet t; add chain inet t in { type filter hook input priority 0; }; add rule inet t in tcp dport ' +
+        dropped +
+        ' drop',
+    ]);
   });
   afterAll(() => {
     if (server?.pid) process.kill(server.pid, 'SIGKILL');
@@ -138,7 +149,9 @@ describe.runIf(canNetns())('connect across a veth pair to a host in a network na
   it('-w bounds a connect whose SYNs are dropped', async () => {
     const r = await runNtk(['connect', '-w', '1', host.remote, String(dropped)]);
     expect(r.code).toBe(1);
-    expect(errorLines(r.stderr)).toEqual([`ntk: connect: connect to ${host.remote} port ${dropped} (tcp) failed: Connection timed out`]);
+    expect(errorLines(r.stderr)).toEqual([
+      `ntk: connect: connect to ${host.remote} port ${dropped} (tcp) failed: Connection timed out`,
+    ]);
   });
 
   it('an address nobody answers ARP for is "No route to host"', async () => {
@@ -147,4 +160,3 @@ describe.runIf(canNetns())('connect across a veth pair to a host in a network na
     expect(r.stderr).toContain('No route to host');
   });
 });
-

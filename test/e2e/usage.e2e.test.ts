@@ -54,4 +54,3 @@ describe('bin/ntk without a build', () => {
     expect(r.code).toBe(1);
   });
 });
-

@@ -86,13 +86,20 @@ const key = (p: Packet): string => `${p.caplen}/${p.len}/${Buffer.from(p.data.su
 /** The packets tcpdump selects from `path` with `filter`: its -w - output, parsed; or its error line. */
 function tcpdumpSelects(path: string, filter: string): string[] | string {
   try {
-    const out = execFileSync('tcpdump', ['-r', path, '-w', '-', filter], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
+    const out = execFileSync('tcpdump', ['-r', path, '-w', '-', filter], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 1 << 28,
+    });
     const parser = new CaptureParser();
     const keys: string[] = [];
     parser.feed(out, (p) => void keys.push(key(p)));
     return keys;
   } catch (err) {
-    return errorLines(String((err as { stderr?: Buffer }).stderr ?? '')).filter((l) => !/^(reading from|Warning: )/.test(l))[0] ?? 'failed';
+    return (
+      errorLines(String((err as { stderr?: Buffer }).stderr ?? '')).filter(
+        (l) => !/^(reading from|Warning: )/.test(l),
+      )[0] ?? 'failed'
+    );
   }
 }
 
@@ -133,7 +140,13 @@ describe('the file header matters to the compiler, as it does to tcpdump -r', ()
     const ip4 = '4500001d00014000401126cd0a0000010a000002000100020009000078';
     const ip6 = '6000000000003b4020010db8000000000000000000000001' + '20010db8000000000000000000000002';
     // AF_INET 2; AF_INET6 as the BSDs number it: 24, 28, 30; and 10 (Linux), which libpcap does not take from files.
-    const pkts = [['00000002', ip4], ['00000018', ip6], ['0000001c', ip6], ['0000001e', ip6], ['0000000a', ip6]];
+    const pkts = [
+      ['00000002', ip4],
+      ['00000018', ip6],
+      ['0000001c', ip6],
+      ['0000001e', ip6],
+      ['0000000a', ip6],
+    ];
     const header = Buffer.from('a1b2c3d4 0002 0004 00000000 00000000 00040000 00000000'.replace(/ /g, ''), 'hex');
     const records = pkts.map(([af, body], i) => {
       const data = Buffer.from(`${af}${body}`, 'hex');
@@ -184,7 +197,9 @@ describe('ntk watch -r FILE FILTER, through the CLI', () => {
     expect(ours.code).toBe(1);
     expect(theirs.code).toBe(1);
     expect(ours.stdout).toBe('');
-    expect(errorLines(ours.stderr)).toEqual(errorLines(theirs.stderr).map((l) => l.replace(/^tcpdump: /, 'ntk: watch: ')));
+    expect(errorLines(ours.stderr)).toEqual(
+      errorLines(theirs.stderr).map((l) => l.replace(/^tcpdump: /, 'ntk: watch: ')),
+    );
     expect(errorLines(ours.stderr).at(-1)).toBe(`ntk: watch: ${words}`);
     expect(hasStackTrace(ours.stderr)).toBe(false);
   });
@@ -196,6 +211,8 @@ describe('ntk watch -r FILE FILTER, through the CLI', () => {
     expect(ours.signal).toBeNull();
     expect(ours.code).toBe(theirs.code);
     expect(ours.stdout).toBe(theirs.stdout);
-    expect(errorLines(ours.stderr)).toEqual(errorLines(theirs.stderr).map((l) => l.replace(/^tcpdump: /, 'ntk: watch: ')));
+    expect(errorLines(ours.stderr)).toEqual(
+      errorLines(theirs.stderr).map((l) => l.replace(/^tcpdump: /, 'ntk: watch: ')),
+    );
   });
 });

@@ -48,7 +48,10 @@ describe('-w writes captures that print the same lines', () => {
       const copy = await runNtk(['watch', '-n', '-v', '-r', written], { env });
       expect(copy.stdout).toBe(original.stdout);
       if (hasTcpdump) {
-        const theirs = spawnSync('tcpdump', ['-n', '-v', '-r', written], { env: { ...process.env, ...env }, encoding: 'latin1' });
+        const theirs = spawnSync('tcpdump', ['-n', '-v', '-r', written], {
+          env: { ...process.env, ...env },
+          encoding: 'latin1',
+        });
         expect(theirs.status).toBe(0);
         expect(theirs.stdout).toBe(original.stdout);
       }

@@ -32,10 +32,14 @@ describe('ntk watch -r', () => {
 
   it('prints local time unless TZ says UTC', async () => {
     const utc = lines((await runNtk(['watch', '-n', '-c', '1', '-r', LOOPBACK], { env })).stdout)[0]!;
-    const kolkata = lines((await runNtk(['watch', '-n', '-c', '1', '-r', LOOPBACK], { env: { TZ: 'Asia/Kolkata' } })).stdout)[0]!;
+    const kolkata = lines(
+      (await runNtk(['watch', '-n', '-c', '1', '-r', LOOPBACK], { env: { TZ: 'Asia/Kolkata' } })).stdout,
+    )[0]!;
     const [h, m] = utc.split(':').map(Number) as [number, number];
     const shifted = (h * 60 + m + 330) % 1440;
-    expect(kolkata.slice(0, 5)).toBe(`${String(Math.floor(shifted / 60)).padStart(2, '0')}:${String(shifted % 60).padStart(2, '0')}`);
+    expect(kolkata.slice(0, 5)).toBe(
+      `${String(Math.floor(shifted / 60)).padStart(2, '0')}:${String(shifted % 60).padStart(2, '0')}`,
+    );
     expect(kolkata.slice(5)).toBe(utc.slice(5));
   });
 
@@ -187,15 +191,31 @@ describe('ntk watch -r failures: one line, tcpdump exit statuses', () => {
     const lens = Buffer.from([arp.length, 0, 0, 0, arp.length, 0, 0, 0]);
     const epb = Buffer.concat([h('06000000'), size, h('00000000 00000000 00000000'), lens, arp, Buffer.alloc(2), size]);
     const file = join(dir, 'mixed.pcapng');
-    writeFileSync(file, Buffer.concat([h('0a0d0d0a 1c000000 4d3c2b1a 0100 0000 ffffffffffffffff 1c000000'), idb('01'), epb, idb('65'), epb]));
+    writeFileSync(
+      file,
+      Buffer.concat([
+        h('0a0d0d0a 1c000000 4d3c2b1a 0100 0000 ffffffffffffffff 1c000000'),
+        idb('01'),
+        epb,
+        idb('65'),
+        epb,
+      ]),
+    );
     const r = await runNtk(['watch', '-n', '-r', file], { env });
     expect(r.code).toBe(1);
     expect(lines(r.stdout)).toHaveLength(1);
-    oneLine(r.stderr, /^ntk: watch: .*mixed\.pcapng: an interface has a type 101 different from the type of the first interface$/);
+    oneLine(
+      r.stderr,
+      /^ntk: watch: .*mixed\.pcapng: an interface has a type 101 different from the type of the first interface$/,
+    );
   });
 
   it('a malformed flag value exits 2', async () => {
-    for (const args of [['-c', '-1'], ['-c', 'many'], ['-s', 'abc']]) {
+    for (const args of [
+      ['-c', '-1'],
+      ['-c', 'many'],
+      ['-s', 'abc'],
+    ]) {
       const r = await runNtk(['watch', '-r', LOOPBACK, ...args]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stdout).toBe('');
@@ -203,7 +223,7 @@ describe('ntk watch -r failures: one line, tcpdump exit statuses', () => {
     }
   });
 
-  it('a filter libpcap rejects exits 1, in libpcap\'s words', async () => {
+  it("a filter libpcap rejects exits 1, in libpcap's words", async () => {
     const r = await runNtk(['watch', '-r', LOOPBACK, 'tcp', 'and', 'and']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');

@@ -16,7 +16,9 @@ const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '
 /** Starts one busy loop per core (each ends by itself after 60 s at most); killed by PID when the test ends. */
 function loadAllCores(): void {
   for (let i = 0; i < Math.max(2, availableParallelism()); i++) {
-    const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 60000; while (Date.now() < end);'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 60000; while (Date.now() < end);'], {
+      stdio: 'ignore',
+    });
     onTestFinished(() => {
       child.kill('SIGKILL');
     });
@@ -29,11 +31,15 @@ function loadAllCores(): void {
  */
 async function udpBurst(port: number, count: number, size: (i: number) => number, perTurn: number): Promise<void> {
   const sock = createSocket('udp4');
-  for (let sent = 0; sent < count; ) {
+  for (let sent = 0; sent < count;) {
     const batch: Promise<void>[] = [];
     for (let j = 0; j < perTurn && sent < count; j++, sent++) {
       const payload = Buffer.alloc(size(sent), 0x61);
-      batch.push(new Promise((resolve, reject) => sock.send(payload, port, '127.0.0.1', (err) => (err ? reject(err) : resolve()))));
+      batch.push(
+        new Promise((resolve, reject) =>
+          sock.send(payload, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+        ),
+      );
     }
     await Promise.all(batch);
     await new Promise((r) => setImmediate(r));
@@ -47,7 +53,9 @@ async function printed(procs: NtkProcess[], want: number): Promise<void> {
     if (procs.every((p) => lines(p.stdout()).length >= want)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`not ${want} lines each:\n${procs.map((p) => `--- stdout:\n${p.stdout()}\n--- stderr:\n${p.stderr()}`).join('\n')}`);
+  throw new Error(
+    `not ${want} lines each:\n${procs.map((p) => `--- stdout:\n${p.stdout()}\n--- stderr:\n${p.stderr()}`).join('\n')}`,
+  );
 }
 
 /** tcpdump's default timestamp "HH:MM:SS.uuuuuu" as microseconds since midnight. */
@@ -59,7 +67,9 @@ function micros(line: string): number {
 
 /** The closing counts on stderr: { captured, received, dropped }, checking that they have tcpdump's form. */
 function closingCounts(stderr: string): { captured: number; received: number; dropped: number } {
-  const m = /\n(\d+) packets? captured\n(\d+) packets? received by filter\n(\d+) packets? dropped by kernel\n$/.exec(stderr);
+  const m = /\n(\d+) packets? captured\n(\d+) packets? received by filter\n(\d+) packets? dropped by kernel\n$/.exec(
+    stderr,
+  );
   if (!m) throw new Error(`no closing counts in:\n${stderr}`);
   return { captured: Number(m[1]), received: Number(m[2]), dropped: Number(m[3]) };
 }
@@ -125,7 +135,7 @@ describe.runIf(canCapture())('ntk watch -i lo: kernel timestamps and counts, bes
     expect(a.received).toBeGreaterThanOrEqual(total);
   });
 
-  it('prints tcpdump\'s three closing lines on stderr after -c, without the newline of an interrupt', async () => {
+  it("prints tcpdump's three closing lines on stderr after -c, without the newline of an interrupt", async () => {
     const port = await freePort();
     const filter = `udp dst port ${port}`;
     const ntk = spawnNtk(['watch', '-i', 'lo', '-n', '-c', '3', filter], { stdin: 'ignore', timeoutMs: 60_000 });

@@ -44,7 +44,9 @@ async function session(host: string, port: number, local: number, payload: strin
 
 /** Both streams of every process, for a failure message. */
 function streamsOf(procs: NtkProcess[]): string {
-  return procs.map((p, i) => `--- process ${i} stdout:\n${p.stdout()}\n--- process ${i} stderr:\n${p.stderr()}`).join('\n');
+  return procs
+    .map((p, i) => `--- process ${i} stdout:\n${p.stdout()}\n--- process ${i} stderr:\n${p.stderr()}`)
+    .join('\n');
 }
 
 /**
@@ -63,7 +65,9 @@ async function settle(procs: NtkProcess[], min: number, count: (p: NtkProcess) =
     } else if (n >= min && counts.every((c) => c === n) && Date.now() - stableSince >= 300) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`output did not settle at ≥ ${min} equal line counts (${procs.map(count).join(' vs ')})\n${streamsOf(procs)}`);
+  throw new Error(
+    `output did not settle at ≥ ${min} equal line counts (${procs.map(count).join(' vs ')})\n${streamsOf(procs)}`,
+  );
 }
 
 /** Packets in the pcap file at `path` so far (0 while it does not exist), counting only whole records. */
@@ -100,7 +104,9 @@ async function captureBoth(
   // up to 2 bytes. Without it tcpdump hands packets over within its 1 s timeout, which settle() waits for.
   const tcpdump = spawnNtk(['-i', 'lo', '-l', ...flags, filter], { bin: 'tcpdump', stdin: 'ignore' });
   const written = opts.writeFile;
-  const ntk = spawnNtk(['watch', '-i', 'lo', ...(written !== undefined ? ['-w', written] : flags), filter], { stdin: 'ignore' });
+  const ntk = spawnNtk(['watch', '-i', 'lo', ...(written !== undefined ? ['-w', written] : flags), filter], {
+    stdin: 'ignore',
+  });
   await tcpdump.waitFor('listening on');
   await ntk.waitFor('listening on lo');
   await traffic();
@@ -115,18 +121,29 @@ describe.runIf(canCapture())('ntk watch on lo, line for line with tcpdump', () =
   it("prints a TCP session's handshake, data and FIN exactly as tcpdump -nt does", async () => {
     const server = await sink();
     const { local, filter } = await sessionFilter(server);
-    const { tcpdump, ntk } = await captureBoth(['-nt'], filter, () => session('127.0.0.1', server.port, local, 'hello, world\n'), {
-      min: 7,
-    });
+    const { tcpdump, ntk } = await captureBoth(
+      ['-nt'],
+      filter,
+      () => session('127.0.0.1', server.port, local, 'hello, world\n'),
+      {
+        min: 7,
+      },
+    );
     const want = lines(tcpdump.stdout);
     expect(want.length).toBeGreaterThanOrEqual(7);
-    expect(want[0]).toMatch(/Flags \[S\], seq \d+, win \d+, options \[mss \d+,sackOK,TS val \d+ ecr 0,nop,wscale \d+\], length 0$/);
+    expect(want[0]).toMatch(
+      /Flags \[S\], seq \d+, win \d+, options \[mss \d+,sackOK,TS val \d+ ecr 0,nop,wscale \d+\], length 0$/,
+    );
     expect(want.some((l) => l.includes('Flags [P.]') && l.endsWith('length 13'))).toBe(true);
     expect(want.filter((l) => l.includes('Flags [F.]'))).toHaveLength(2);
     expect(lines(ntk.stdout)).toEqual(want);
     // Interrupted, both write one newline to stdout, then tcpdump's closing counts (pcap_stats) to stderr.
     expect(ntk.stdout).toBe(tcpdump.stdout);
-    expect(ntk.stderr).toMatch(new RegExp(`\n${want.length} packets captured\n\\d+ packets received by filter\n\\d+ packets dropped by kernel\n$`));
+    expect(ntk.stderr).toMatch(
+      new RegExp(
+        `\n${want.length} packets captured\n\\d+ packets received by filter\n\\d+ packets dropped by kernel\n$`,
+      ),
+    );
     expect(ntk.stderr).toContain(LISTENING_LO);
     expect(hasStackTrace(ntk.stderr)).toBe(false);
     expect(ntk.code).toBe(tcpdump.code);
@@ -145,8 +162,10 @@ describe.runIf(canCapture())('ntk watch on lo, line for line with tcpdump', () =
   it('cuts packets to -s as tcpdump does (with hex dumps)', async () => {
     const server = await sink();
     const { local, filter } = await sessionFilter(server);
-    const { tcpdump, ntk } = await captureBoth(['-nt', '-x', '-s', '60'], filter, () =>
-      session('127.0.0.1', server.port, local, 'x'.repeat(300)),
+    const { tcpdump, ntk } = await captureBoth(
+      ['-nt', '-x', '-s', '60'],
+      filter,
+      () => session('127.0.0.1', server.port, local, 'x'.repeat(300)),
       { min: 20 },
     );
     expect(tcpdump.stdout).toContain('[|tcp]');
@@ -226,7 +245,9 @@ describe.runIf(canCapture())('ntk watch live: failures in one line', () => {
       // libpcap's words, as tcpdump prints them.
       const theirs = await runNtk(['-i', 'lo', ...filter], { bin: 'tcpdump' });
       oneLine(r, /^ntk: watch: /);
-      expect(errorLines(r.stderr)).toEqual(errorLines(theirs.stderr).map((l) => l.replace(/^tcpdump: /, 'ntk: watch: ')));
+      expect(errorLines(r.stderr)).toEqual(
+        errorLines(theirs.stderr).map((l) => l.replace(/^tcpdump: /, 'ntk: watch: ')),
+      );
     }
   });
 
@@ -237,7 +258,10 @@ describe.runIf(canCapture())('ntk watch live: failures in one line', () => {
       env: { HOME: '/nonexistent', XDG_CACHE_HOME: '' },
     });
     expect(r.code).toBe(1);
-    oneLine(r, /^ntk: watch: lo: capturing needs root or the CAP_NET_RAW capability: run as root, or .*setcap cap_net_raw=eip \/usr\/local\/bin\/ntk; \/usr\/local\/bin\/ntk install-capture$/);
+    oneLine(
+      r,
+      /^ntk: watch: lo: capturing needs root or the CAP_NET_RAW capability: run as root, or .*setcap cap_net_raw=eip \/usr\/local\/bin\/ntk; \/usr\/local\/bin\/ntk install-capture$/,
+    );
     expect(r.stderr).not.toMatch(/node\b|cap_net_admin/);
   });
 
@@ -248,7 +272,9 @@ describe.runIf(canCapture())('ntk watch live: failures in one line', () => {
     /** Starts `watch -c 1` for one UDP datagram with `args`; returns the process once it listens, and the trigger. */
     async function watchOne(args: string[]) {
       const port = await freeUdpPort();
-      const ntk = spawnNtk(['watch', '-i', 'lo', '-n', '-t', '-c', '1', ...args, `udp dst port ${port}`], { stdin: 'ignore' });
+      const ntk = spawnNtk(['watch', '-i', 'lo', '-n', '-t', '-c', '1', ...args, `udp dst port ${port}`], {
+        stdin: 'ignore',
+      });
       await ntk.waitFor('listening on lo');
       const send = (): void => {
         const s = createSocket('udp4');
@@ -270,7 +296,9 @@ describe.runIf(canCapture())('ntk watch live: failures in one line', () => {
       send();
       const r = await ntk.done;
       expect(r.code, r.stderr).toBe(0);
-      expect(lines(r.stdout)).toEqual([expect.stringMatching(/^IP 127\.0\.0\.1\.\d+ > 127\.0\.0\.1\.\d+: UDP, length 1$/)]);
+      expect(lines(r.stdout)).toEqual([
+        expect.stringMatching(/^IP 127\.0\.0\.1\.\d+ > 127\.0\.0\.1\.\d+: UDP, length 1$/),
+      ]);
     });
 
     it('-Z root keeps root; -Z USER switches to USER; an unknown user is one line, exit 1', async () => {
@@ -295,7 +323,9 @@ describe.runIf(canCapture())('ntk watch live: failures in one line', () => {
       ntk.child.stdin?.write(readFileSync(resolve(__dirname, '../golden/loopback.pcap')));
       // The first packet printed comes after the switch; stdin stays open, so the process is still there.
       await ntk.waitFor(/^\d\d:\d\d:\d\d\.\d{6} IP /m, { stream: 'stdout' });
-      expect(readFileSync(`/proc/${ntk.child.pid}/status`, 'utf8')).toMatch(new RegExp(`^Uid:\\t${defaultUser?.uid}\\t`, 'm'));
+      expect(readFileSync(`/proc/${ntk.child.pid}/status`, 'utf8')).toMatch(
+        new RegExp(`^Uid:\\t${defaultUser?.uid}\\t`, 'm'),
+      );
       ntk.child.stdin?.end();
       expect((await ntk.done).code).toBe(0);
     });

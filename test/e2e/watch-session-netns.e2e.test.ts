@@ -28,7 +28,7 @@ for (const p of ports) net.createServer((s) => { s.on('error', () => {}); s.resu
 function notesOf(stderr: string): string[] {
   return stderr
     .split('\n')
-    .filter((l) => /^(.* )?IP6? .*  # /.test(l))
+    .filter((l) => /^(.* )?IP6? .* {2}# /.test(l))
     .map((l) => l.slice(l.indexOf('  # ') + 4));
 }
 
@@ -58,9 +58,13 @@ describe.runIf(canNetns() && canCapture())('ntk watch follows sessions with a ho
         '}',
       ].join('\n'),
     );
-    server = spawn('ip', ['netns', 'exec', host.ns, process.execPath, '-e', SERVER, JSON.stringify([OPEN, SINK, QUIET])], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    server = spawn(
+      'ip',
+      ['netns', 'exec', host.ns, process.execPath, '-e', SERVER, JSON.stringify([OPEN, SINK, QUIET])],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('listeners did not start')), 10_000);
       server?.stdout?.on('data', (c: Buffer) => {
@@ -115,7 +119,10 @@ describe.runIf(canNetns() && canCapture())('ntk watch follows sessions with a ho
     c.child.stdin?.write('first\n');
     await c.waitFor('# peer acknowledges 6 bytes');
     // The path drops everything to the port for a moment.
-    await nft(host, `table inet ntkloss {\n chain input {\n type filter hook input priority -10; policy accept;\n tcp dport ${SINK} drop\n }\n}`);
+    await nft(
+      host,
+      `table inet ntkloss {\n chain input {\n type filter hook input priority -10; policy accept;\n tcp dport ${SINK} drop\n }\n}`,
+    );
     c.child.stdin?.write('second\n');
     await c.waitFor('# retransmission #1 of data (7 bytes)');
     await nft(host, 'delete table inet ntkloss');
@@ -130,7 +137,10 @@ describe.runIf(canNetns() && canCapture())('ntk watch follows sessions with a ho
   });
 
   it('--keepalive 1: probes answered, then a peer gone silent ends the session within seconds', async () => {
-    const c = spawnNtk(['connect', '--watch', '--keepalive', '1', host.remote, String(QUIET)], { stdin: 'pipe', timeoutMs: 40_000 });
+    const c = spawnNtk(['connect', '--watch', '--keepalive', '1', host.remote, String(QUIET)], {
+      stdin: 'pipe',
+      timeoutMs: 40_000,
+    });
     await c.waitFor('# keep-alive answer: the peer is alive', { timeoutMs: 15_000 });
     // The peer loses power: nothing it receives is answered any more.
     await nft(host, 'table inet ntkdead {\n chain input {\n type filter hook input priority -20; policy drop;\n }\n}');

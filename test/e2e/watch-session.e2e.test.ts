@@ -16,7 +16,7 @@ import { NTK_BIN, runNtk, spawnNtk, type NtkProcess } from '../helpers/run-ntk';
 function packetLines(stderr: string): Array<{ line: string; note: string }> {
   return stderr
     .split('\n')
-    .filter((l) => /^(.* )?IP6? .*  # /.test(l))
+    .filter((l) => /^(.* )?IP6? .* {2}# /.test(l))
     .map((l) => {
       const i = l.indexOf('  # ');
       return { line: l.slice(0, i), note: l.slice(i + 4) };
@@ -36,7 +36,9 @@ function expectInOrder(notes: string[], wanted: RegExp[]): void {
 /** Starts tcpdump on lo for `filter`, line-buffered, without timestamps; resolves once it listens. */
 async function startTcpdump(filter: string): Promise<{ stop(expected?: number): Promise<string[]> }> {
   // A 64 MiB buffer (-B, in KiB), so that tcpdump itself keeps up with a bulk transfer.
-  const child: ChildProcess = spawn('tcpdump', ['-i', 'lo', '-B', '65536', '-n', '-t', '-l', filter], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn('tcpdump', ['-i', 'lo', '-B', '65536', '-n', '-t', '-l', filter], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   onTestFinished(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
@@ -56,7 +58,8 @@ async function startTcpdump(filter: string): Promise<{ stop(expected?: number): 
   return {
     /** Stops tcpdump once it printed `expected` lines (it may lag behind), or after 5 s. */
     stop: async (expected = 0) => {
-      for (let i = 0; i < 100 && out.split('\n').length - 1 < expected; i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100 && out.split('\n').length - 1 < expected; i++)
+        await new Promise((r) => setTimeout(r, 50));
       const closed = new Promise((r) => child.once('close', r));
       child.kill('SIGINT');
       await closed;
@@ -76,8 +79,12 @@ describe.runIf(canCapture())('ntk watch follows its own session on loopback', ()
   it('a line each way, Ctrl-C on the connect side: every packet, annotated, and the connect side holds TIME_WAIT', async () => {
     const { p: server, port } = await listen();
     const src = await freePort();
-    const dump = await startTcpdump(`src host 127.0.0.1 and dst host 127.0.0.1 and tcp port ${src} and tcp port ${port}`);
-    const client = spawnNtk(['watch', '-t', '--', 'connect', '-p', String(src), '127.0.0.1', String(port)], { stdin: 'pipe' });
+    const dump = await startTcpdump(
+      `src host 127.0.0.1 and dst host 127.0.0.1 and tcp port ${src} and tcp port ${port}`,
+    );
+    const client = spawnNtk(['watch', '-t', '--', 'connect', '-p', String(src), '127.0.0.1', String(port)], {
+      stdin: 'pipe',
+    });
     await client.waitFor('# handshake 3/3');
     client.child.stdin?.write('hello\n');
     await server.waitFor('hello', { stream: 'stdout' });
@@ -105,11 +112,15 @@ describe.runIf(canCapture())('ntk watch follows its own session on loopback', ()
     ]);
     // The summary, after the last packet.
     const summary = r.stderr.slice(r.stderr.lastIndexOf('# close 4/4'));
-    expect(summary).toMatch(new RegExp(`session 127\\.0\\.0\\.1:${src} > 127\\.0\\.0\\.1:${port} \\(we connected\\): summary`));
+    expect(summary).toMatch(
+      new RegExp(`session 127\\.0\\.0\\.1:${src} > 127\\.0\\.0\\.1:${port} \\(we connected\\): summary`),
+    );
     expect(summary).toMatch(/handshake rtt [\d.]+ m?s/);
     expect(summary).toMatch(/sent 6 bytes in \d+ segments, received 5 bytes in \d+ segments/);
     expect(summary).toMatch(/retransmissions: none/);
-    expect(summary).toMatch(new RegExp(`we closed first: 127\\.0\\.0\\.1:${src} holds TIME_WAIT until \\d\\d:\\d\\d:\\d\\d \\(60 s, 2MSL\\)`));
+    expect(summary).toMatch(
+      new RegExp(`we closed first: 127\\.0\\.0\\.1:${src} holds TIME_WAIT until \\d\\d:\\d\\d:\\d\\d \\(60 s, 2MSL\\)`),
+    );
 
     // Exactly what tcpdump saw of the 4-tuple, in the same order and the same words.
     const seen = await dump.stop(lines.length);
@@ -118,7 +129,11 @@ describe.runIf(canCapture())('ntk watch follows its own session on loopback', ()
     // The tutorial's next step: the same source port again is refused, and connect says why.
     const again = await runNtk(['connect', '-p', String(src), '127.0.0.1', String(port)]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${src} -> 127\\.0\\.0\\.1:${port}  TIME_WAIT  \\d+ s left of 2MSL \\(this side closed first\\)`));
+    expect(again.stderr).toMatch(
+      new RegExp(
+        `127\\.0\\.0\\.1:${src} -> 127\\.0\\.0\\.1:${port}  TIME_WAIT  \\d+ s left of 2MSL \\(this side closed first\\)`,
+      ),
+    );
   });
 
   it('-N: our FIN on stdin EOF, then still receiving until the peer closes', async () => {
@@ -170,7 +185,10 @@ describe.runIf(canCapture())('ntk watch follows its own session on loopback', ()
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/connect to 127\.0\.0\.1 port \d+ \(tcp\) failed: Connection refused/);
     const notes = packetLines(r.stderr).map((l) => l.note);
-    expect(notes).toEqual([expect.stringMatching(/^handshake 1\/3: SYN, we open/), 'RST: port closed (connection refused)']);
+    expect(notes).toEqual([
+      expect.stringMatching(/^handshake 1\/3: SYN, we open/),
+      'RST: port closed (connection refused)',
+    ]);
     expect(r.stderr).toMatch(/refused: the port is closed/);
   });
 
@@ -211,14 +229,20 @@ describe.runIf(canCapture())('ntk watch follows its own session on loopback', ()
       sock.resume();
       sock.on('end', () => sock.end());
     });
-    const r = await runNtk(['watch', '--json', '--', 'connect', '-N', '127.0.0.1', String(srv.port)], { stdin: 'hey\n' });
+    const r = await runNtk(['watch', '--json', '--', 'connect', '-N', '127.0.0.1', String(srv.port)], {
+      stdin: 'hey\n',
+    });
     expect(r.code).toBe(0);
     const objects = r.stderr
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     const packets = objects.filter((o) => o.type === 'packet');
-    expect(packets[0]).toMatchObject({ dir: 'out', event: 'handshake', text: expect.stringMatching(/^handshake 1\/3/) });
+    expect(packets[0]).toMatchObject({
+      dir: 'out',
+      event: 'handshake',
+      text: expect.stringMatching(/^handshake 1\/3/),
+    });
     expect(packets[0]?.line).toMatch(/Flags \[S\]/);
     expect(typeof packets[0]?.ts).toBe('number');
     expect(packets.some((p) => p.event === 'data' && p.text === 'data: 4 bytes sent')).toBe(true);
@@ -245,7 +269,11 @@ describe.runIf(canCapture())('ntk watch follows its own session on loopback', ()
     const r = await watcher.done;
     expect(r.code).toBe(0);
     const first = r.stdout.split('\n')[0] ?? '';
-    expect(first).toMatch(new RegExp(`IP 127\\.0\\.0\\.1\\.\\d+ > 127\\.0\\.0\\.1\\.${srv.port}: Flags \\[S\\], .*  # handshake 1/3: SYN, we open`));
+    expect(first).toMatch(
+      new RegExp(
+        `IP 127\\.0\\.0\\.1\\.\\d+ > 127\\.0\\.0\\.1\\.${srv.port}: Flags \\[S\\], .*  # handshake 1/3: SYN, we open`,
+      ),
+    );
     expect(r.stdout).toMatch(/# data: 9 bytes sent/);
   });
 
@@ -253,7 +281,11 @@ describe.runIf(canCapture())('ntk watch follows its own session on loopback', ()
     if (spawnSync('capsh', ['--version']).status !== 0) return;
     let connections = 0;
     const srv = await startServer(() => connections++);
-    const r = spawnSync('capsh', ['--drop=cap_net_raw', '--', '-c', `${NTK_BIN} connect --watch 127.0.0.1 ${srv.port}`], { encoding: 'utf8' });
+    const r = spawnSync(
+      'capsh',
+      ['--drop=cap_net_raw', '--', '-c', `${NTK_BIN} connect --watch 127.0.0.1 ${srv.port}`],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(1);
     const lines = r.stderr.split('\n').filter((l) => l !== '');
     expect(lines).toHaveLength(1);
@@ -267,7 +299,9 @@ describe.runIf(canCapture())('ntk watch follows its own session on loopback', ()
       sock.on('end', () => sock.end());
     });
     const src = await freePort();
-    const dump = await startTcpdump(`src host 127.0.0.1 and dst host 127.0.0.1 and tcp port ${src} and tcp port ${srv.port}`);
+    const dump = await startTcpdump(
+      `src host 127.0.0.1 and dst host 127.0.0.1 and tcp port ${src} and tcp port ${srv.port}`,
+    );
     const size = 32 * 1024 * 1024;
     const r = await runNtk(['watch', '-t', '--', 'connect', '-N', '-p', String(src), '127.0.0.1', String(srv.port)], {
       stdin: Buffer.alloc(size),

@@ -23,12 +23,18 @@ function sink(state) {
 (async () => {
   for (const file of files) {
     const state = { trace: false };
-    const io = { stdin: new PassThrough(), stdout: sink(state), stderr: sink(state), interrupt: new AbortController().signal, env: { TZ: 'GMT0' } };
+    const io = {
+      stdin: new PassThrough(),
+      stdout: sink(state),
+      stderr: sink(state),
+      interrupt: new AbortController().signal,
+      env: { TZ: 'GMT0' },
+    };
     const t = process.hrtime.bigint();
     let code;
     try {
       code = await main(['watch', '-r', file, '-n'], io);
-    } catch (err) {
+    } catch {
       code = -1;
       state.trace = true;
     }

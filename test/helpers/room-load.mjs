@@ -42,7 +42,8 @@ class Client {
     this.socket.on('close', () => (this.closed = true));
     this.notices = 0;
     this.socket.on('data', (chunk) => {
-      if (countNotices && clientCount === 1) for (let i = chunk.indexOf('* '); i >= 0; i = chunk.indexOf('* ', i + 2)) this.notices++;
+      if (countNotices && clientCount === 1)
+        for (let i = chunk.indexOf('* '); i >= 0; i = chunk.indexOf('* ', i + 2)) this.notices++;
       if (!this.joined) this.lookForJoin(chunk);
       onData?.(this, chunk);
     });
@@ -138,7 +139,8 @@ function readMode() {
   const state = new Map();
   const onData = (c, chunk) => {
     let s = state.get(c);
-    if (!s) state.set(c, (s = { partial: '', seq: new Map(), lines: 0, bad: 0, ends: new Set(), done: false, chatAt: [] }));
+    if (!s)
+      state.set(c, (s = { partial: '', seq: new Map(), lines: 0, bad: 0, ends: new Set(), done: false, chatAt: [] }));
     const text = s.partial + chunk.toString('latin1');
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {

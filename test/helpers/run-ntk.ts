@@ -24,7 +24,10 @@ export interface NtkProcess {
   stdout(): string;
   stderr(): string;
   /** Resolves when `pattern` appears on the stream (stderr by default); rejects with both streams on timeout. */
-  waitFor(pattern: RegExp | string, opts?: { stream?: 'stdout' | 'stderr'; timeoutMs?: number }): Promise<RegExpMatchArray>;
+  waitFor(
+    pattern: RegExp | string,
+    opts?: { stream?: 'stdout' | 'stderr'; timeoutMs?: number },
+  ): Promise<RegExpMatchArray>;
   /** Resolves with the result once the process exits. */
   done: Promise<NtkResult>;
 }
@@ -101,7 +104,11 @@ export function spawnNtk(args: string[], opts: SpawnOptions = {}): NtkProcess {
         }
         if (child.exitCode !== null || child.signalCode !== null) {
           cleanup();
-          reject(new Error(`ntk exited (${child.exitCode ?? child.signalCode}) before ${String(pattern)} on ${stream}\n` + both()));
+          reject(
+            new Error(
+              `ntk exited (${child.exitCode ?? child.signalCode}) before ${String(pattern)} on ${stream}\n` + both(),
+            ),
+          );
           return true;
         }
         return false;

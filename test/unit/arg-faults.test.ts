@@ -9,7 +9,13 @@ async function runMain(args: string[]): Promise<{ code: number; err: string }> {
   const stderr = new PassThrough();
   let err = '';
   stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const io: Io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr, interrupt: new AbortController().signal, env: {} };
+  const io: Io = {
+    stdin: new PassThrough(),
+    stdout: new PassThrough(),
+    stderr,
+    interrupt: new AbortController().signal,
+    env: {},
+  };
   const code = await main(args, io);
   return { code, err };
 }

@@ -4,7 +4,8 @@ import { bpfProgram, bpfRun, BpfProgramError, type BpfInsn } from '../../src/wat
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 
 /** Instructions written as tcpdump -dd prints them: [code, jt, jf, k]. */
-const prog = (...insns: [number, number, number, number][]): BpfInsn[] => insns.map(([code, jt, jf, k]) => ({ code, jt, jf, k }));
+const prog = (...insns: [number, number, number, number][]): BpfInsn[] =>
+  insns.map(([code, jt, jf, k]) => ({ code, jt, jf, k }));
 
 // Ethernet + IPv4 (IHL 5) + TCP SYN from 10.0.0.1:1234 to 10.0.0.2:80.
 const SYN = hex(
@@ -79,7 +80,16 @@ describe('bpfRun', () => {
 
   it('keeps 16 words of scratch memory and moves between A and X', () => {
     // mem[15] = 42; A = 0; A = mem[15]; tax; A = 0; txa; ret A
-    const p = prog([0x0, 0, 0, 42], [0x02, 0, 0, 15], [0x0, 0, 0, 0], [0x60, 0, 0, 15], [0x07, 0, 0, 0], [0x0, 0, 0, 0], [0x87, 0, 0, 0], [0x16, 0, 0, 0]);
+    const p = prog(
+      [0x0, 0, 0, 42],
+      [0x02, 0, 0, 15],
+      [0x0, 0, 0, 0],
+      [0x60, 0, 0, 15],
+      [0x07, 0, 0, 0],
+      [0x0, 0, 0, 0],
+      [0x87, 0, 0, 0],
+      [0x16, 0, 0, 0],
+    );
     expect(bpfRun(bpfProgram(p), SYN, 1, 1)).toBe(42);
   });
 
@@ -94,7 +104,14 @@ describe('bpfRun', () => {
     expect(run(0xffffffff, 0x25, 1)).toBe(1);
     // ja skips k instructions; jgt x.
     expect(bpfRun(bpfProgram(prog([0x05, 0, 0, 1], [0x6, 0, 0, 1], [0x6, 0, 0, 2])), SYN, 1, 1)).toBe(2);
-    expect(bpfRun(bpfProgram(prog([0x01, 0, 0, 3], [0x0, 0, 0, 4], [0x2d, 0, 1, 0], [0x6, 0, 0, 1], [0x6, 0, 0, 2])), SYN, 1, 1)).toBe(1);
+    expect(
+      bpfRun(
+        bpfProgram(prog([0x01, 0, 0, 3], [0x0, 0, 0, 4], [0x2d, 0, 1, 0], [0x6, 0, 0, 1], [0x6, 0, 0, 2])),
+        SYN,
+        1,
+        1,
+      ),
+    ).toBe(1);
   });
 });
 

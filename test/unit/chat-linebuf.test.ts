@@ -30,7 +30,12 @@ describe('LineSplitter', () => {
 
   it('joins a line split across chunks, byte by byte', () => {
     const bytes = hex('68 65 6c 6c 6f 0a 77 0a');
-    expect(split(100, [...bytes].map((b) => Buffer.from([b])))).toEqual([
+    expect(
+      split(
+        100,
+        [...bytes].map((b) => Buffer.from([b])),
+      ),
+    ).toEqual([
       ['68656c6c6f', false],
       ['77', false],
     ]);

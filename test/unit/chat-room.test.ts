@@ -36,7 +36,10 @@ async function startRoom(opts: Partial<RoomOptions> = {}) {
     await done;
   });
   const event = (pred: (e: RoomEvent) => boolean): Promise<RoomEvent> =>
-    until(() => events.some(pred), () => `an event in ${JSON.stringify(events)}`).then(() => events.find(pred) as RoomEvent);
+    until(
+      () => events.some(pred),
+      () => `an event in ${JSON.stringify(events)}`,
+    ).then(() => events.find(pred) as RoomEvent);
   return { port, events, event, stdin, stdout: io.out, stderr: io.err, stop: () => controller.abort('SIGTERM'), done };
 }
 
@@ -89,7 +92,10 @@ describe('chat room', () => {
     room.stdin.write('last words');
     room.stdin.destroy(Object.assign(new Error('read EIO'), { code: 'EIO' }));
     await a.waitFor('<server> last words\n');
-    await until(() => /reading stdin failed/.test(room.stderr()), () => `the stdin line in ${room.stderr()}`);
+    await until(
+      () => /reading stdin failed/.test(room.stderr()),
+      () => `the stdin line in ${room.stderr()}`,
+    );
     expect(room.stderr().match(/^ntk: listen: reading stdin failed: .*$/gm)).toHaveLength(1);
     const b = await joinAs(room.port, 'user2');
     b.socket.write('still here\n');
@@ -181,7 +187,10 @@ describe('chat room', () => {
       for (let i = 0; i < 500; i++) chunk += `${String(sent++).padStart(8, '0')} ${pad}\n`;
       a.socket.write(chunk);
       const want = (sent - 500) * relayed;
-      await until(() => Buffer.byteLength(b.text()) >= want, () => `line ${sent - 500} at user2`);
+      await until(
+        () => Buffer.byteLength(b.text()) >= want,
+        () => `line ${sent - 500} at user2`,
+      );
     }
     const left = await room.event((e) => e.kind === 'leave');
     expect(left).toMatchObject({ name: 'user3', code: 'E_QUEUE_FULL' });
@@ -238,7 +247,12 @@ describe('chat room', () => {
     await first.waitFor('* 15 joined: user6 user7 user8 user9 user10 user11 user12 user13 … user20\n', 5000);
     const notices = first.lines().filter((l) => l.startsWith('* '));
     expect(notices).toHaveLength(1 + 4 + 1);
-    expect(notices.slice(1, 5).map((l) => l.replace(/ from .*/, ''))).toEqual(['* user2 joined', '* user3 joined', '* user4 joined', '* user5 joined']);
+    expect(notices.slice(1, 5).map((l) => l.replace(/ from .*/, ''))).toEqual([
+      '* user2 joined',
+      '* user3 joined',
+      '* user4 joined',
+      '* user5 joined',
+    ]);
     // The operator hears of each one.
     expect(room.stderr().match(/joined from/g)).toHaveLength(20);
     expect(room.events.filter((e) => e.kind === 'join')).toHaveLength(20);
@@ -259,12 +273,18 @@ describe('broker', () => {
     const a = await enter(room.port);
     await room.event((e) => e.kind === 'join');
     const b = await enter(room.port);
-    await until(() => room.events.filter((e) => e.kind === 'join').length === 2, () => 'two joins');
+    await until(
+      () => room.events.filter((e) => e.kind === 'join').length === 2,
+      () => 'two joins',
+    );
     const bytes = Buffer.from('1b5b324a00ff0a41', 'hex');
     const got: Buffer[] = [];
     b.socket.on('data', (c: Buffer) => got.push(c));
     a.socket.write(bytes);
-    await until(() => Buffer.concat(got).length >= bytes.length, () => 'the bytes');
+    await until(
+      () => Buffer.concat(got).length >= bytes.length,
+      () => 'the bytes',
+    );
     expect(Buffer.concat(got).equals(bytes)).toBe(true);
     expect(a.text()).toBe('');
     room.stdin.write('from the operator');
@@ -276,7 +296,10 @@ describe('broker', () => {
     const a = await enter(room.port);
     const b = await enter(room.port);
     const stalled = await enter(room.port);
-    await until(() => room.events.filter((e) => e.kind === 'join').length === 3, () => 'three joins');
+    await until(
+      () => room.events.filter((e) => e.kind === 'join').length === 3,
+      () => 'three joins',
+    );
     stalled.socket.pause();
     let got = 0;
     let sum = 0;
@@ -287,10 +310,15 @@ describe('broker', () => {
     for (let i = 0; i < block.length; i++) block[i] = (i * 7) % 256;
     let expected = 0;
     for (let n = 0; n < 128; n++) {
-      for (let i = 0; i < block.length; i++) expected = (expected + (block[i] as number) * (((n * block.length + i) % 251) + 1)) % 1_000_003;
+      for (let i = 0; i < block.length; i++)
+        expected = (expected + (block[i] as number) * (((n * block.length + i) % 251) + 1)) % 1_000_003;
       if (!a.socket.write(block)) await new Promise((r) => a.socket.once('drain', r));
     }
-    await until(() => got >= 128 * block.length, () => `8 MB at the reading peer (${got} bytes)`, 30_000);
+    await until(
+      () => got >= 128 * block.length,
+      () => `8 MB at the reading peer (${got} bytes)`,
+      30_000,
+    );
     expect(sum).toBe(expected);
     const left = await room.event((e) => e.kind === 'leave');
     expect(left).toMatchObject({ where: left.name, code: 'E_QUEUE_FULL' });

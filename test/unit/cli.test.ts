@@ -57,7 +57,9 @@ describe('buildCli (parse only)', () => {
 describe('--max-backlog', () => {
   it('sets the UDP stdout backlog of connect -u and the output backlog of watch', () => {
     expect(connectOptions({ host: 'h', port: '53', u: true, 'max-backlog': '65536' }).maxBacklog).toBe(65536);
-    expect(() => connectOptions({ host: 'h', port: '53', 'max-backlog': '65536' })).toThrow('--max-backlog applies to -u only');
+    expect(() => connectOptions({ host: 'h', port: '53', 'max-backlog': '65536' })).toThrow(
+      '--max-backlog applies to -u only',
+    );
     expect(watchOptions({ 'max-backlog': '4096' }, {}).maxBacklog).toBe(4096);
     expect(watchOptions({}, {}).maxBacklog).toBeUndefined();
     expect(() => watchOptions({ 'max-backlog': 'lots' }, {})).toThrow('--max-backlog');
@@ -95,9 +97,7 @@ describe('exit statuses', () => {
     expect(reportError(createError('E_CONNREFUSED', 'connect', 'refused'), io.stderr)).toBe(1);
     expect(reportError(createError('E_INTERRUPTED', 'connect', 'interrupted'), io.stderr)).toBe(130);
     expect(reportError(new Error('boom'), io.stderr, {})).toBe(1);
-    expect(io.err()).toBe(
-      'ntk: scan: invalid port range "25-21"\nntk: connect: refused\nntk: internal error: boom\n',
-    );
+    expect(io.err()).toBe('ntk: scan: invalid port range "25-21"\nntk: connect: refused\nntk: internal error: boom\n');
   });
   it('prints details indented, and a stack only with NTK_DEBUG', () => {
     const io = fakeIo();

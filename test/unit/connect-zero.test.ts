@@ -29,7 +29,17 @@ describe('connect -z', () => {
     const srv = await startServer();
     const io = memoryIo();
     const status = await connectSession(
-      { host: '127.0.0.1', port: srv.port, proto: 'tcp', family: 0, numeric: true, halfClose: false, verbose: true, zero: true, reuse: false },
+      {
+        host: '127.0.0.1',
+        port: srv.port,
+        proto: 'tcp',
+        family: 0,
+        numeric: true,
+        halfClose: false,
+        verbose: true,
+        zero: true,
+        reuse: false,
+      },
       io,
     );
     expect(status).toBe(0);

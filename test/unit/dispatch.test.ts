@@ -23,12 +23,16 @@ describe('formatPacket', () => {
 
   it('prints each link type', () => {
     const ctx = new PrintContext({ tsStyle: 1, linkHeader: true });
-    expect(formatPacket(ctx, LINKTYPE.NULL, packetOf('02000000' + UDP4))).toBe('AF IPv4 (2), length 33: 10.0.0.1.1 > 10.0.0.2.2: UDP, length 1\n');
-    expect(formatPacket(ctx, LINKTYPE.LOOP, packetOf('00000002' + UDP4))).toBe('AF IPv4 (2), length 33: 10.0.0.1.1 > 10.0.0.2.2: UDP, length 1\n');
-    expect(formatPacket(ctx, LINKTYPE.RAW, packetOf(UDP4))).toBe('ip: 10.0.0.1.1 > 10.0.0.2.2: UDP, length 1\n');
-    expect(formatPacket(ctx, LINKTYPE.LINUX_SLL, packetOf('0000' + '0001' + '0006' + '0102030405060000' + '0800' + UDP4))).toBe(
-      ' In 01:02:03:04:05:06 ethertype IPv4 (0x0800), length 45: 10.0.0.1.1 > 10.0.0.2.2: UDP, length 1\n',
+    expect(formatPacket(ctx, LINKTYPE.NULL, packetOf('02000000' + UDP4))).toBe(
+      'AF IPv4 (2), length 33: 10.0.0.1.1 > 10.0.0.2.2: UDP, length 1\n',
     );
+    expect(formatPacket(ctx, LINKTYPE.LOOP, packetOf('00000002' + UDP4))).toBe(
+      'AF IPv4 (2), length 33: 10.0.0.1.1 > 10.0.0.2.2: UDP, length 1\n',
+    );
+    expect(formatPacket(ctx, LINKTYPE.RAW, packetOf(UDP4))).toBe('ip: 10.0.0.1.1 > 10.0.0.2.2: UDP, length 1\n');
+    expect(
+      formatPacket(ctx, LINKTYPE.LINUX_SLL, packetOf('0000' + '0001' + '0006' + '0102030405060000' + '0800' + UDP4)),
+    ).toBe(' In 01:02:03:04:05:06 ethertype IPv4 (0x0800), length 45: 10.0.0.1.1 > 10.0.0.2.2: UDP, length 1\n');
   });
 
   it('reports record headers tcpdump refuses to print', () => {
@@ -69,21 +73,36 @@ describe('formatPacket', () => {
     };
     const templates = [
       '00112233445566778899aabb0800' + UDP4,
-      '00112233445566778899aabb86dd6000000000083a40' + '20010db8000000000000000000000001'.repeat(2) + '8000000000010002',
+      '00112233445566778899aabb86dd6000000000083a40' +
+        '20010db8000000000000000000000001'.repeat(2) +
+        '8000000000010002',
       '00112233445566778899aabb0806' + '00010800060400010101010101010a0000010000000000000a000002',
       '00112233445566778899aabb08004500003c00014000400626b90a0000010a00000204d20035000003e800000000a01803e800000000020405b4010303070402080a00000001000000000000',
     ];
     const linktypes = Object.values(LINKTYPE);
-    const flagSets = [{}, { verbose: 3 }, { linkHeader: true, hexAscii: 2 }, { quick: true, ascii: 1 }, { hex: 1, absoluteSeq: true, tsStyle: 3 as const }];
+    const flagSets = [
+      {},
+      { verbose: 3 },
+      { linkHeader: true, hexAscii: 2 },
+      { quick: true, ascii: 1 },
+      { hex: 1, absoluteSeq: true, tsStyle: 3 as const },
+    ];
     for (let i = 0; i < 4000; i++) {
       const base = Buffer.from(templates[i % templates.length] as string, 'hex');
       const len = Math.floor(rand() * (base.length + 40));
       const data = Buffer.alloc(len);
-      for (let j = 0; j < len; j++) data[j] = j < base.length && rand() < 0.9 ? (base[j] as number) : Math.floor(rand() * 256);
+      for (let j = 0; j < len; j++)
+        data[j] = j < base.length && rand() < 0.9 ? (base[j] as number) : Math.floor(rand() * 256);
       const ctx = new PrintContext({ ...flagSets[i % flagSets.length], utc: true });
       const linktype = i % 3 === 0 ? (linktypes[i % linktypes.length] as number) : LINKTYPE.ETHERNET;
       const wire = len + Math.floor(rand() * 3) * Math.floor(rand() * 70000);
-      const text = formatPacket(ctx, linktype, { tsSec: Math.floor(rand() * 2 ** 32), tsNsec: Math.floor(rand() * 1e9), caplen: len, len: wire, data });
+      const text = formatPacket(ctx, linktype, {
+        tsSec: Math.floor(rand() * 2 ** 32),
+        tsNsec: Math.floor(rand() * 1e9),
+        caplen: len,
+        len: wire,
+        data,
+      });
       expect(text.endsWith('\n')).toBe(true);
       // Only a short packet may end a line early: any other exception is a printer bug.
       expect(ctx.internalErrors, `packet ${i}: ${data.toString('hex')}`).toBe(0);
@@ -94,7 +113,13 @@ describe('formatPacket', () => {
     const dir = join(__dirname, '../../src/print');
     // A view of the packet's bytes (r.buf, or a bytes() view) invites indexing by hand; the others index or decode
     // them directly.
-    const rules = [/\.buf\b/, /\.bytes\(/, /\b(?:buf|bytes|data|view|pkt)\s*\[/, /\.read(?:Big)?U?Int/, /\.get(?:Big)?U?int/i];
+    const rules = [
+      /\.buf\b/,
+      /\.bytes\(/,
+      /\b(?:buf|bytes|data|view|pkt)\s*\[/,
+      /\.read(?:Big)?U?Int/,
+      /\.get(?:Big)?U?int/i,
+    ];
     const offenders: string[] = [];
     for (const f of readdirSync(dir)) {
       if (!f.endsWith('.ts') || f === 'reader.ts') continue;

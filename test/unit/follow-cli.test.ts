@@ -10,7 +10,13 @@ import { NtkError } from '../../src/lib/errors';
 /** Parses `args`; returns whether a task was handed over and the error the task or the parse gave. */
 async function parse(args: string[], runTask = true): Promise<{ ran: boolean; error?: unknown }> {
   let task: (() => Promise<number>) | undefined;
-  const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), interrupt: new AbortController().signal, env: {} };
+  const io = {
+    stdin: new PassThrough(),
+    stdout: new PassThrough(),
+    stderr: new PassThrough(),
+    interrupt: new AbortController().signal,
+    env: {},
+  };
   const ctx: CliContext = { io, run: (t) => void (task = t) };
   try {
     await buildCli(ctx, args).parseAsync();
@@ -53,7 +59,11 @@ describe('session following on the command line', () => {
   });
 
   it('--watch is accepted by connect, listen and scan', async () => {
-    for (const args of [['connect', '--watch', 'h', '1'], ['listen', '--watch', '1'], ['scan', '--watch', 'h', '1']]) {
+    for (const args of [
+      ['connect', '--watch', 'h', '1'],
+      ['listen', '--watch', '1'],
+      ['scan', '--watch', 'h', '1'],
+    ]) {
       const r = await parse(args, false);
       expect(r, args.join(' ')).toEqual({ ran: true });
     }

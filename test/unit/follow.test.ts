@@ -6,7 +6,15 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { TcpSession } from '../../src/watch/follow/tcp-session.js';
 import { Follower, summaryText } from '../../src/watch/follow/follower.js';
-import { decodePacket, TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN, type TcpFields } from '../../src/watch/follow/decode.js';
+import {
+  decodePacket,
+  TH_ACK,
+  TH_FIN,
+  TH_PUSH,
+  TH_RST,
+  TH_SYN,
+  type TcpFields,
+} from '../../src/watch/follow/decode.js';
 import { scanProof } from '../../src/watch/follow/scan-proof.js';
 import { route4, route6 } from '../../src/watch/follow/route.js';
 import { parseAnnouncement } from '../../src/watch/follow/own.js';
@@ -38,11 +46,19 @@ describe('TcpSession: the tutorial session from the connect side', () => {
     expect(n(2000.1, false, seg(ISN_PEER + 1, ISN_US + 7, TH_ACK))).toBe('peer acknowledges 6 bytes');
     expect(n(3000, false, seg(ISN_PEER + 1, ISN_US + 7, TH_PUSH | TH_ACK, 5))).toBe('data: 5 bytes received');
     expect(n(3000.1, true, seg(ISN_US + 7, ISN_PEER + 6, TH_ACK))).toBe('we acknowledge 5 bytes');
-    expect(n(4000, true, seg(ISN_US + 7, ISN_PEER + 6, TH_FIN | TH_ACK))).toBe('close 1/4: we send FIN first (Ctrl-C); we are in FIN_WAIT_1');
-    expect(n(4000.1, false, seg(ISN_PEER + 6, ISN_US + 8, TH_ACK))).toBe('close 2/4: peer ACKs our FIN; we are in FIN_WAIT_2');
-    expect(n(4000.2, false, seg(ISN_PEER + 6, ISN_US + 8, TH_FIN | TH_ACK))).toBe('close 3/4: peer sends its FIN; we will hold TIME_WAIT');
+    expect(n(4000, true, seg(ISN_US + 7, ISN_PEER + 6, TH_FIN | TH_ACK))).toBe(
+      'close 1/4: we send FIN first (Ctrl-C); we are in FIN_WAIT_1',
+    );
+    expect(n(4000.1, false, seg(ISN_PEER + 6, ISN_US + 8, TH_ACK))).toBe(
+      'close 2/4: peer ACKs our FIN; we are in FIN_WAIT_2',
+    );
+    expect(n(4000.2, false, seg(ISN_PEER + 6, ISN_US + 8, TH_FIN | TH_ACK))).toBe(
+      'close 3/4: peer sends its FIN; we will hold TIME_WAIT',
+    );
     expect(s.done).toBe(false);
-    expect(n(4000.3, true, seg(ISN_US + 8, ISN_PEER + 7, TH_ACK))).toBe('close 4/4: 127.0.0.1:12345 enters TIME_WAIT for 60 s (2MSL)');
+    expect(n(4000.3, true, seg(ISN_US + 8, ISN_PEER + 7, TH_ACK))).toBe(
+      'close 4/4: 127.0.0.1:12345 enters TIME_WAIT for 60 s (2MSL)',
+    );
     expect(s.done).toBe(true);
     const sum = s.summary();
     expect(sum).toMatchObject({
@@ -69,7 +85,9 @@ describe('TcpSession: the tutorial session from the connect side', () => {
     expect(s.segment(4, true, seg(ISN_US + 1, ISN_PEER + 2, TH_FIN | TH_ACK)).text).toBe(
       "close 2+3/4: we ACK the peer's FIN and send ours; we are in LAST_ACK",
     );
-    expect(s.segment(5, false, seg(ISN_PEER + 2, ISN_US + 2, TH_ACK)).text).toBe('close 4/4: 127.0.0.1:8000 enters TIME_WAIT for 60 s (2MSL)');
+    expect(s.segment(5, false, seg(ISN_PEER + 2, ISN_US + 2, TH_ACK)).text).toBe(
+      'close 4/4: 127.0.0.1:8000 enters TIME_WAIT for 60 s (2MSL)',
+    );
     expect(s.summary().closed_first).toBe('peer');
   });
 
@@ -77,33 +95,47 @@ describe('TcpSession: the tutorial session from the connect side', () => {
     const s = new TcpSession(US, PEER, 'connect');
     s.segment(0, true, seg(ISN_US, 0, TH_SYN));
     expect(s.segment(1000, true, seg(ISN_US, 0, TH_SYN)).text).toBe('retransmission #1 of SYN after 1.00 s');
-    expect(s.segment(3000, true, seg(ISN_US, 0, TH_SYN)).text).toBe('retransmission #2 of SYN after 2.00 s (×2 backoff)');
+    expect(s.segment(3000, true, seg(ISN_US, 0, TH_SYN)).text).toBe(
+      'retransmission #2 of SYN after 2.00 s (×2 backoff)',
+    );
     s.segment(3001, false, seg(ISN_PEER, ISN_US + 1, TH_SYN | TH_ACK));
     s.segment(3002, true, seg(ISN_US + 1, ISN_PEER + 1, TH_ACK));
     s.segment(4000, true, seg(ISN_US + 1, ISN_PEER + 1, TH_ACK | TH_PUSH, 100));
     s.segment(4001, true, seg(ISN_US + 101, ISN_PEER + 1, TH_ACK | TH_PUSH, 100));
     expect(s.segment(4002, false, seg(ISN_PEER + 1, ISN_US + 101, TH_ACK)).text).toBe('peer acknowledges 100 bytes');
-    expect(s.segment(4003, false, seg(ISN_PEER + 1, ISN_US + 101, TH_ACK)).text).toBe('duplicate ACK #1: peer is missing bytes from 101');
+    expect(s.segment(4003, false, seg(ISN_PEER + 1, ISN_US + 101, TH_ACK)).text).toBe(
+      'duplicate ACK #1: peer is missing bytes from 101',
+    );
     expect(s.segment(4200, true, seg(ISN_US + 101, ISN_PEER + 1, TH_ACK | TH_PUSH, 100)).text).toBe(
       'retransmission #1 of data (100 bytes) after 0.20 s',
     );
     expect(s.segment(4600, true, seg(ISN_US + 101, ISN_PEER + 1, TH_ACK | TH_PUSH, 100)).text).toBe(
       'retransmission #2 of data (100 bytes) after 0.40 s (×2 backoff)',
     );
-    expect(s.segment(4601, false, seg(ISN_PEER + 1, ISN_US + 201, TH_ACK, 0, { win: 0 })).text).toMatch(/^zero window: peer's receive buffer is full/);
-    expect(s.segment(4700, false, seg(ISN_PEER + 1, ISN_US + 201, TH_ACK, 0, { win: 10 })).text).toMatch(/^window update: peer can take \d+ bytes again$/);
+    expect(s.segment(4601, false, seg(ISN_PEER + 1, ISN_US + 201, TH_ACK, 0, { win: 0 })).text).toMatch(
+      /^zero window: peer's receive buffer is full/,
+    );
+    expect(s.segment(4700, false, seg(ISN_PEER + 1, ISN_US + 201, TH_ACK, 0, { win: 10 })).text).toMatch(
+      /^window update: peer can take \d+ bytes again$/,
+    );
     expect(s.segment(4650, false, seg(ISN_PEER + 1, ISN_US + 201, TH_ACK, 0, { win: 0 })).text).toMatch(/^zero window/);
-    expect(s.segment(4660, true, seg(ISN_US + 200, ISN_PEER + 1, TH_ACK)).text).toBe("zero-window probe: has the peer's window opened?");
+    expect(s.segment(4660, true, seg(ISN_US + 200, ISN_PEER + 1, TH_ACK)).text).toBe(
+      "zero-window probe: has the peer's window opened?",
+    );
     s.segment(4700, false, seg(ISN_PEER + 1, ISN_US + 201, TH_ACK, 0, { win: 10 }));
     expect(s.segment(9000, true, seg(ISN_US + 200, ISN_PEER + 1, TH_ACK)).text).toMatch(/^keep-alive probe #1/);
-    expect(s.segment(9000.5, false, seg(ISN_PEER + 1, ISN_US + 201, TH_ACK, 0, { win: 10 })).text).toBe('keep-alive answer: the peer is alive');
+    expect(s.segment(9000.5, false, seg(ISN_PEER + 1, ISN_US + 201, TH_ACK, 0, { win: 10 })).text).toBe(
+      'keep-alive answer: the peer is alive',
+    );
     expect(s.summary().sent.retransmissions).toBe(4);
   });
 
   it('RST: a closed port, a peer that aborts, and our own RST of a scan probe', () => {
     const refused = new TcpSession(US, PEER, 'connect');
     refused.segment(0, true, seg(ISN_US, 0, TH_SYN));
-    expect(refused.segment(1, false, seg(0, ISN_US + 1, TH_RST | TH_ACK)).text).toBe('RST: port closed (connection refused)');
+    expect(refused.segment(1, false, seg(0, ISN_US + 1, TH_RST | TH_ACK)).text).toBe(
+      'RST: port closed (connection refused)',
+    );
     expect(refused.summary().end).toBe('refused');
 
     const aborted = new TcpSession(US, PEER, 'connect');
@@ -137,7 +169,13 @@ function tcpPacket(t: number, src: [string, number], dst: [string, number], f: T
   b[32] = 0x50;
   b[33] = f.flags;
   b.writeUInt16BE(f.win, 34);
-  return { tsSec: Math.floor(t / 1000), tsNsec: Math.round((t % 1000) * 1e6), caplen: b.length, len: b.length, data: Uint8Array.from(b) };
+  return {
+    tsSec: Math.floor(t / 1000),
+    tsNsec: Math.round((t % 1000) * 1e6),
+    caplen: b.length,
+    len: b.length,
+    data: Uint8Array.from(b),
+  };
 }
 
 describe('Follower', () => {
@@ -166,9 +204,17 @@ describe('Follower', () => {
     f.packet(tcpPacket(1, a, b, seg(ISN_US, 0, TH_SYN)));
     f.packet(tcpPacket(2, b, a, seg(ISN_PEER, ISN_US + 1, TH_SYN | TH_ACK)));
     expect(text()).toBe('');
-    f.tap({ type: 'socket', proto: 'tcp', role: 'connect', local: { address: a[0], port: a[1] }, remote: { address: b[0], port: b[1] } });
+    f.tap({
+      type: 'socket',
+      proto: 'tcp',
+      role: 'connect',
+      local: { address: a[0], port: a[1] },
+      remote: { address: b[0], port: b[1] },
+    });
     f.packet(tcpPacket(3, a, b, seg(ISN_US + 1, ISN_PEER + 1, TH_ACK)));
-    const lines = text().split('\n').filter((l) => l !== '');
+    const lines = text()
+      .split('\n')
+      .filter((l) => l !== '');
     expect(lines).toEqual([
       'IP 127.0.0.1.12345 > 127.0.0.1.8000: Flags [S], seq 1403839261, win 64, length 0  # handshake 1/3: SYN, we open',
       'IP 127.0.0.1.8000 > 127.0.0.1.12345: Flags [S.], seq 87261033, ack 1403839262, win 64, length 0  # handshake 2/3: SYN-ACK after 1 ms',
@@ -189,7 +235,9 @@ describe('Follower', () => {
     f.packet(tcpPacket(1000, ['10.0.0.1', 50002], ['10.0.0.2', 24], seg(5, 0, TH_SYN)));
     f.finish();
     const out = text();
-    expect(out).toContain('22/tcp open: SYN → SYN-ACK → RST (ours)\n23/tcp closed: SYN → RST\n24/tcp filtered: SYN ×2, silence\n');
+    expect(out).toContain(
+      '22/tcp open: SYN → SYN-ACK → RST (ours)\n23/tcp closed: SYN → RST\n24/tcp filtered: SYN ×2, silence\n',
+    );
     expect(out).not.toContain('summary');
   });
 });
@@ -206,7 +254,11 @@ describe('decodePacket', () => {
     [10, 0, 0, 1].forEach((o, i) => (ip[16 + i] = o));
     const data = Uint8Array.from(Buffer.concat([ip, icmp]));
     const d = decodePacket(LINKTYPE.RAW, data, data.length);
-    expect(d?.icmp).toMatchObject({ type: 3, code: 1, quote: { proto: 6, src: '10.0.0.1', dst: '10.0.0.2', sport: 50000, dport: 25 } });
+    expect(d?.icmp).toMatchObject({
+      type: 3,
+      code: 1,
+      quote: { proto: 6, src: '10.0.0.1', dst: '10.0.0.2', sport: 50000, dport: 25 },
+    });
   });
 
   it('never throws on cut packets', () => {
@@ -219,10 +271,26 @@ describe('decodePacket', () => {
 describe('scanProof', () => {
   it('one line per port, in port order, the first probe of each', () => {
     const lines = scanProof([
-      { remote: { address: 'h', port: 25 }, steps: [{ token: 'SYN', from: 'us' }, { token: 'ICMP host unreachable', from: 'net' }] },
-      { remote: { address: 'h', port: 22 }, steps: [{ token: 'SYN', from: 'us' }, { token: 'SYN-ACK', from: 'peer' }, { token: 'RST (ours)', from: 'us' }] },
+      {
+        remote: { address: 'h', port: 25 },
+        steps: [
+          { token: 'SYN', from: 'us' },
+          { token: 'ICMP host unreachable', from: 'net' },
+        ],
+      },
+      {
+        remote: { address: 'h', port: 22 },
+        steps: [
+          { token: 'SYN', from: 'us' },
+          { token: 'SYN-ACK', from: 'peer' },
+          { token: 'RST (ours)', from: 'us' },
+        ],
+      },
     ]);
-    expect(lines.map((l) => l.text)).toEqual(['22/tcp open: SYN → SYN-ACK → RST (ours)', '25/tcp unreachable: SYN → ICMP host unreachable']);
+    expect(lines.map((l) => l.text)).toEqual([
+      '22/tcp open: SYN → SYN-ACK → RST (ours)',
+      '25/tcp unreachable: SYN → ICMP host unreachable',
+    ]);
   });
 });
 
@@ -244,14 +312,20 @@ describe('routes, announcements, keep-alive counts', () => {
   });
 
   it('takes well-formed announcements only', () => {
-    expect(parseAnnouncement('{"type":"socket","proto":"tcp","role":"connect","local":{"address":"127.0.0.1","port":1},"remote":{"address":"127.0.0.1","port":2},"pid":7}')).toEqual({
+    expect(
+      parseAnnouncement(
+        '{"type":"socket","proto":"tcp","role":"connect","local":{"address":"127.0.0.1","port":1},"remote":{"address":"127.0.0.1","port":2},"pid":7}',
+      ),
+    ).toEqual({
       type: 'socket',
       proto: 'tcp',
       role: 'connect',
       local: { address: '127.0.0.1', port: 1 },
       remote: { address: '127.0.0.1', port: 2 },
     });
-    expect(parseAnnouncement('{"type":"socket","proto":"tcp","role":"connect","local":{"address":"x","port":70000}}')).toBeUndefined();
+    expect(
+      parseAnnouncement('{"type":"socket","proto":"tcp","role":"connect","local":{"address":"x","port":70000}}'),
+    ).toBeUndefined();
     expect(parseAnnouncement('not json')).toBeUndefined();
   });
 
@@ -259,7 +333,11 @@ describe('routes, announcements, keep-alive counts', () => {
     const table =
       '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n' +
       '   0: 0100007F:3039 0100007F:1F40 01 00000000:00000000 02:00000064 00000000     0        2 12345 1 0000000000000000 20 4 30 10 -1\n';
-    const socket = { localPort: 12345, remotePort: 8000, remoteAddress: '127.0.0.1' } as unknown as import('node:net').Socket;
+    const socket = {
+      localPort: 12345,
+      remotePort: 8000,
+      remoteAddress: '127.0.0.1',
+    } as unknown as import('node:net').Socket;
     expect(probesOut(socket, [table])).toBe(2);
   });
 });

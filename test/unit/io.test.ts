@@ -26,7 +26,8 @@ describe('processIo', () => {
       for (const l of process.listeners('SIGINT')) if (!before.has(l)) process.removeListener('SIGINT', l);
       for (const l of process.listeners('SIGTERM')) if (!beforeTerm.has(l)) process.removeListener('SIGTERM', l);
       for (const l of process.listeners('SIGHUP')) if (!beforeHup.has(l)) process.removeListener('SIGHUP', l);
-      for (const l of process.stdout.listeners('error')) if (!beforeOut.has(l)) process.stdout.removeListener('error', l as () => void);
+      for (const l of process.stdout.listeners('error'))
+        if (!beforeOut.has(l)) process.stdout.removeListener('error', l as () => void);
     });
     process.emit('SIGINT', 'SIGINT');
     expect(io.interrupt.aborted).toBe(true);

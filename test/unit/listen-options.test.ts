@@ -50,14 +50,37 @@ describe('ntk listen options', () => {
 
   it('reads -k -v -N -w -s -6, and -u', async () => {
     const o = await parse(['listen', '-kvN', '-w', '2.5', '-6', '-s', '::1', '9000']);
-    expect(o).toMatchObject({ keep: true, verbose: true, halfClose: true, idleMs: 2500, proto: 'tcp', family: 6, address: '::1' });
+    expect(o).toMatchObject({
+      keep: true,
+      verbose: true,
+      halfClose: true,
+      idleMs: 2500,
+      proto: 'tcp',
+      family: 6,
+      address: '::1',
+    });
     expect((await parse(['listen', '-u', '9000'])).proto).toBe('udp');
   });
 
   it('reads the room options, with repeatable --allow and --deny', async () => {
     const o = await parse([
-      'listen', '--chat', '--max-conns', '5', '--idle', '30', '--max-line', '100', '--max-queue', '4096',
-      '--allow', '127.0.0.0/8', '--allow', '::1', '--deny', '127.0.0.2', '1567',
+      'listen',
+      '--chat',
+      '--max-conns',
+      '5',
+      '--idle',
+      '30',
+      '--max-line',
+      '100',
+      '--max-queue',
+      '4096',
+      '--allow',
+      '127.0.0.0/8',
+      '--allow',
+      '::1',
+      '--deny',
+      '127.0.0.2',
+      '1567',
     ]);
     expect(o).toMatchObject({ mode: 'chat', maxConns: 5, peerIdleMs: 30_000, maxLine: 100, maxQueue: 4096 });
     expect(o.allow.map((b) => b.text)).toEqual(['127.0.0.0/8', '::1']);
@@ -66,9 +89,18 @@ describe('ntk listen options', () => {
 
   it('has safe room defaults', async () => {
     const o = await parse(['listen', '--broker', '1567']);
-    expect(o).toMatchObject({ mode: 'broker', maxConns: 1000, maxLine: 65536, maxQueue: 1048576, stallMs: 5000, peerIdleMs: undefined });
+    expect(o).toMatchObject({
+      mode: 'broker',
+      maxConns: 1000,
+      maxLine: 65536,
+      maxQueue: 1048576,
+      stallMs: 5000,
+      peerIdleMs: undefined,
+    });
     // The command repeats the room's defaults (so --help does not load the room): they must agree.
-    expect({ maxConns: o.maxConns, maxLine: o.maxLine, maxQueue: o.maxQueue, stallMs: o.stallMs }).toEqual(ROOM_DEFAULTS);
+    expect({ maxConns: o.maxConns, maxLine: o.maxLine, maxQueue: o.maxQueue, stallMs: o.stallMs }).toEqual(
+      ROOM_DEFAULTS,
+    );
   });
 
   it('takes --stall in seconds, for the room only', async () => {

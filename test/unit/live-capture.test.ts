@@ -88,7 +88,11 @@ describe.runIf(canCapture())('live capture on lo', () => {
     expect(tcpFlags(pkts[0] as Packet) & 0x12).toBe(0x02); // SYN first
     expect(Buffer.from((pkts[0] as Packet).data)).toEqual(firstCopy[0]); // not overwritten by later packets
     // No two packets share bytes (they may share a slab).
-    const spans = pkts.map((p) => ({ buf: p.data.buffer, from: p.data.byteOffset, to: p.data.byteOffset + p.data.length }));
+    const spans = pkts.map((p) => ({
+      buf: p.data.buffer,
+      from: p.data.byteOffset,
+      to: p.data.byteOffset + p.data.length,
+    }));
     for (const [i, a] of spans.entries()) {
       for (const b of spans.slice(i + 1)) expect(a.buf !== b.buf || a.to <= b.from || b.to <= a.from).toBe(true);
     }
@@ -106,7 +110,7 @@ describe.runIf(canCapture())('live capture on lo', () => {
     expect((stats as { received: number }).received).toBeGreaterThanOrEqual(pkts.length);
   });
 
-  it('cuts packets to the snaplen but keeps their length on the wire, also past cap\'s 65535 bytes', async () => {
+  it("cuts packets to the snaplen but keeps their length on the wire, also past cap's 65535 bytes", async () => {
     const sock = createSocket('udp4');
     onTestFinished(() => {
       sock.close();
@@ -120,7 +124,9 @@ describe.runIf(canCapture())('live capture on lo', () => {
     const cut = await openLive({ iface: 'lo', filter, snaplen: 100 });
     const cutDone = collect(cut, (p) => p.length === 2);
     const send = (n: number): Promise<void> =>
-      new Promise((resolve, reject) => sock.send(Buffer.alloc(n, 1), port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
+      new Promise((resolve, reject) =>
+        sock.send(Buffer.alloc(n, 1), port, '127.0.0.1', (e) => (e ? reject(e) : resolve())),
+      );
     await send(65507); // the largest UDP/IPv4 datagram: 65549 bytes with the Ethernet header
     await send(500);
     const [big, small] = await fullDone;

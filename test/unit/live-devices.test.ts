@@ -49,7 +49,9 @@ describe('deviceLines', () => {
   it('prints no brackets when pcap would set no flag at all', () => {
     const flags = { up: false, running: false, loopback: false, wireless: false, status: 'unknown' as const };
     expect(deviceLine(3, { name: 'x', addresses: [] }, flags)).toBe('3.x');
-    expect(deviceLine(3, { name: 'x', addresses: [] }, { ...flags, up: true })).toBe('3.x [Up, Connection status unknown]');
+    expect(deviceLine(3, { name: 'x', addresses: [] }, { ...flags, up: true })).toBe(
+      '3.x [Up, Connection status unknown]',
+    );
   });
 });
 

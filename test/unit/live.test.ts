@@ -72,7 +72,14 @@ describe('live output backpressure', () => {
   it('drops and counts packets once the output backlog passes the limit, instead of queueing them', async () => {
     const out = stuckStdout();
     const io = { ...memoryIo(), stdout: out.stream };
-    const opts: WatchOptions = { print: new PrintContext({ utc: true }).opts, snaplen: 262144, filter: '', listDevices: false, noPromisc: false, maxBacklog: 4096 };
+    const opts: WatchOptions = {
+      print: new PrintContext({ utc: true }).opts,
+      snaplen: 262144,
+      filter: '',
+      listDevices: false,
+      noPromisc: false,
+      maxBacklog: 4096,
+    };
     const total = 2000;
     const { source, delivered } = liveSource(total);
     const pumped = pumpPackets(opts, io, source, undefined);

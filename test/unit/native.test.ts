@@ -54,7 +54,10 @@ describe('materialize', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toMatchObject({ code: 'E_CAPTURE', message: expect.stringMatching(/^cannot write the capture addon: /) });
+    expect(err).toMatchObject({
+      code: 'E_CAPTURE',
+      message: expect.stringMatching(/^cannot write the capture addon: /),
+    });
     expect((err as Error).message).not.toContain('\n');
   });
 });

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CaptureFormatError, CaptureParser, PcapFileSource, PcapWriter, pcapFileHeader, pcapRecord } from '../../src/watch/pcap-file';
+import {
+  CaptureFormatError,
+  CaptureParser,
+  PcapFileSource,
+  PcapWriter,
+  pcapFileHeader,
+  pcapRecord,
+} from '../../src/watch/pcap-file';
 import type { Packet } from '../../src/print/packet';
 import { pumpPackets, type WatchOptions } from '../../src/watch/run';
 import { isNtkError } from '../../src/lib/errors';
@@ -13,9 +20,13 @@ import { memoryIo } from '../helpers/io';
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
 // Classic pcap, little-endian, microseconds, Ethernet, snaplen 65535; one 4-byte record at 1.000002 s.
-const LE_MICRO = hex('d4c3b2a1 0200 0400 00000000 00000000 ffff0000 01000000  01000000 02000000 04000000 3c000000 deadbeef');
+const LE_MICRO = hex(
+  'd4c3b2a1 0200 0400 00000000 00000000 ffff0000 01000000  01000000 02000000 04000000 3c000000 deadbeef',
+);
 // The same in big-endian with nanoseconds (0xa1b23c4d).
-const BE_NANO = hex('a1b23c4d 0002 0004 00000000 00000000 0000ffff 00000001  00000001 00000bb8 00000004 0000003c deadbeef');
+const BE_NANO = hex(
+  'a1b23c4d 0002 0004 00000000 00000000 0000ffff 00000001  00000001 00000bb8 00000004 0000003c deadbeef',
+);
 
 function parseAll(chunks: Buffer[]): { pkts: Packet[]; parser: CaptureParser } {
   const parser = new CaptureParser();
@@ -85,7 +96,8 @@ describe('CaptureParser', () => {
 
 describe('CaptureParser: pcapng sections and interfaces', () => {
   const shbLe = hex('0a0d0d0a 1c000000 4d3c2b1a 0100 0000 ffffffffffffffff 1c000000');
-  const idbLe = (linktype: number): Buffer => Buffer.concat([hex('01000000 14000000'), Buffer.from([linktype, 0]), hex('0000 00000000 14000000')]);
+  const idbLe = (linktype: number): Buffer =>
+    Buffer.concat([hex('01000000 14000000'), Buffer.from([linktype, 0]), hex('0000 00000000 14000000')]);
   const epbLe = hex('06000000 24000000 00000000 00000000 01000000 04000000 3c000000 deadbeef 24000000');
   const shbBe = hex('0a0d0d0a 0000001c 1a2b3c4d 0001 0000 ffffffffffffffff 0000001c');
   const idbBe = hex('00000001 00000014 0001 0000 00000000 00000014');
@@ -100,9 +112,9 @@ describe('CaptureParser: pcapng sections and interfaces', () => {
   it('refuses an interface whose link type differs from the first one, as libpcap does, after the packets before it', () => {
     const parser = new CaptureParser();
     const pkts: Packet[] = [];
-    expect(() => parser.feed(Buffer.concat([shbLe, idbLe(1), epbLe, idbLe(101), epbLe]), (p) => void pkts.push(p))).toThrow(
-      new CaptureFormatError('an interface has a type 101 different from the type of the first interface'),
-    );
+    expect(() =>
+      parser.feed(Buffer.concat([shbLe, idbLe(1), epbLe, idbLe(101), epbLe]), (p) => void pkts.push(p)),
+    ).toThrow(new CaptureFormatError('an interface has a type 101 different from the type of the first interface'));
     expect(pkts).toHaveLength(1);
   });
 
@@ -187,7 +199,14 @@ describe('PcapFileSource', () => {
     const io = memoryIo();
     // A stdout that never finishes a write: after the first one, everything waits.
     const stuck = new Writable({ highWaterMark: 64, write: () => undefined });
-    const opts: WatchOptions = { print: new PrintContext({ utc: true, hex: 1 }).opts, readFile: file, snaplen: 262144, filter: '', listDevices: false, noPromisc: false };
+    const opts: WatchOptions = {
+      print: new PrintContext({ utc: true, hex: 1 }).opts,
+      readFile: file,
+      snaplen: 262144,
+      filter: '',
+      listDevices: false,
+      noPromisc: false,
+    };
     const src = await PcapFileSource.open(file);
     io.interrupt.addEventListener('abort', () => src.close());
     const pumped = pumpPackets(opts, { ...io, stdout: stuck }, src, undefined);

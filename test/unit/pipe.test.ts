@@ -7,7 +7,18 @@ import { readAll, startServer } from '../helpers/net';
 import { memoryIo } from '../helpers/io';
 
 function options(port: number, over: Partial<ConnectOptions> = {}): ConnectOptions {
-  return { host: '127.0.0.1', port, proto: 'tcp', family: 0, numeric: true, halfClose: false, verbose: false, zero: false, reuse: false, ...over };
+  return {
+    host: '127.0.0.1',
+    port,
+    proto: 'tcp',
+    family: 0,
+    numeric: true,
+    halfClose: false,
+    verbose: false,
+    zero: false,
+    reuse: false,
+    ...over,
+  };
 }
 
 /** A stdin that fails on its first read, as a terminal that went away does (EIO). */

@@ -46,7 +46,7 @@ function readPcap(file: string): Packet[] {
   const u32 = (o: number): number => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
   const linktype = u32(20) & 0xffff;
   const packets: Packet[] = [];
-  for (let o = 24; o + 16 <= buf.length; ) {
+  for (let o = 24; o + 16 <= buf.length;) {
     const caplen = u32(o + 8);
     packets.push({ data: buf.subarray(o + 16, o + 16 + caplen), linktype });
     o += 16 + caplen;

@@ -6,11 +6,15 @@ const r = new Reader(Uint8Array.from(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\
 
 describe('dumps', () => {
   it('-x: eight groups of two bytes a line, an odd byte alone', () => {
-    expect(hexDump(r, '\n\t', 0, 19).text).toBe('\n\t0x0000:  4745 5420 2f20 4854 5450 2f31 2e31 0d0a\n\t0x0010:  486f 73');
+    expect(hexDump(r, '\n\t', 0, 19).text).toBe(
+      '\n\t0x0000:  4745 5420 2f20 4854 5450 2f31 2e31 0d0a\n\t0x0010:  486f 73',
+    );
   });
 
   it('-X: hex padded to 40 columns, then the printable characters', () => {
-    expect(hexAsciiDump(r, '\n\t', 16, 13).text).toBe('\n\t0x0000:  486f 7374 3a20 780d 0a0d 0a00 01         Host:.x......');
+    expect(hexAsciiDump(r, '\n\t', 16, 13).text).toBe(
+      '\n\t0x0000:  486f 7374 3a20 780d 0a0d 0a00 01         Host:.x......',
+    );
   });
 
   it('-A: text with CR before LF dropped and other control bytes as dots', () => {

@@ -6,7 +6,11 @@ import { PrintContext, type PrintOptions } from '../../src/print/context';
 import { formatPacket } from '../../src/print/dispatch';
 
 const line = (hexBytes: string, opts: Partial<PrintOptions> = {}, type = '0800'): string =>
-  formatPacket(new PrintContext({ tsStyle: 1, ...opts }), LINKTYPE.ETHERNET, packetOf('00112233445566778899aabb' + type + hexBytes));
+  formatPacket(
+    new PrintContext({ tsStyle: 1, ...opts }),
+    LINKTYPE.ETHERNET,
+    packetOf('00112233445566778899aabb' + type + hexBytes),
+  );
 
 describe('ipv4', () => {
   it('prints UDP with its length, and -v the header fields and options', () => {
@@ -32,9 +36,11 @@ describe('ipv4', () => {
 
 describe('icmp', () => {
   it('names the port of an unreachable datagram', () => {
-    expect(line('4500003800014000400126c20a0000010a0000020303de9a000000004500002800014000400626cd0a0000010a0000020d05115c00000001')).toBe(
-      'IP 10.0.0.1 > 10.0.0.2: ICMP 10.0.0.2 tcp port 4444 unreachable, length 36\n',
-    );
+    expect(
+      line(
+        '4500003800014000400126c20a0000010a0000020303de9a000000004500002800014000400626cd0a0000010a0000020d05115c00000001',
+      ),
+    ).toBe('IP 10.0.0.1 > 10.0.0.2: ICMP 10.0.0.2 tcp port 4444 unreachable, length 36\n');
   });
 
   it('prints a timestamp query', () => {
@@ -44,7 +50,9 @@ describe('icmp', () => {
   });
 
   it('refuses ICMPv6 inside IPv4', () => {
-    expect(line('4500001c00014000403a26a50a0000010a0000028000000061626364')).toBe('IP 10.0.0.1 > 10.0.0.2: [ICMPv6 requires IPv6] (invalid)\n');
+    expect(line('4500001c00014000403a26a50a0000010a0000028000000061626364')).toBe(
+      'IP 10.0.0.1 > 10.0.0.2: [ICMPv6 requires IPv6] (invalid)\n',
+    );
   });
 });
 
@@ -52,7 +60,9 @@ describe('arp', () => {
   const request = '00010800060400010101010101010a0000010000000000000a000002';
   it('prints requests and replies', () => {
     expect(line(request, {}, '0806')).toBe('ARP, Request who-has 10.0.0.2 tell 10.0.0.1, length 28\n');
-    expect(line(request, { verbose: 1 }, '0806')).toBe('ARP, Ethernet (len 6), IPv4 (len 4), Request who-has 10.0.0.2 tell 10.0.0.1, length 28\n');
+    expect(line(request, { verbose: 1 }, '0806')).toBe(
+      'ARP, Ethernet (len 6), IPv4 (len 4), Request who-has 10.0.0.2 tell 10.0.0.1, length 28\n',
+    );
     expect(line(request, { linkHeader: true }, '0806')).toBe(
       '66:77:88:99:aa:bb > 00:11:22:33:44:55, ethertype ARP (0x0806), length 42: Request who-has 10.0.0.2 tell 10.0.0.1, length 28\n',
     );
@@ -78,8 +88,15 @@ describe('ip in ip', () => {
 describe('protocols without a printer', () => {
   it('print their addresses, as tcpdump does for any protocol it does not decode (SCTP, DCCP)', () => {
     const ctx = new PrintContext({ tsStyle: 1 });
-    const sctp4 = '4500003400014000408400000a0000010a000002' + '04d2005000000001000000000100001400000001' + '0000ffff000a000a00000001';
-    const dccp6 = '6000000000142140' + '20010db8000000000000000000000001' + '20010db8000000000000000000000002' + '04d2005003000000010000000000000100000000';
+    const sctp4 =
+      '4500003400014000408400000a0000010a000002' +
+      '04d2005000000001000000000100001400000001' +
+      '0000ffff000a000a00000001';
+    const dccp6 =
+      '6000000000142140' +
+      '20010db8000000000000000000000001' +
+      '20010db8000000000000000000000002' +
+      '04d2005003000000010000000000000100000000';
     expect(formatPacket(ctx, LINKTYPE.RAW, packetOf(sctp4))).toBe('IP 10.0.0.1 > 10.0.0.2:  ip-proto-132 32\n');
     expect(formatPacket(ctx, LINKTYPE.RAW, packetOf(dccp6))).toBe('IP6 2001:db8::1 > 2001:db8::2:  ip-proto-33 20\n');
   });

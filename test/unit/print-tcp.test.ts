@@ -7,8 +7,11 @@ import { formatPacket } from '../../src/print/dispatch';
 import { MAX_SEQ_FLOWS, type SeqTables } from '../../src/print/tcp';
 
 const ETH = '00112233445566778899aabb0800';
-const line = (hexBytes: string, opts: Partial<PrintOptions> = {}, ctx = new PrintContext({ tsStyle: 1, ...opts })): string =>
-  formatPacket(ctx, LINKTYPE.ETHERNET, packetOf(ETH + hexBytes));
+const line = (
+  hexBytes: string,
+  opts: Partial<PrintOptions> = {},
+  ctx = new PrintContext({ tsStyle: 1, ...opts }),
+): string => formatPacket(ctx, LINKTYPE.ETHERNET, packetOf(ETH + hexBytes));
 
 describe('tcp options', () => {
   const cases: [string, string][] = [
@@ -36,10 +39,13 @@ describe('tcp options', () => {
   }
 
   it('marks an option cut by the capture with [|tcp] and the old closing ">"', () => {
-    const full = '4500003c00014000400626b90a0000010a00000204d20050000003e800000000a00203e800000000020405b4010303070402080a0000000100000000';
+    const full =
+      '4500003c00014000400626b90a0000010a00000204d20050000003e800000000a00203e800000000020405b4010303070402080a0000000100000000';
     // Captured: the IP and TCP headers, mss, nop, wscale and sackOK whole, then 4 of TS's 10 bytes.
     const cut = packetOf(ETH + full.slice(0, (68 - 14) * 2), 0, 0, 14 + full.length / 2);
-    expect(formatPacket(new PrintContext({ tsStyle: 1 }), LINKTYPE.ETHERNET, cut)).toBe('IP 10.0.0.1.1234 > 10.0.0.2.80: Flags [S], seq 1000, win 1000, options [mss 1460,nop,wscale 7,sackOK,TS [|tcp]>\n');
+    expect(formatPacket(new PrintContext({ tsStyle: 1 }), LINKTYPE.ETHERNET, cut)).toBe(
+      'IP 10.0.0.1.1234 > 10.0.0.2.80: Flags [S], seq 1000, win 1000, options [mss 1460,nop,wscale 7,sackOK,TS [|tcp]>\n',
+    );
   });
 });
 
@@ -57,9 +63,15 @@ describe('tcp flags, sequence numbers and payload summaries', () => {
       '4500004400014000400626b10a0000010a0000029c400050000003e800001388501803e800000005474554202f7820485454502f312e310d0a486f73743a20610d0a0d0a';
     const reply =
       '4500004500014000400626b00a0000020a00000100509c4000001388000003e8501803e800000000485454502f312e3120323030204f4b0d0a413a20620d0a0d0a626f6479';
-    expect(line(synack, {}, ctx)).toBe('IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [S.], seq 1000, ack 5000, win 1000, length 0\n');
-    expect(line(get, {}, ctx)).toBe('IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [P.], seq 0:28, ack 1, win 1000, length 28: HTTP: GET /x HTTP/1.1\n');
-    expect(line(reply, {}, ctx)).toBe('IP 10.0.0.2.80 > 10.0.0.1.40000: Flags [P.], seq 1:30, ack 0, win 1000, length 29: HTTP: HTTP/1.1 200 OK\n');
+    expect(line(synack, {}, ctx)).toBe(
+      'IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [S.], seq 1000, ack 5000, win 1000, length 0\n',
+    );
+    expect(line(get, {}, ctx)).toBe(
+      'IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [P.], seq 0:28, ack 1, win 1000, length 28: HTTP: GET /x HTTP/1.1\n',
+    );
+    expect(line(reply, {}, ctx)).toBe(
+      'IP 10.0.0.2.80 > 10.0.0.1.40000: Flags [P.], seq 1:30, ack 0, win 1000, length 29: HTTP: HTTP/1.1 200 OK\n',
+    );
     // -S, or a fresh run, prints absolute numbers.
     expect(line(get, { absoluteSeq: true })).toContain('seq 1000:1028, ack 5000,');
   });
@@ -71,16 +83,19 @@ describe('tcp flags, sequence numbers and payload summaries', () => {
   });
 
   it('-q prints only the length', () => {
-    expect(line('4500002800014000400626cd0a0000010a0000029c400050000003e80000138850c203e800000005', { quick: true })).toBe(
-      'IP 10.0.0.1.40000 > 10.0.0.2.80: tcp 0\n',
-    );
+    expect(
+      line('4500002800014000400626cd0a0000010a0000029c400050000003e80000138850c203e800000005', { quick: true }),
+    ).toBe('IP 10.0.0.1.40000 > 10.0.0.2.80: tcp 0\n');
   });
 });
 
 describe('relative sequence numbers', () => {
   /** A bare ACK from 10.0.0.1.`sport` to 10.0.0.2.80, as raw IPv4. */
   const ackPacket = (sport: number, ackNo: number): Buffer => {
-    const b = Buffer.from('4500002800014000400600000a0000010a000002' + '000000500000138800000000501003e800000000', 'hex');
+    const b = Buffer.from(
+      '4500002800014000400600000a0000010a000002' + '000000500000138800000000501003e800000000',
+      'hex',
+    );
     b.writeUInt16BE(sport, 20);
     b.writeUInt32BE(ackNo, 28);
     return b;
@@ -88,7 +103,8 @@ describe('relative sequence numbers', () => {
 
   it('forgets the oldest connection once MAX_SEQ_FLOWS are known, so the table stays bounded', () => {
     const ctx = new PrintContext({ tsStyle: 1 });
-    const print = (sport: number, ackNo: number): string => formatPacket(ctx, LINKTYPE.RAW, packetOf(ackPacket(sport, ackNo)));
+    const print = (sport: number, ackNo: number): string =>
+      formatPacket(ctx, LINKTYPE.RAW, packetOf(ackPacket(sport, ackNo)));
     expect(print(1, 7000)).toContain(', ack 7000,');
     expect(print(1, 7000)).toContain(', ack 1,');
     // MAX_SEQ_FLOWS other connections (source ports 2…60001, then other destination ports too).

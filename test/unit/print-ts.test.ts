@@ -20,7 +20,11 @@ describe('timestamps (-t … -ttttt), at microsecond precision', () => {
     expect(stamps({ tsStyle: 1 }, T)).toEqual(['', '', '']);
     expect(stamps({ tsStyle: 2 }, T)).toEqual(['1418145369.924505 ', '1418145370.052027 ', '1418145370.052115 ']);
     expect(stamps({ tsStyle: 3 }, T)).toEqual([' 00:00:00.000000 ', ' 00:00:00.127522 ', ' 00:00:00.000088 ']);
-    expect(stamps({ tsStyle: 4, utc: true }, T)).toEqual(['2014-12-09 17:16:09.924505 ', '2014-12-09 17:16:10.052027 ', '2014-12-09 17:16:10.052115 ']);
+    expect(stamps({ tsStyle: 4, utc: true }, T)).toEqual([
+      '2014-12-09 17:16:09.924505 ',
+      '2014-12-09 17:16:10.052027 ',
+      '2014-12-09 17:16:10.052115 ',
+    ]);
     expect(stamps({ tsStyle: 5 }, T)).toEqual([' 00:00:00.000000 ', ' 00:00:00.127522 ', ' 00:00:00.127610 ']);
   });
 

@@ -30,7 +30,7 @@ function line(payload: Buffer, sport: number, dport: number, opts: { verbose?: n
 const samples = (udpSamples as () => Array<[number, number, Buffer]>)();
 
 describe('UDP application printers', () => {
-  it('prints ntk scan -u\'s NTP probe as tcpdump does', () => {
+  it("prints ntk scan -u's NTP probe as tcpdump does", () => {
     const probe = Buffer.concat([Buffer.from([0xe3]), Buffer.alloc(47)]);
     expect(line(probe, 40000, 123)).toBe('IP 10.0.0.1.40000 > 10.0.0.2.123: NTPv4, Client, length 48\n');
     const verbose = line(probe, 40000, 123, { verbose: 1 });
@@ -57,9 +57,11 @@ describe('UDP application printers', () => {
     expect(lines).toContain(' (invalid)\n');
   });
 
-  it('ends a cut message with the protocol\'s mark', () => {
+  it("ends a cut message with the protocol's mark", () => {
     const [, , tftpRrq] = samples.find(([, d]) => d === 69) as [number, number, Buffer];
-    expect(line(tftpRrq.subarray(0, 10), 40069, 69)).toBe('IP 10.0.0.1.40069 > 10.0.0.2.69: TFTP, length 10, RRQ "pxelinux" [|tftp]\n');
+    expect(line(tftpRrq.subarray(0, 10), 40069, 69)).toBe(
+      'IP 10.0.0.1.40069 > 10.0.0.2.69: TFTP, length 10, RRQ "pxelinux" [|tftp]\n',
+    );
     expect(line(Buffer.alloc(0), 40000, 500)).toBe('IP 10.0.0.1.40000 > 10.0.0.2.500:  [|isakmp]\n');
     expect(line(Buffer.alloc(0), 40000, 67)).toBe('IP 10.0.0.1.40000 > 10.0.0.2.67:  [|bootp]\n');
   });
@@ -75,7 +77,13 @@ describe('UDP application printers', () => {
       for (let cut = 20; cut <= whole.length; cut += 3) {
         for (const verbose of [0, 1, 2, 3, 4]) {
           const ctx = new PrintContext({ tsStyle: 1, utc: true, verbose });
-          const text = formatPacket(ctx, LINKTYPE.RAW, { tsSec: 0, tsNsec: 0, caplen: cut, len: whole.length, data: whole.subarray(0, cut) });
+          const text = formatPacket(ctx, LINKTYPE.RAW, {
+            tsSec: 0,
+            tsNsec: 0,
+            caplen: cut,
+            len: whole.length,
+            data: whole.subarray(0, cut),
+          });
           expect(text.endsWith('\n')).toBe(true);
           expect(ctx.internalErrors, `${dport} cut at ${cut}, -v x${verbose}`).toBe(0);
         }

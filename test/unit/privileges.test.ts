@@ -25,8 +25,25 @@ function auxv(pairs: Array<[number, number]>): Buffer {
 
 describe('auxvSecure', () => {
   it('reads AT_SECURE (23) among the other entries', () => {
-    expect(auxvSecure(auxv([[33, 0x7fff], [6, 4096], [23, 1], [25, 0x1234]]))).toBe(true);
-    expect(auxvSecure(auxv([[33, 0x7fff], [23, 0], [25, 0x1234]]))).toBe(false);
+    expect(
+      auxvSecure(
+        auxv([
+          [33, 0x7fff],
+          [6, 4096],
+          [23, 1],
+          [25, 0x1234],
+        ]),
+      ),
+    ).toBe(true);
+    expect(
+      auxvSecure(
+        auxv([
+          [33, 0x7fff],
+          [23, 0],
+          [25, 0x1234],
+        ]),
+      ),
+    ).toBe(false);
   });
 
   it('stops at AT_NULL and is false without AT_SECURE', () => {

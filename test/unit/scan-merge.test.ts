@@ -29,7 +29,13 @@ function summary(shard: string, probes: number, open: number, over: Record<strin
 }
 
 function port(p: number, state: string): string {
-  return JSON.stringify({ host: '127.0.0.1', port: p, proto: 'tcp', state, reason: state === 'open' ? 'syn-ack' : 'conn-refused' });
+  return JSON.stringify({
+    host: '127.0.0.1',
+    port: p,
+    proto: 'tcp',
+    state,
+    reason: state === 'open' ? 'syn-ack' : 'conn-refused',
+  });
 }
 
 function file(name: string, lines: string[]): string {
@@ -64,7 +70,10 @@ describe('mergeShards', () => {
   it('joins the shards in port order with one summary', async () => {
     const r = await merge([b, a], true);
     expect(r.code).toBe(0);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.slice(0, -1).map((o) => o.port)).toEqual([1, 2, 3, 4]);
     expect(lines.at(-1)).toMatchObject({ type: 'summary', shard: '0/1', probes: 4, open: 2, closed: 2 });
     expect(r.err).toBe('ntk: scan: 1 host, 4 tcp ports: 2 open, 2 closed, 0 filtered (0.50 s)\n');

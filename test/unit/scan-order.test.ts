@@ -3,7 +3,12 @@ import { ResultOrder } from '../../src/scan/order';
 
 function collect(count: number, skip: (seq: number) => boolean = () => false, ringBits = 3) {
   const seen: string[] = [];
-  const order = new ResultOrder<string>(count, skip, (seq, status, rtt, settled) => seen.push(settled ?? `${seq}:${status}:${rtt}`), ringBits);
+  const order = new ResultOrder<string>(
+    count,
+    skip,
+    (seq, status, rtt, settled) => seen.push(settled ?? `${seq}:${status}:${rtt}`),
+    ringBits,
+  );
   return { order, seen };
 }
 

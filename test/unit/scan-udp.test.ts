@@ -21,7 +21,17 @@ describe('runUdpEngine', () => {
     process.on('uncaughtException', onError);
     onTestFinished(() => void process.removeListener('uncaughtException', onError));
     await runUdpEngine(
-      { hosts: [{ address: '127.0.0.1', family: 4 }], ports: [port, port, port], first: 0, step: 1, count: 3, concurrency: 3, timeoutMs: 150, rate: 0, retries: 0 },
+      {
+        hosts: [{ address: '127.0.0.1', family: 4 }],
+        ports: [port, port, port],
+        first: 0,
+        step: 1,
+        count: 3,
+        concurrency: 3,
+        timeoutMs: 150,
+        rate: 0,
+        retries: 0,
+      },
       (k) => void results.push(k),
       controller.signal,
     );

@@ -70,7 +70,9 @@ describe('output lines', () => {
   it("writes nc's -v lines", () => {
     expect(verboseLine(r({}), true)).toBe('Connection to 127.0.0.1 22 port [tcp/*] succeeded!');
     expect(verboseLine(r({}), false)).toBe('Connection to 127.0.0.1 22 port [tcp/ssh] succeeded!');
-    expect(verboseLine(r({ name: 'localhost' }), false)).toBe('Connection to localhost (127.0.0.1) 22 port [tcp/ssh] succeeded!');
+    expect(verboseLine(r({ name: 'localhost' }), false)).toBe(
+      'Connection to localhost (127.0.0.1) 22 port [tcp/ssh] succeeded!',
+    );
     expect(verboseLine(r({ port: 21, state: 'closed', status: -111 }), true)).toBe(
       'ntk: connect to 127.0.0.1 port 21 (tcp) failed: Connection refused',
     );
@@ -100,7 +102,9 @@ describe('output lines', () => {
       service: 'ssh',
       rtt_ms: 0.123,
     });
-    const silent = JSON.parse(portJson(r({ port: 40001, state: 'filtered', reason: 'no-response', status: -110, rttMs: 1000 })));
+    const silent = JSON.parse(
+      portJson(r({ port: 40001, state: 'filtered', reason: 'no-response', status: -110, rttMs: 1000 })),
+    );
     expect(silent).not.toHaveProperty('rtt_ms');
     expect(silent).not.toHaveProperty('service');
   });
@@ -130,7 +134,13 @@ describe('output lines', () => {
 
 describe('scanOptions', () => {
   it('reads HOST... PORTS and the flags', () => {
-    const o = scanOptions({ targets: ['127.0.0.1', '::1', '21-25'], n: true, v: true, w: '0.5', shard: '1/3' }) as ScanOptions;
+    const o = scanOptions({
+      targets: ['127.0.0.1', '::1', '21-25'],
+      n: true,
+      v: true,
+      w: '0.5',
+      shard: '1/3',
+    }) as ScanOptions;
     expect(o.ports).toEqual([21, 22, 23, 24, 25]);
     expect(o.targets.map((t) => t.text)).toEqual(['127.0.0.1', '::1']);
     expect(o.timeoutMs).toBe(500);
@@ -309,7 +319,11 @@ describe('scan (in-process)', () => {
     const ports = [...truth.open, ...truth.closed].sort((a, b) => a - b);
     const io = memoryIo();
     await scan(options({ ports, json: true, lanes: 2 }), io);
-    const lines = io.out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = io
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.slice(0, -1).map((o) => [o.port, o.state])).toEqual(
       ports.map((p) => [p, truth.open.includes(p) ? 'open' : 'closed']),
     );
@@ -359,13 +373,19 @@ describe('scan (in-process)', () => {
       caught = err;
     }
     expect(isNtkError(caught) && caught.code).toBe('E_INTERRUPTED');
-    const lines = io.out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = io
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const summary = lines.pop() as Record<string, unknown>;
     expect(summary).toMatchObject({ type: 'summary', interrupted: true });
     expect(summary.probes).toBe(lines.length);
     expect(summary.probes).toBeLessThan(65535);
     expect(lines.map((o) => o.port)).toEqual(lines.map((_, i) => i + 1));
-    expect(io.err()).toMatch(/^ntk: scan: 1 host, 65535 tcp ports: \d+ open, \d+ closed, 0 filtered \(interrupted after \d+\.\d\d s\)\n$/);
+    expect(io.err()).toMatch(
+      /^ntk: scan: 1 host, 65535 tcp ports: \d+ open, \d+ closed, 0 filtered \(interrupted after \d+\.\d\d s\)\n$/,
+    );
   });
 
   it('reads banners of open ports', async () => {
@@ -384,7 +404,10 @@ describe('scan without the libuv binding (runSocketEngine)', () => {
     // lanes: 2 asks for worker threads; the fallback engine runs in this thread only.
     const code = await scan(options({ ports, verbose: true, lanes: 2 }), io, runSocketEngine);
     expect(code).toBe(0);
-    const lines = io.err().split('\n').filter((l) => l.startsWith('ntk: connect') || l.startsWith('Connection'));
+    const lines = io
+      .err()
+      .split('\n')
+      .filter((l) => l.startsWith('ntk: connect') || l.startsWith('Connection'));
     expect(lines).toEqual(
       ports.map((p) =>
         truth.open.includes(p)

@@ -24,7 +24,8 @@ function entry(over: Partial<SockEntry>): SockEntry {
   };
 }
 
-const sysErr = (code: string, syscall: string): Error => Object.assign(new Error(`${syscall} ${code}`), { code, syscall });
+const sysErr = (code: string, syscall: string): Error =>
+  Object.assign(new Error(`${syscall} ${code}`), { code, syscall });
 
 describe('addressInUseError', () => {
   it('explains EADDRINUSE from bind with the socket, its state and timer, and the way out', () => {
@@ -66,7 +67,13 @@ describe('addressInUseError', () => {
 
   it('shows at most five sockets', () => {
     const many = Array.from({ length: 7 }, (_, i) => entry({ remotePort: 1000 + i }));
-    const err = addressInUseError('listen', { proto: 'tcp', address: '0.0.0.0', port: 12345, flag: 'PORT', conflicts: many });
+    const err = addressInUseError('listen', {
+      proto: 'tcp',
+      address: '0.0.0.0',
+      port: 12345,
+      flag: 'PORT',
+      conflicts: many,
+    });
     expect(err.details).toHaveLength(7);
     expect(err.details[5]).toBe('… and 2 more');
     expect(err.details[6]).toBe('wait 47 s, pick another PORT');

@@ -9,7 +9,13 @@ import { listenOptions } from '../../src/commands/listen';
 
 async function parse(args: string[]): Promise<{ ran: boolean; code?: string }> {
   let ran = false;
-  const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), interrupt: new AbortController().signal, env: {} };
+  const io = {
+    stdin: new PassThrough(),
+    stdout: new PassThrough(),
+    stderr: new PassThrough(),
+    interrupt: new AbortController().signal,
+    env: {},
+  };
   const ctx: CliContext = { io, run: () => void (ran = true) };
   try {
     await buildCli(ctx, args).parseAsync();
@@ -21,7 +27,9 @@ async function parse(args: string[]): Promise<{ ran: boolean; code?: string }> {
 
 describe('ntk sockets options', () => {
   it('takes filters, -l, -n, -t/-u, --json and --watch', () => {
-    expect(socketsOptions({ filter: ['12345', 'time-wait'], l: true, n: true, t: true, json: true, watch: '0.5' })).toEqual({
+    expect(
+      socketsOptions({ filter: ['12345', 'time-wait'], l: true, n: true, t: true, json: true, watch: '0.5' }),
+    ).toEqual({
       filters: [
         { kind: 'port', port: 12345 },
         { kind: 'state', state: 'TIME_WAIT' },

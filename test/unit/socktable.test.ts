@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  conflictAdvice,
-  decodeProcAddress,
-  describeEntry,
-  findConflicts,
-  parseProcNet,
-} from '../../src/lib/socktable';
+import { conflictAdvice, decodeProcAddress, describeEntry, findConflicts, parseProcNet } from '../../src/lib/socktable';
 
 const TCP4 = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 00000000:07E8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 46 1 0000000045c9fca1 100 0 0 10 0

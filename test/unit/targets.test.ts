@@ -41,8 +41,12 @@ describe('parseTargets', () => {
   });
 
   it('refuses bad input, naming it', () => {
-    expect(usage(() => parseTargets('scan', ['10.0.0.0/33'], false, 0))).toBe('invalid prefix length in "10.0.0.0/33" (0-32)');
-    expect(usage(() => parseTargets('scan', ['example.org'], true, 0))).toContain('"example.org" is not a numeric address');
+    expect(usage(() => parseTargets('scan', ['10.0.0.0/33'], false, 0))).toBe(
+      'invalid prefix length in "10.0.0.0/33" (0-32)',
+    );
+    expect(usage(() => parseTargets('scan', ['example.org'], true, 0))).toContain(
+      '"example.org" is not a numeric address',
+    );
     expect(usage(() => parseTargets('scan', ['bad_host!'], false, 0))).toBe('invalid host "bad_host!"');
     expect(usage(() => parseTargets('scan', ['::1'], false, 4))).toContain('-4 given');
     expect(usage(() => parseTargets('scan', ['10.0.0.0/8'], false, 0))).toContain('too large');
@@ -66,7 +70,8 @@ describe('bigIntToAddress', () => {
     expect(addressBytes('::ffff:10.0.0.1')).toEqual(addressBytes('::ffff:a00:1'));
     expect([...(addressBytes('10.0.0.1') ?? [])]).toEqual([10, 0, 0, 1]);
     expect(addressBytes('10.0.0')).toBeUndefined();
-    for (const a of ['10.0.0.1', '::ffff:10.0.0.1', '2001:db8::1', '::']) expect(addressFromBytes(addressBytes(a) ?? [])).toBe(a);
+    for (const a of ['10.0.0.1', '::ffff:10.0.0.1', '2001:db8::1', '::'])
+      expect(addressFromBytes(addressBytes(a) ?? [])).toBe(a);
   });
 });
 
@@ -74,7 +79,8 @@ describe('shards', () => {
   it('parses I/N with 0 <= I < N', () => {
     expect(parseShard('scan', '0/1')).toEqual({ index: 0, count: 1 });
     expect(parseShard('scan', '3/4')).toEqual({ index: 3, count: 4 });
-    for (const bad of ['4/4', '1/0', 'a/2', '1', '-1/2', '1/2/3']) expect(usage(() => parseShard('scan', bad))).toContain('shard');
+    for (const bad of ['4/4', '1/0', 'a/2', '1', '-1/2', '1/2/3'])
+      expect(usage(() => parseShard('scan', bad))).toContain('shard');
     expect(formatShard({ index: 2, count: 5 })).toBe('2/5');
   });
 

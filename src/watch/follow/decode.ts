@@ -108,7 +108,15 @@ function ipv4(r: Reader, off: number): Decoded | undefined {
 function ipv6(r: Reader, off: number): Decoded | undefined {
   if (r.u8(off) >> 4 !== 6) return undefined;
   const plen = r.be16(off + 4);
-  const d: Decoded = { family: 6, src: r.ipv6(off + 8), dst: r.ipv6(off + 24), proto: r.u8(off + 6), df: false, sport: 0, dport: 0 };
+  const d: Decoded = {
+    family: 6,
+    src: r.ipv6(off + 8),
+    dst: r.ipv6(off + 24),
+    proto: r.u8(off + 6),
+    df: false,
+    sport: 0,
+    dport: 0,
+  };
   return transport(r, d, off + 40, plen, true);
 }
 
@@ -195,7 +203,15 @@ function quoted(r: Reader, off: number, v6: boolean): IcmpQuote | undefined {
 export function icmpWords(icmp: IcmpFields): string {
   if (icmp.v6) {
     if (icmp.type === 1) {
-      const what = ['no route to destination', 'administratively prohibited', 'beyond scope', 'address unreachable', 'port unreachable', 'source address failed policy', 'reject route'][icmp.code];
+      const what = [
+        'no route to destination',
+        'administratively prohibited',
+        'beyond scope',
+        'address unreachable',
+        'port unreachable',
+        'source address failed policy',
+        'reject route',
+      ][icmp.code];
       return `ICMPv6 ${what ?? `unreachable code ${icmp.code}`}`;
     }
     if (icmp.type === 2) return `ICMPv6 packet too big (mtu ${icmp.mtu ?? '?'})`;

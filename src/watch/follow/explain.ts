@@ -14,12 +14,21 @@ import { TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN, type Decoded } from './decode.
 const LOOPBACK_MSS = { 4: 65495, 6: 65476 } as const;
 
 /** Returns the explanation lines for one packet (without indentation). */
-export function explainPacket(d: Decoded, _pkt: Packet, print: PrintOptions, how: { out: boolean; scale?: number }): string[] {
+export function explainPacket(
+  d: Decoded,
+  _pkt: Packet,
+  print: PrintOptions,
+  how: { out: boolean; scale?: number },
+): string[] {
   const lines: string[] = [];
   const t = d.tcp;
   if (t === undefined) {
-    if (d.udp !== undefined) lines.push(`UDP: one datagram of ${d.udp} bytes; no connection, no acknowledgement, no retransmission`);
-    if (d.icmp !== undefined) lines.push('ICMP: an error report from a router or host about a packet we sent (it quotes that packet\'s headers)');
+    if (d.udp !== undefined)
+      lines.push(`UDP: one datagram of ${d.udp} bytes; no connection, no acknowledgement, no retransmission`);
+    if (d.icmp !== undefined)
+      lines.push(
+        "ICMP: an error report from a router or host about a packet we sent (it quotes that packet's headers)",
+      );
     return lines;
   }
   const flags: string[] = [];
@@ -45,7 +54,7 @@ export function explainPacket(d: Decoded, _pkt: Packet, print: PrintOptions, how
     }
     if (t.wscale !== undefined) {
       lines.push(
-        `wscale ${t.wscale}: later window fields are multiplied by 2^${t.wscale} = ${2 ** t.wscale} (Linux picks ${t.wscale === 10 ? '10 for loopback\'s large buffers' : 'it from its buffer size'}; Ethernet often 7)`,
+        `wscale ${t.wscale}: later window fields are multiplied by 2^${t.wscale} = ${2 ** t.wscale} (Linux picks ${t.wscale === 10 ? "10 for loopback's large buffers" : 'it from its buffer size'}; Ethernet often 7)`,
       );
     }
     lines.push(`win ${t.win}: bytes this side can receive now (never scaled in a SYN)`);
@@ -64,7 +73,8 @@ export function explainPacket(d: Decoded, _pkt: Packet, print: PrintOptions, how
         : `win ${t.win}: the receive window: ${t.win} × 2^${how.scale} = ${t.win * 2 ** how.scale} bytes (tcpdump prints the raw field)`,
     );
   }
-  if (d.df && print.verbose > 0) lines.push('flags [DF]: don\'t fragment: Linux sets it for path MTU discovery (RFC 1191)');
+  if (d.df && print.verbose > 0)
+    lines.push("flags [DF]: don't fragment: Linux sets it for path MTU discovery (RFC 1191)");
   if (print.verbose > 0 && how.out) {
     lines.push(
       'cksum … incorrect on packets we send: checksum offload: the kernel leaves the sum to the network card (or to nobody on loopback), and capture sees the packet before',

@@ -11,7 +11,16 @@ import { PrintContext, type PrintOptions } from '../../print/context.js';
 import { formatPacket } from '../../print/dispatch.js';
 import type { Endpoint, TapEvent } from '../../lib/sockets-tap.js';
 import { decodePacket, icmpWords, TH_ACK, TH_RST, TH_SYN, type Decoded } from './decode.js';
-import { endpointText, ms, TcpSession, type CloseReason, type Note, type NoteKind, type Role, type SessionSummary } from './tcp-session.js';
+import {
+  endpointText,
+  ms,
+  TcpSession,
+  type CloseReason,
+  type Note,
+  type NoteKind,
+  type Role,
+  type SessionSummary,
+} from './tcp-session.js';
 import { scanProof, type ProofStep } from './scan-proof.js';
 import { explainPacket } from './explain.js';
 
@@ -142,7 +151,8 @@ export class Follower {
   ) {
     this.ctx = new PrintContext(opts.print);
     const p = opts.print;
-    if (p.hex > 0 || p.hexAscii > 0 || p.ascii > 0) this.plainCtx = new PrintContext({ ...p, hex: 0, hexAscii: 0, ascii: 0 });
+    if (p.hex > 0 || p.hexAscii > 0 || p.ascii > 0)
+      this.plainCtx = new PrintContext({ ...p, hex: 0, hexAscii: 0, ascii: 0 });
   }
 
   /** True when at least one session was followed and every one is over on the wire. */
@@ -162,13 +172,17 @@ export class Follower {
       return;
     }
     if (ev.type === 'listening') this.listeners.push({ proto: ev.proto, local: ev.local });
-    else if (ev.type === 'scan') this.scans.push({ proto: ev.proto, hosts: new Set(ev.hosts.map(plain)), ports: new Set(ev.ports) });
+    else if (ev.type === 'scan')
+      this.scans.push({ proto: ev.proto, hosts: new Set(ev.hosts.map(plain)), ports: new Set(ev.ports) });
     else {
       const k = key(ev.proto, ev.local.address, ev.local.port, ev.remote.address, ev.remote.port);
       if (!this.sessions.has(k)) this.add(k, ev.proto, ev.local, ev.remote, ev.role);
     }
     // Packets that came before the announcement, in capture order.
-    const held = mergeByTime(this.heldControl.items.slice(this.heldControl.head), this.held.items.slice(this.held.head));
+    const held = mergeByTime(
+      this.heldControl.items.slice(this.heldControl.head),
+      this.held.items.slice(this.held.head),
+    );
     this.held = { items: [], head: 0 };
     this.heldControl = { items: [], head: 0 };
     this.heldBytes = 0;
@@ -190,12 +204,14 @@ export class Follower {
 
   /** Queues an unmatched packet; forgets the oldest past KEEP_UNMATCHED_MS or the queue's bound. */
   private hold(h: Held): void {
-    const data = h.d.tcp !== undefined ? h.d.tcp.payload > 0 && !(h.d.tcp.flags & (TH_SYN | TH_RST | 0x01)) : (h.d.udp ?? 0) > 0;
+    const data =
+      h.d.tcp !== undefined ? h.d.tcp.payload > 0 && !(h.d.tcp.flags & (TH_SYN | TH_RST | 0x01)) : (h.d.udp ?? 0) > 0;
     const q = data ? this.held : this.heldControl;
     q.items.push(h);
     if (data) this.heldBytes += h.pkt.caplen;
     // Forgetting moves a head index: a busy interface brings many packets a millisecond, and each must cost little.
-    const over = (): boolean => (data ? this.heldBytes > MAX_UNMATCHED_BYTES : q.items.length - q.head > MAX_UNMATCHED_CONTROL);
+    const over = (): boolean =>
+      data ? this.heldBytes > MAX_UNMATCHED_BYTES : q.items.length - q.head > MAX_UNMATCHED_CONTROL;
     while (q.head < q.items.length - 1 && (h.t - (q.items[q.head] as Held).t > KEEP_UNMATCHED_MS || over())) {
       if (data) this.heldBytes -= (q.items[q.head] as Held).pkt.caplen;
       q.items[q.head++] = undefined as unknown as Held;
@@ -210,8 +226,14 @@ export class Follower {
   private mayBeAnnounced(d: Decoded): boolean {
     if (this.connecting.size === 0) return false;
     const proto = d.tcp ? 'tcp' : d.udp !== undefined ? 'udp' : '';
-    if (d.icmp?.quote) return this.connecting.has(`${d.icmp.quote.proto === 6 ? 'tcp' : 'udp'} ${plain(d.icmp.quote.dst)}|${d.icmp.quote.dport}`);
-    return this.connecting.has(`${proto} ${plain(d.dst)}|${d.dport}`) || this.connecting.has(`${proto} ${plain(d.src)}|${d.sport}`);
+    if (d.icmp?.quote)
+      return this.connecting.has(
+        `${d.icmp.quote.proto === 6 ? 'tcp' : 'udp'} ${plain(d.icmp.quote.dst)}|${d.icmp.quote.dport}`,
+      );
+    return (
+      this.connecting.has(`${proto} ${plain(d.dst)}|${d.dport}`) ||
+      this.connecting.has(`${proto} ${plain(d.src)}|${d.sport}`)
+    );
   }
 
   /** Prints the summaries not printed yet (sessions still open when following stops) and the scan proof. */
@@ -222,13 +244,21 @@ export class Follower {
     if (proofs.length > 0) {
       const lines = scanProof(proofs.map((f) => ({ remote: f.remote, steps: f.proof as ProofStep[] })));
       if (this.opts.json) for (const p of lines) this.put(this.opts.summaryOut, JSON.stringify(p.json) + '\n');
-      else this.put(this.opts.summaryOut, lines.map((p) => this.paint(p.text, p.json.state === 'open' ? 'handshake' : 'other')).join('\n') + '\n');
+      else
+        this.put(
+          this.opts.summaryOut,
+          lines.map((p) => this.paint(p.text, p.json.state === 'open' ? 'handshake' : 'other')).join('\n') + '\n',
+        );
     }
     this.flush();
   }
 
   private add(k: string, proto: string, local: Endpoint, remote: Endpoint, role: Role): Followed {
-    const f: Followed = { local: { address: plain(local.address), port: local.port }, remote: { address: plain(remote.address), port: remote.port }, summarized: false };
+    const f: Followed = {
+      local: { address: plain(local.address), port: local.port },
+      remote: { address: plain(remote.address), port: remote.port },
+      summarized: false,
+    };
     if (proto === 'tcp') f.tcp = new TcpSession(f.local, f.remote, role, this.opts.closeReason);
     else f.udp = { sent: 0, received: 0, sentBytes: 0, receivedBytes: 0, start: 0, last: 0 };
     if (role === 'scan' && proto === 'tcp') f.proof = [];
@@ -244,7 +274,8 @@ export class Follower {
     const proto = d.tcp ? 'tcp' : d.udp !== undefined ? 'udp' : '';
     if (proto === '') return false;
     let f = this.sessions.get(key(proto, d.src, d.sport, d.dst, d.dport));
-    if (f === undefined && (d.udp !== undefined || (d.tcp && (d.tcp.flags & (TH_SYN | TH_ACK | TH_RST)) === TH_SYN))) f = this.newPeer(proto, d);
+    if (f === undefined && (d.udp !== undefined || (d.tcp && (d.tcp.flags & (TH_SYN | TH_ACK | TH_RST)) === TH_SYN)))
+      f = this.newPeer(proto, d);
     if (f === undefined) return false;
     const out = plain(d.src) === f.local.address && d.sport === f.local.port;
     let note: Note;
@@ -262,13 +293,29 @@ export class Follower {
   /** A SYN to a port we listen on or a SYN from a scan probe: a new session. */
   private newPeer(proto: string, d: Decoded): Followed | undefined {
     for (const l of this.listeners) {
-      if (l.proto === proto && l.local.port === d.dport && (isWildcard(l.local.address) || plain(l.local.address) === plain(d.dst))) {
-        return this.add(key(proto, d.src, d.sport, d.dst, d.dport), proto, { address: d.dst, port: d.dport }, { address: d.src, port: d.sport }, 'accept');
+      if (
+        l.proto === proto &&
+        l.local.port === d.dport &&
+        (isWildcard(l.local.address) || plain(l.local.address) === plain(d.dst))
+      ) {
+        return this.add(
+          key(proto, d.src, d.sport, d.dst, d.dport),
+          proto,
+          { address: d.dst, port: d.dport },
+          { address: d.src, port: d.sport },
+          'accept',
+        );
       }
     }
     for (const s of this.scans) {
       if (s.proto === proto && s.hosts.has(plain(d.dst)) && s.ports.has(d.dport)) {
-        return this.add(key(proto, d.src, d.sport, d.dst, d.dport), proto, { address: d.src, port: d.sport }, { address: d.dst, port: d.dport }, 'scan');
+        return this.add(
+          key(proto, d.src, d.sport, d.dst, d.dport),
+          proto,
+          { address: d.src, port: d.sport },
+          { address: d.dst, port: d.dport },
+          'scan',
+        );
       }
     }
     return undefined;
@@ -282,7 +329,9 @@ export class Follower {
     const f = proto === '' ? undefined : this.sessions.get(key(proto, q.src, q.sport, q.dst, q.dport));
     if (f === undefined) return false;
     const words = icmpWords(h.d.icmp as NonNullable<Decoded['icmp']>);
-    const note = f.tcp ? f.tcp.icmp(h.t, words) : { kind: 'icmp' as const, text: `${words}: nobody takes this port's datagrams` };
+    const note = f.tcp
+      ? f.tcp.icmp(h.t, words)
+      : { kind: 'icmp' as const, text: `${words}: nobody takes this port's datagrams` };
     f.proof?.push({ token: words.replace(/^ICMP(v6)? /, 'ICMP$1 '), from: 'net' });
     this.emit(h, f, note);
     if (f.tcp?.done && !f.summarized && f.proof === undefined) this.summarize(f);
@@ -325,7 +374,9 @@ export class Follower {
     const annotation = this.paint(`# ${note.text}`, note.kind);
     if (this.opts.explain) {
       const out = plain(h.d.src) === f.local.address && h.d.sport === f.local.port;
-      const why = explainPacket(h.d, h.pkt, this.opts.print, { out, scale: f.tcp?.scaleOf(out) }).map((l) => `      ${l}\n`).join('');
+      const why = explainPacket(h.d, h.pkt, this.opts.print, { out, scale: f.tcp?.scaleOf(out) })
+        .map((l) => `      ${l}\n`)
+        .join('');
       this.put(this.opts.out, `${text}    ${annotation}\n${why}`);
     } else {
       this.put(this.opts.out, `${text.slice(0, end)}  ${annotation}${text.slice(end)}`);
@@ -341,7 +392,13 @@ export class Follower {
     if (f.tcp) {
       const s = f.tcp.summary();
       if (this.opts.json) this.put(this.opts.summaryOut, JSON.stringify(s) + '\n');
-      else this.put(this.opts.summaryOut, summaryText(s, this.opts.print.utc).map((l, i) => (i === 0 ? this.paint(l, 'close') : l)).join('\n') + '\n');
+      else
+        this.put(
+          this.opts.summaryOut,
+          summaryText(s, this.opts.print.utc)
+            .map((l, i) => (i === 0 ? this.paint(l, 'close') : l))
+            .join('\n') + '\n',
+        );
     } else if (f.udp) {
       const u = f.udp;
       const s = {
@@ -425,12 +482,28 @@ export function summaryText(s: SessionSummary, utc = false): string[] {
     `  sent ${s.sent.bytes} bytes in ${s.sent.segments} segments, received ${s.received.bytes} bytes in ${s.received.segments} segments`,
   );
   const re = s.sent.retransmissions + s.received.retransmissions;
-  lines.push(re === 0 ? '  retransmissions: none' : `  retransmissions: ${s.sent.retransmissions} by us, ${s.received.retransmissions} by the peer`);
+  lines.push(
+    re === 0
+      ? '  retransmissions: none'
+      : `  retransmissions: ${s.sent.retransmissions} by us, ${s.received.retransmissions} by the peer`,
+  );
   if (s.time_wait !== undefined) {
-    const first = s.closed_first === 'us' ? 'we closed first' : s.closed_first === 'peer' ? 'the peer closed first' : 'both closed at once';
-    lines.push(`  ${first}: ${s.time_wait.holder} holds TIME_WAIT until ${clock(s.time_wait.until_ms, utc)} (60 s, 2MSL)`);
+    const first =
+      s.closed_first === 'us'
+        ? 'we closed first'
+        : s.closed_first === 'peer'
+          ? 'the peer closed first'
+          : 'both closed at once';
+    lines.push(
+      `  ${first}: ${s.time_wait.holder} holds TIME_WAIT until ${clock(s.time_wait.until_ms, utc)} (60 s, 2MSL)`,
+    );
   } else if (s.end === 'rst') lines.push('  ended by RST: no TIME_WAIT on either side');
-  else if (s.end === 'open') lines.push(s.closed_first ? `  still closing (${s.closed_first === 'us' ? 'we' : 'the peer'} closed first)` : '  still open when following stopped');
+  else if (s.end === 'open')
+    lines.push(
+      s.closed_first
+        ? `  still closing (${s.closed_first === 'us' ? 'we' : 'the peer'} closed first)`
+        : '  still open when following stopped',
+    );
   lines.push(`  duration ${ms(s.duration_ms)}`);
   return lines;
 }
@@ -438,5 +511,9 @@ export function summaryText(s: SessionSummary, utc = false): string[] {
 /** HH:MM:SS of a time in ms since the epoch (local time, as tcpdump's timestamps). */
 function clock(t: number, utc: boolean): string {
   const d = new Date(t);
-  return (utc ? [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()] : [d.getHours(), d.getMinutes(), d.getSeconds()]).map((n) => String(n).padStart(2, '0')).join(':');
+  return (
+    utc ? [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()] : [d.getHours(), d.getMinutes(), d.getSeconds()]
+  )
+    .map((n) => String(n).padStart(2, '0'))
+    .join(':');
 }

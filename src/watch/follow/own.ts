@@ -77,11 +77,18 @@ export function ownDirectory(env: NodeJS.ProcessEnv): string {
   if (env.NTK_RUNTIME_DIR) return env.NTK_RUNTIME_DIR;
   if (process.getuid?.() === 0) return '/run/ntk';
   if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'ntk');
-  throw createError('E_IO', CONTEXT, '--own needs XDG_RUNTIME_DIR (a directory only you can enter) when not run as root');
+  throw createError(
+    'E_IO',
+    CONTEXT,
+    '--own needs XDG_RUNTIME_DIR (a directory only you can enter) when not run as root',
+  );
 }
 
 /** Listens on DIR/watch-PID.sock; `onEvent` gets each valid announcement. */
-async function listenForAnnouncements(env: NodeJS.ProcessEnv, onEvent: (ev: TapEvent) => void): Promise<{ path: string; server: Server }> {
+async function listenForAnnouncements(
+  env: NodeJS.ProcessEnv,
+  onEvent: (ev: TapEvent) => void,
+): Promise<{ path: string; server: Server }> {
   const root = process.getuid?.() === 0;
   const dir = ownDirectory(env);
   try {
@@ -107,7 +114,9 @@ async function listenForAnnouncements(env: NodeJS.ProcessEnv, onEvent: (ev: TapE
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(createError('E_IO', CONTEXT, `${path}: ${(err as Error).message}`, { cause: err })));
+    server.once('error', (err) =>
+      reject(createError('E_IO', CONTEXT, `${path}: ${(err as Error).message}`, { cause: err })),
+    );
     server.listen(path, () => resolve());
   });
   // Root's watcher takes announcements from every user (they reach it only through root's directory).
@@ -141,7 +150,13 @@ function removeStale(dir: string): void {
 
 function isEndpoint(v: unknown): v is { address: string; port: number } {
   const e = v as { address?: unknown; port?: unknown } | undefined;
-  return typeof e?.address === 'string' && typeof e.port === 'number' && Number.isInteger(e.port) && e.port >= 0 && e.port < 65536;
+  return (
+    typeof e?.address === 'string' &&
+    typeof e.port === 'number' &&
+    Number.isInteger(e.port) &&
+    e.port >= 0 &&
+    e.port < 65536
+  );
 }
 
 /** One announcement line to a TapEvent, or undefined when it is not a valid one. */
@@ -154,7 +169,12 @@ export function parseAnnouncement(line: string): TapEvent | undefined {
   }
   const proto = v.proto;
   if (proto !== 'tcp' && proto !== 'udp') return undefined;
-  if (v.type === 'socket' && (v.role === 'connect' || v.role === 'accept') && isEndpoint(v.local) && isEndpoint(v.remote)) {
+  if (
+    v.type === 'socket' &&
+    (v.role === 'connect' || v.role === 'accept') &&
+    isEndpoint(v.local) &&
+    isEndpoint(v.remote)
+  ) {
     return { type: 'socket', proto, role: v.role, local: v.local, remote: v.remote };
   }
   if (v.type === 'listening' && isEndpoint(v.local)) return { type: 'listening', proto, local: v.local };

@@ -15,7 +15,9 @@ export function routeInterface(address: string, tables: { route?: string; route6
   if (family === 0) return 'any';
   if (a.startsWith('127.') || a === '::1' || isOwnAddress(a)) return 'lo';
   try {
-    return family === 4 ? (route4(a, tables.route ?? readFileSync('/proc/net/route', 'latin1')) ?? 'any') : (route6(a, tables.route6 ?? readFileSync('/proc/net/ipv6_route', 'latin1')) ?? 'any');
+    return family === 4
+      ? (route4(a, tables.route ?? readFileSync('/proc/net/route', 'latin1')) ?? 'any')
+      : (route6(a, tables.route6 ?? readFileSync('/proc/net/ipv6_route', 'latin1')) ?? 'any');
   } catch {
     return 'any';
   }
@@ -36,10 +38,11 @@ export function route4(address: string, table: string): string | undefined {
     if (!(flags & 1)) continue; // RTF_UP
     const dest = swap(parseInt(f[1] as string, 16));
     const mask = swap(parseInt(f[7] as string, 16));
-    if (((target & mask) >>> 0) !== ((dest & mask) >>> 0)) continue;
+    if ((target & mask) >>> 0 !== (dest & mask) >>> 0) continue;
     const bits = popcount(mask);
     const metric = Number(f[6]);
-    if (!best || bits > best.bits || (bits === best.bits && metric < best.metric)) best = { iface: f[0] as string, bits, metric };
+    if (!best || bits > best.bits || (bits === best.bits && metric < best.metric))
+      best = { iface: f[0] as string, bits, metric };
   }
   return best?.iface;
 }

@@ -13,7 +13,14 @@ export interface ProofStep {
 
 export interface ProofLine {
   text: string;
-  json: { type: 'proof'; host: string; port: number; proto: 'tcp'; state: 'open' | 'closed' | 'filtered' | 'unreachable'; exchange: string };
+  json: {
+    type: 'proof';
+    host: string;
+    port: number;
+    proto: 'tcp';
+    state: 'open' | 'closed' | 'filtered' | 'unreachable';
+    exchange: string;
+  };
 }
 
 /** Returns one line per probed host and port (the first probe of each), in host then port order. */
@@ -25,7 +32,11 @@ export function scanProof(probes: Array<{ remote: Endpoint; steps: ProofStep[] }
   }
   const hosts = new Set([...first.values()].map((p) => p.remote.address));
   const sorted = [...first.values()].sort((a, b) =>
-    a.remote.address === b.remote.address ? a.remote.port - b.remote.port : a.remote.address < b.remote.address ? -1 : 1,
+    a.remote.address === b.remote.address
+      ? a.remote.port - b.remote.port
+      : a.remote.address < b.remote.address
+        ? -1
+        : 1,
   );
   return sorted.map((p) => {
     const state = stateOf(p.steps);

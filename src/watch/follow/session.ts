@@ -124,7 +124,8 @@ async function captureFor(opts: FollowSessionOptions): Promise<{ iface: string; 
   }
   const numeric = t.hosts.filter((h) => isIP(h) !== 0);
   const ifaces = new Set(numeric.map((h) => routeInterface(h)));
-  const iface = opts.iface ?? (numeric.length === t.hosts.length && ifaces.size === 1 ? ([...ifaces][0] as string) : 'any');
+  const iface =
+    opts.iface ?? (numeric.length === t.hosts.length && ifaces.size === 1 ? ([...ifaces][0] as string) : 'any');
   const narrow = numeric.length === t.hosts.length && numeric.length > 0 && numeric.length <= 32;
   const lo = Math.min(...t.ports);
   const hi = Math.max(...t.ports);

@@ -64,7 +64,18 @@ interface Side {
 }
 
 function newSide(): Side {
-  return { nxt: 0, bytes: 0, segments: 0, retrans: 0, sent: new Map(), synCount: 0, synInterval: 0, dupacks: 0, probing: false, probes: 0 };
+  return {
+    nxt: 0,
+    bytes: 0,
+    segments: 0,
+    retrans: 0,
+    sent: new Map(),
+    synCount: 0,
+    synInterval: 0,
+    dupacks: 0,
+    probing: false,
+    probes: 0,
+  };
 }
 
 /** Ranges kept per side for retransmission matching (older ones are forgotten). */
@@ -181,7 +192,8 @@ export class TcpSession {
       me.acked = (ackRaw - (other.isn as number)) >>> 0;
       me.lastAckRaw = ackRaw;
       me.lastWin = tcp.win;
-      if (tcp.payload === 0 && !(f & TH_FIN)) return { kind: 'handshake', text: `handshake 3/3: established (rtt ${ms(this.rtt)})` };
+      if (tcp.payload === 0 && !(f & TH_FIN))
+        return { kind: 'handshake', text: `handshake 3/3: established (rtt ${ms(this.rtt)})` };
       notes.push('handshake 3/3: established');
       kind = 'handshake';
     }
@@ -217,7 +229,8 @@ export class TcpSession {
    * window the same segment is a window probe (RFC 9293 §3.8.6.1). Undefined when the segment is neither.
    */
   private probe(t: number, who: 'us' | 'peer', me: Side, other: Side, rel: number, tcp: TcpFields): Note | undefined {
-    if (!this.established || tcp.payload > 1 || tcp.flags & TH_FIN || me.nxt === 0 || rel !== ((me.nxt - 1) >>> 0)) return undefined;
+    if (!this.established || tcp.payload > 1 || tcp.flags & TH_FIN || me.nxt === 0 || rel !== (me.nxt - 1) >>> 0)
+      return undefined;
     if (other.lastWin === 0) {
       return { kind: 'window', text: `zero-window probe: has the ${who === 'us' ? "peer's" : 'our'} window opened?` };
     }
@@ -225,7 +238,10 @@ export class TcpSession {
     const after = me.probeAt === undefined ? '' : `, ${secs(t - me.probeAt)} after the last`;
     me.probeAt = t;
     me.probing = true;
-    return { kind: 'keepalive', text: `keep-alive probe #${me.probes}${after}: is the ${who === 'us' ? 'peer' : 'other end'} still there?` };
+    return {
+      kind: 'keepalive',
+      text: `keep-alive probe #${me.probes}${after}: is the ${who === 'us' ? 'peer' : 'other end'} still there?`,
+    };
   }
 
   /** New data (its words), or a retransmission of data already sent (its note). */
@@ -242,7 +258,10 @@ export class TcpSession {
       r.at = t;
       me.sent.set(rel, r);
       me.retrans++;
-      return { kind: 'retransmission', text: `retransmission #${r.count} of data (${payload} bytes) after ${secs(interval)}${backoff}` };
+      return {
+        kind: 'retransmission',
+        text: `retransmission #${r.count} of data (${payload} bytes) after ${secs(interval)}${backoff}`,
+      };
     }
     me.sent.set(rel, { end, at: t, count: 0, interval: 0 });
     if (me.sent.size > MAX_RANGES) me.sent.delete(me.sent.keys().next().value as number);
@@ -250,13 +269,24 @@ export class TcpSession {
     me.bytes += payload;
     let half = '';
     if (this.firstFin !== undefined && this.firstFin !== who) {
-      half = this.firstFin === 'us' ? ' (we sent FIN, still receiving)' : ' (peer sent FIN: we are in CLOSE_WAIT, still sending)';
+      half =
+        this.firstFin === 'us'
+          ? ' (we sent FIN, still receiving)'
+          : ' (peer sent FIN: we are in CLOSE_WAIT, still sending)';
     }
     return `data: ${payload} bytes ${who === 'us' ? 'sent' : 'received'}${half}`;
   }
 
   /** A FIN: a step of the close, or a FIN sent again. `ackNote`: what the same segment acknowledges. */
-  private finSegment(t: number, who: 'us' | 'peer', me: Side, other: Side, tcp: TcpFields, rel: number, ackNote: Note | undefined): Note {
+  private finSegment(
+    t: number,
+    who: 'us' | 'peer',
+    me: Side,
+    other: Side,
+    tcp: TcpFields,
+    rel: number,
+    ackNote: Note | undefined,
+  ): Note {
     const finRel = (rel + tcp.payload) >>> 0;
     if (me.finRel !== undefined && finRel === me.finRel) {
       me.retrans++;
@@ -287,7 +317,9 @@ export class TcpSession {
 
   private syn(t: number, who: 'us' | 'peer', me: Side, other: Side, tcp: TcpFields): Note {
     const f = tcp.flags;
-    const opts = [tcp.mss !== undefined ? `mss ${tcp.mss}` : '', tcp.wscale !== undefined ? `wscale ${tcp.wscale}` : ''].filter((s) => s).join(', ');
+    const opts = [tcp.mss !== undefined ? `mss ${tcp.mss}` : '', tcp.wscale !== undefined ? `wscale ${tcp.wscale}` : '']
+      .filter((s) => s)
+      .join(', ');
     const optText = opts ? ` (${opts})` : '';
     if (me.isn === tcp.seq && me.synAt !== undefined) {
       // The same SYN again: retransmitted because no answer came (RFC 6298 §5: the timer doubles each time).
@@ -301,7 +333,10 @@ export class TcpSession {
           : '';
       me.synInterval = interval;
       me.synAt = t;
-      return { kind: 'retransmission', text: `retransmission #${me.synCount} of ${f & TH_ACK ? 'SYN-ACK' : 'SYN'} after ${secs(interval)}${backoff}` };
+      return {
+        kind: 'retransmission',
+        text: `retransmission #${me.synCount} of ${f & TH_ACK ? 'SYN-ACK' : 'SYN'} after ${secs(interval)}${backoff}`,
+      };
     }
     me.isn = tcp.seq;
     me.synAt = t;
@@ -327,11 +362,20 @@ export class TcpSession {
     this.done = true;
     if (!this.established && this.synAckAt === undefined && this.opener !== undefined && this.opener !== who) {
       this.endKind = 'refused';
-      return { kind: 'rst', text: who === 'peer' ? 'RST: port closed (connection refused)' : 'RST: we refuse: port closed' };
+      return {
+        kind: 'rst',
+        text: who === 'peer' ? 'RST: port closed (connection refused)' : 'RST: we refuse: port closed',
+      };
     }
     if (!this.established && this.synAckFrom !== undefined && this.synAckFrom !== who) {
       this.endKind = 'rst';
-      return { kind: 'rst', text: who === 'us' ? 'RST (ours): we close the probe at once, no handshake completed' : 'RST: peer aborts the handshake' };
+      return {
+        kind: 'rst',
+        text:
+          who === 'us'
+            ? 'RST (ours): we close the probe at once, no handshake completed'
+            : 'RST: peer aborts the handshake',
+      };
     }
     this.endKind = this.endKind === 'fin' ? 'fin' : 'rst';
     const after = this.firstFin !== undefined ? ' (after the close began)' : '';
@@ -364,18 +408,30 @@ export class TcpSession {
       return { kind: 'keepalive', text: `keep-alive answer: ${who === 'peer' ? 'the peer is alive' : 'we are alive'}` };
     }
     if (tcp.win === 0 && prevWin !== 0) {
-      return { kind: 'window', text: `zero window: ${who === 'us' ? 'our' : "peer's"} receive buffer is full, the ${who === 'us' ? 'peer' : 'sender'} must wait` };
+      return {
+        kind: 'window',
+        text: `zero window: ${who === 'us' ? 'our' : "peer's"} receive buffer is full, the ${who === 'us' ? 'peer' : 'sender'} must wait`,
+      };
     }
     if (sameAck && prevWin === 0 && tcp.win > 0) {
-      return { kind: 'window', text: `window update: ${who === 'us' ? 'we' : 'peer'} can take ${tcp.win << scale} bytes again` };
+      return {
+        kind: 'window',
+        text: `window update: ${who === 'us' ? 'we' : 'peer'} can take ${tcp.win << scale} bytes again`,
+      };
     }
     if (newly > 0) {
       const bytes = newly - (other.finRel !== undefined && ackRel > other.finRel ? 1 : 0);
-      return { kind: 'ack', text: who === 'peer' ? `peer acknowledges ${bytes} bytes` : `we acknowledge ${bytes} bytes` };
+      return {
+        kind: 'ack',
+        text: who === 'peer' ? `peer acknowledges ${bytes} bytes` : `we acknowledge ${bytes} bytes`,
+      };
     }
     if (sameAck && prevWin === tcp.win && other.nxt > ackRel) {
       me.dupacks++;
-      return { kind: 'dupack', text: `duplicate ACK #${me.dupacks}: ${who === 'us' ? 'we are' : 'peer is'} missing bytes from ${ackRel}` };
+      return {
+        kind: 'dupack',
+        text: `duplicate ACK #${me.dupacks}: ${who === 'us' ? 'we are' : 'peer is'} missing bytes from ${ackRel}`,
+      };
     }
     if (sameAck && prevWin !== tcp.win) {
       return { kind: 'window', text: `window update: ${tcp.win << scale} bytes` };
@@ -395,7 +451,8 @@ export class TcpSession {
       return 'close 1/4: peer sends FIN first: we are in CLOSE_WAIT until we close';
     }
     // The second FIN.
-    const ackedFirst = tcp.flags & TH_ACK && other.finRel !== undefined && ((tcp.ack - (other.isn as number)) >>> 0) === other.finRel + 1;
+    const ackedFirst =
+      tcp.flags & TH_ACK && other.finRel !== undefined && (tcp.ack - (other.isn as number)) >>> 0 === other.finRel + 1;
     if (!ackedFirst && !this.finAcked[otherWho]) {
       this.simultaneous = true;
       return 'close: simultaneous close, both sides sent FIN: both will hold TIME_WAIT';
@@ -411,18 +468,23 @@ export class TcpSession {
     if (finOf === first && me.finRel === undefined) {
       return who === 'peer'
         ? 'close 2/4: peer ACKs our FIN; we are in FIN_WAIT_2'
-        : 'close 2/4: we ACK the peer\'s FIN; we are in CLOSE_WAIT';
+        : "close 2/4: we ACK the peer's FIN; we are in CLOSE_WAIT";
     }
     if (finOf === first) {
       // The ACK of the first FIN comes with (or after) the second FIN.
-      if (me.finRel !== undefined && !this.simultaneous) return who === 'peer' ? 'close 2/4: peer ACKs our FIN' : 'close 2/4: we ACK the peer\'s FIN';
+      if (me.finRel !== undefined && !this.simultaneous)
+        return who === 'peer' ? 'close 2/4: peer ACKs our FIN' : "close 2/4: we ACK the peer's FIN";
     }
     // The last ACK: the first closer enters TIME_WAIT.
     this.done = this.finAcked.us && this.finAcked.peer;
     this.endKind = 'fin';
     const holderSide = this.simultaneous ? 'both' : first;
     const holder = holderSide === 'peer' ? this.remote : this.local;
-    this.timeWait = { holder: holderSide === 'both' ? `${endpointText(this.local)} and ${endpointText(this.remote)}` : endpointText(holder), until: this.last + TIME_WAIT_MS };
+    this.timeWait = {
+      holder:
+        holderSide === 'both' ? `${endpointText(this.local)} and ${endpointText(this.remote)}` : endpointText(holder),
+      until: this.last + TIME_WAIT_MS,
+    };
     if (this.simultaneous) return `close: both ends enter TIME_WAIT for ${TIME_WAIT_MS / 1000} s (2MSL)`;
     return `close 4/4: ${endpointText(holder)} enters TIME_WAIT for ${TIME_WAIT_MS / 1000} s (2MSL)`;
   }
@@ -442,7 +504,8 @@ export class TcpSession {
   summary(): SessionSummary {
     const start = this.start ?? 0;
     let end = this.endKind;
-    if (end === undefined) end = !this.established && !this.answered && this.us.synCount >= 0 && this.opener === 'us' ? 'no-answer' : 'open';
+    if (end === undefined)
+      end = !this.established && !this.answered && this.us.synCount >= 0 && this.opener === 'us' ? 'no-answer' : 'open';
     const s: SessionSummary = {
       type: 'summary',
       session: this.name,
