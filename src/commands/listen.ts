@@ -95,7 +95,10 @@ export function listenOptions(argv: ListenArgs): ListenOptions {
     stallMs: stall === undefined ? DEFAULT_STALL_MS : parseSeconds(CONTEXT, stall, '--stall timeout'),
     maxWaiting: count('max-waiting', '--max-waiting', DEFAULT_MAX_WAITING, 65535),
     peerIdleMs: idle === undefined ? undefined : parseSeconds(CONTEXT, idle, '--idle timeout') || undefined,
-    maxBacklog: maxBacklogOf(CONTEXT, argv['max-backlog'], { flag: '-u', given: argv.u === true }),
+    maxBacklog: maxBacklogOf(CONTEXT, argv['max-backlog'], {
+      flag: '-u, --chat or --broker',
+      given: argv.u === true || argv.chat === true || argv.broker === true,
+    }),
     keepAliveMs: keepAliveOf(argv.keepalive, CONTEXT),
   };
 }
@@ -160,7 +163,10 @@ export function listenCommand(ctx: CliContext): CommandModule<object, ListenArgs
           type: 'boolean',
           describe: 'end a session with a RST instead of a FIN (Ctrl-C, -w): no TIME_WAIT left',
         })
-        .option('max-backlog', maxBacklogOption('-u', 'datagrams', UDP_STDOUT_BACKLOG))
+        .option(
+          'max-backlog',
+          maxBacklogOption('-u (datagrams), --chat/--broker (relayed data)', 'what arrives', UDP_STDOUT_BACKLOG),
+        )
         .option('keepalive', {
           type: 'string',
           describe: 'TCP keep-alive after SECS idle: a peer that stopped answering ends its session',

@@ -48,6 +48,8 @@ export interface RoomOptions extends AccessRules {
   stallMs?: number;
   /** --idle: disconnect a participant that sent no complete line (broker: no byte) for this many ms (E_IDLE). */
   idleMs?: number;
+  /** --max-backlog: output bytes waiting for the operator's stdout past which relayed data is dropped (counted). */
+  maxBacklog?: number;
   /** Told about every join, leave, rename, cut line and refusal (for tests and embedding). */
   onEvent?: (event: RoomEvent) => void;
 }
@@ -563,7 +565,7 @@ class Room {
   /** Writes relayed data to the operator's stdout, dropping it (counted) when stdout is far behind. */
   private toOperator(data: Buffer): void {
     const out = this.io.stdout;
-    if (out.writableLength > OPERATOR_BACKLOG) this.operatorDropped += data.length;
+    if (out.writableLength > (this.opts.maxBacklog ?? OPERATOR_BACKLOG)) this.operatorDropped += data.length;
     else out.write(data);
   }
 

@@ -45,7 +45,7 @@ export interface ListenOptions extends AccessRules {
   stallMs: number;
   /** --idle: disconnect a room participant that sent nothing for this many ms. */
   peerIdleMs?: number;
-  /** -u --max-backlog: stdout bytes waiting past which datagrams are dropped. */
+  /** --max-backlog (-u, --chat, --broker): stdout bytes waiting past which datagrams or relayed data are dropped. */
   maxBacklog?: number;
   /** --keepalive: TCP keep-alive after this many ms idle; a peer that stops answering ends its session. */
   keepAliveMs?: number;
@@ -69,6 +69,7 @@ export async function listenSession(opts: ListenOptions, io: Io): Promise<number
         maxQueue: opts.maxQueue,
         stallMs: opts.stallMs,
         idleMs: opts.peerIdleMs,
+        maxBacklog: opts.maxBacklog,
       },
       io,
     );

@@ -15,6 +15,7 @@ import type { PacketSink, PacketSource, SourceEnd } from './source.js';
 import type { Packet } from '../print/packet.js';
 import { LINKTYPE } from '../print/packet.js';
 import { createError } from '../lib/errors.js';
+import { errnoWords } from '../lib/errno.js';
 import { loadCap, type CapBinding, type CapHandle } from './native.js';
 import { dropPrivileges, secureExecution } from './privileges.js';
 import { defaultInterface, deviceLines, isKnownDevice } from './devices.js';
@@ -113,7 +114,7 @@ export async function listDevices(): Promise<string[]> {
   try {
     devs = binding.deviceList();
   } catch (err) {
-    throw createError('E_CAPTURE', CONTEXT, `cannot list the interfaces: ${errMessage(err)}`, { cause: err });
+    throw createError('E_CAPTURE', CONTEXT, `cannot list the interfaces: ${errnoWords(err)}`, { cause: err });
   }
   if (devs.length === 0) throw createError('E_CAPTURE', CONTEXT, 'no interfaces available for capture');
   return deviceLines(devs);
@@ -224,7 +225,7 @@ function readStats(cap: CapHandle): CapStats | Error {
 
 /** Turns cap's open() exception (libpcap's error text) into one line. */
 function openError(err: unknown, iface: string, filter: string): Error {
-  const text = errMessage(err);
+  const text = errnoWords(err);
   if (/permission|not permitted/i.test(text)) {
     return createError(
       'E_PERM',
@@ -259,8 +260,4 @@ function hasUnversionedLibpcap(): boolean {
   // The dynamic loader ignores LD_LIBRARY_PATH in a privileged process (AT_SECURE), and so does this.
   const extra = secureExecution() ? [] : (process.env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d !== '');
   return [...extra, ...dirs].some((d) => existsSync(`${d}/libpcap.so`));
-}
-
-function errMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

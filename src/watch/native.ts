@@ -34,6 +34,7 @@ import {
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createError } from '../lib/errors.js';
+import { errnoWords } from '../lib/errno.js';
 import type { BpfInsn } from './bpf.js';
 import { readTrustedFile, secureExecution, untrustedDirectory } from './privileges.js';
 
@@ -206,7 +207,7 @@ function loadInstalled(sea: SeaModule | undefined): LoadedCap {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw refuse(
-      code === 'ENOENT' ? `${path} does not exist` : code === 'ELOOP' ? `${path} is a symbolic link` : errText(err),
+      code === 'ENOENT' ? `${path} does not exist` : code === 'ELOOP' ? `${path} is a symbolic link` : errnoWords(err),
       err,
     );
   }
@@ -241,7 +242,7 @@ export function installCapture(): string {
       for (let d = dir; d.length >= created.length; d = dirname(d)) chmodSync(d, 0o755);
     }
   } catch (err) {
-    throw createError('E_CAPTURE', 'install-capture', `${dir}: ${errText(err)}`, { cause: err });
+    throw createError('E_CAPTURE', 'install-capture', `${dir}: ${errnoWords(err)}`, { cause: err });
   }
   const why = untrustedDirectory(dir);
   if (why !== undefined)
@@ -264,7 +265,7 @@ export function installCapture(): string {
     } catch {
       // Not created.
     }
-    throw createError('E_CAPTURE', 'install-capture', `${path}: ${errText(err)}`, { cause: err });
+    throw createError('E_CAPTURE', 'install-capture', `${path}: ${errnoWords(err)}`, { cause: err });
   }
   return path;
 }
@@ -313,7 +314,7 @@ export function materialize(bytes: Buffer, env: NodeJS.ProcessEnv): { path: stri
   try {
     return { path: placeFile(cacheDir, name, bytes) };
   } catch (err) {
-    first = `${cacheDir}: ${errText(err)}`;
+    first = `${cacheDir}: ${errnoWords(err)}`;
   }
   const uid = process.getuid?.() ?? 0;
   const tempDir = join(env.TMPDIR || tmpdir(), `ntk-${uid}`, version);
@@ -323,7 +324,7 @@ export function materialize(bytes: Buffer, env: NodeJS.ProcessEnv): { path: stri
     throw createError(
       'E_CAPTURE',
       CONTEXT,
-      `cannot write the capture addon: ${first}; ${tempDir}: ${errText(err)} (set XDG_CACHE_HOME to a writable directory)`,
+      `cannot write the capture addon: ${first}; ${tempDir}: ${errnoWords(err)} (set XDG_CACHE_HOME to a writable directory)`,
       { cause: err },
     );
   }
@@ -390,7 +391,7 @@ export const UNPATCHED =
 
 /** Turns a failed require/dlopen into one line that says what is missing. */
 function loadError(err: unknown, what: string): Error {
-  const text = errText(err);
+  const text = errnoWords(err);
   let message: string;
   if (/libpcap\.so[.\d]*: cannot open shared object file/.test(text)) {
     message =
@@ -403,16 +404,6 @@ function loadError(err: unknown, what: string): Error {
     message = `cannot load the capture addon from ${what}: ${firstLine(text)}`;
   }
   return createError('E_CAPTURE', CONTEXT, message, { cause: err });
-}
-
-function errText(err: unknown): string {
-  if (err && typeof err === 'object' && 'code' in err && 'syscall' in err) {
-    const e = err as NodeJS.ErrnoException;
-    return e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'EPERM'
-      ? `${e.code}, not writable`
-      : (e.code ?? e.message);
-  }
-  return err instanceof Error ? err.message : String(err);
 }
 
 function firstLine(text: string): string {
@@ -433,6 +424,6 @@ export function compileFilterFor(
   try {
     return binding.Cap.compileFilter(expr, header.linktype, header.snaplen, header.bigEndian);
   } catch (err) {
-    throw createError('E_CAPTURE', CONTEXT, errText(err), { cause: err });
+    throw createError('E_CAPTURE', CONTEXT, errnoWords(err), { cause: err });
   }
 }

@@ -12,7 +12,7 @@ import { bpfProgram, bpfRun } from './bpf.js';
 import { createError } from '../lib/errors.js';
 import { errnoOf, errnoWords } from '../lib/errno.js';
 import type { PacketSink, PacketSource, SourceEnd } from './source.js';
-import type { Packet } from '../print/packet.js';
+import { LINKTYPE, type Packet } from '../print/packet.js';
 import { PcapFileSource, PcapWriter } from './pcap-file.js';
 import type { LiveSource } from './live.js';
 import { loadCap, type CapStats } from './native.js';
@@ -97,7 +97,7 @@ export async function runWatch(opts: WatchOptions, io: Io): Promise<number> {
       `reading from file ${opts.readFile}, link-type ${linktypeText(source.linktype)}, snapshot length ${source.snaplen}`,
     );
     // SLL2 records interface indexes of the capturing host, which ntk names from this host's interfaces.
-    if (source.linktype === 276) diag(io, 'Warning: interface names might be incorrect');
+    if (source.linktype === LINKTYPE.LINUX_SLL2) diag(io, 'Warning: interface names might be incorrect');
     if (opts.filter.trim() !== '') {
       try {
         filter = await fileFilter(opts.filter, file);

@@ -37,8 +37,10 @@ describe('ntk listen options', () => {
     expect(o.allow).toEqual([]);
   });
 
-  it('reads --max-backlog for -u only', async () => {
+  it('reads --max-backlog for -u, --chat and --broker only', async () => {
     expect((await parse(['listen', '-u', '--max-backlog', '1000', '9000'])).maxBacklog).toBe(1000);
+    expect((await parse(['listen', '--chat', '--max-backlog', '2000', '9000'])).maxBacklog).toBe(2000);
+    expect((await parse(['listen', '--broker', '--max-backlog', '3000', '9000'])).maxBacklog).toBe(3000);
     expect((await parse(['listen', '-u', '9000'])).maxBacklog).toBeUndefined();
     expect(await usageCode(['listen', '--max-backlog', '1000', '9000'])).toBe('E_USAGE');
     expect(await usageCode(['listen', '-u', '--max-backlog', '0', '9000'])).toBe('E_USAGE');
