@@ -5,7 +5,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { isNtkError, usageError } from '../lib/errors.js';
-import type { CliContext } from '../commands/context.js';
+import { PARSER_CONFIGURATION, type CliContext } from '../commands/context.js';
 import { connectCommand } from '../commands/connect.js';
 import { listenCommand } from '../commands/listen.js';
 import { scanCommand } from '../commands/scan.js';
@@ -34,12 +34,7 @@ export function buildCli(ctx: CliContext, args: string[]): Argv {
     .demandCommand(1, 'missing command: connect, listen, scan, watch or sockets (see ntk --help)')
     .recommendCommands()
     .strict()
-    .parserConfiguration({
-      'parse-numbers': false,
-      'parse-positional-numbers': false,
-      'greedy-arrays': false,
-      'short-option-groups': true,
-    })
+    .parserConfiguration(PARSER_CONFIGURATION)
     .exitProcess(false)
     .version(version())
     .alias('h', 'help')

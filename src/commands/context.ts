@@ -13,6 +13,17 @@ export interface CliContext {
   watchWith?: WatchWith;
 }
 
+/**
+ * How ntk's command lines are parsed (the program and `watch -- COMMAND`): values stay strings until each flag's
+ * parser checks them, and short flags group (`-zv`).
+ */
+export const PARSER_CONFIGURATION = {
+  'parse-numbers': false,
+  'parse-positional-numbers': false,
+  'greedy-arrays': false,
+  'short-option-groups': true,
+} as const;
+
 /** For options that may be given once: the last value wins when repeated (as in nc's getopt loop). */
 export function lastOf<T>(value: T | T[] | undefined): T | undefined {
   return Array.isArray(value) ? value[value.length - 1] : value;

@@ -1,7 +1,7 @@
 /** `ntk watch`: tcpdump's command line. Converts argv into WatchOptions and hands them to src/watch/run. */
 import type { CommandModule } from 'yargs';
 import { parseCount } from '../lib/args.js';
-import { lastOf, maxBacklogOf, maxBacklogOption, type CliContext } from './context.js';
+import { lastOf, maxBacklogOf, maxBacklogOption, PARSER_CONFIGURATION, type CliContext } from './context.js';
 import { usageError } from '../lib/errors.js';
 import type { WatchOptions } from '../watch/run.js';
 import { MAX_SNAPLEN } from '../print/packet.js';
@@ -233,12 +233,7 @@ function runFollowed(ctx: CliContext, argv: WatchArgs, inner: string[]): void {
       .command(listenCommand(innerCtx))
       .command(scanCommand(innerCtx))
       .strict()
-      .parserConfiguration({
-        'parse-numbers': false,
-        'parse-positional-numbers': false,
-        'greedy-arrays': false,
-        'short-option-groups': true,
-      })
+      .parserConfiguration(PARSER_CONFIGURATION)
       .exitProcess(false)
       .version(false)
       .fail((msg, err) => {

@@ -42,8 +42,8 @@ export interface SockEntry {
   inode: number;
 }
 
-/** TCP state numbers, include/net/tcp_states.h. */
-const TCP_STATES = [
+/** TCP state numbers, include/net/tcp_states.h, and the kernel's names for them (as netstat prints them). */
+export const TCP_STATES = [
   '',
   'ESTABLISHED',
   'SYN_SENT',

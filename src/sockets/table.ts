@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { usageError } from '../lib/errors.js';
 import { parsePort } from '../lib/args.js';
 import { serviceName } from '../lib/services.js';
-import type { SockEntry, SockOwner } from '../lib/socktable.js';
+import { TCP_STATES, type SockEntry, type SockOwner } from '../lib/socktable.js';
 
 /** What one filter word selects. Several words must all match. */
 export type SockFilter =
@@ -17,21 +17,7 @@ export type SockFilter =
   | { kind: 'address'; address: string };
 
 /** The kernel's TCP state names (include/net/tcp_states.h, as netstat prints them) and UDP's two as ss names them. */
-export const STATE_NAMES = [
-  'ESTABLISHED',
-  'SYN_SENT',
-  'SYN_RECV',
-  'FIN_WAIT1',
-  'FIN_WAIT2',
-  'TIME_WAIT',
-  'CLOSE',
-  'CLOSE_WAIT',
-  'LAST_ACK',
-  'LISTEN',
-  'CLOSING',
-  'NEW_SYN_RECV',
-  'UNCONN',
-] as const;
+export const STATE_NAMES = [...TCP_STATES.slice(1), 'UNCONN'] as const;
 
 /**
  * Parses one filter word: a port number or service name (`12345`, `:12345`, `ssh`), a state (`TIME_WAIT`, also
