@@ -6,6 +6,7 @@
 import { constants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
 import { createError, type ErrorCode, type NtkError } from './errors.js';
+import { PeerSilent } from './keepalive.js';
 import {
   conflictAdvice,
   describeEntry,
@@ -134,6 +135,8 @@ export function sysError(context: string, what: string, err: unknown): NtkError 
 export function sessionError(context: string, what: string, err: unknown): NtkError {
   if (errnoOf(err) === 'ECONNRESET')
     return createError('E_CONNRESET', context, 'connection reset by peer', { cause: err });
+  // --keepalive gave up on a silent peer: the session worked, so it did not "fail".
+  if (err instanceof PeerSilent) return createError('E_TIMEDOUT', context, `${what}: ${err.message}`, { cause: err });
   return sysError(context, what, err);
 }
 
