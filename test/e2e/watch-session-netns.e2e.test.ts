@@ -149,7 +149,9 @@ describe.runIf(canNetns() && canCapture())('ntk watch follows sessions with a ho
     await nft(host, 'delete table inet ntkdead');
     expect(r.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(15_000);
-    expect(r.stderr).toMatch(/connection to \S+: the peer stopped answering: [3-9] keep-alive probes unanswered, 1 s apart/);
+    expect(r.stderr).toMatch(
+      /connection to \S+: the peer stopped answering: [3-9] keep-alive probes unanswered, 1 s apart/,
+    );
     const probes = notesOf(r.stderr).filter((n) => n.startsWith('keep-alive probe'));
     expect(probes.length).toBeGreaterThanOrEqual(3);
   });
