@@ -166,6 +166,31 @@ describe('the file header matters to the compiler, as it does to tcpdump -r', ()
     }
     expect(tcpdumpSelects(path, 'ip6')).toHaveLength(3);
   });
+
+  it('an IPv6 address written with an embedded IPv4 part matches as its hex spelling does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ntk-bpf-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    // Raw IPv6 (LINKTYPE_RAW 101): a UDP header from ::ffff:10.0.0.1 to ::1, and one from 2001:db8::1.
+    const udp = '0001000200080000';
+    const ip6 = (src: string) => `6000000000081140${src}00000000000000000000000000000001${udp}`;
+    const bodies = [ip6('00000000000000000000ffff0a000001'), ip6('20010db8000000000000000000000001')];
+    const header = Buffer.from('a1b2c3d4 0002 0004 00000000 00000000 00040000 00000065'.replace(/ /g, ''), 'hex');
+    const records = bodies.map((body, i) => {
+      const data = Buffer.from(body, 'hex');
+      const rec = Buffer.alloc(16);
+      rec.writeUInt32BE(1_700_000_000 + i, 0);
+      rec.writeUInt32BE(data.length, 8);
+      rec.writeUInt32BE(data.length, 12);
+      return Buffer.concat([rec, data]);
+    });
+    const path = join(dir, 'mapped.pcap');
+    writeFileSync(path, Buffer.concat([header, ...records]));
+    const cap = readCapture(path);
+    const mapped = ntkSelects(cap, 'host ::ffff:10.0.0.1');
+    expect(mapped).toHaveLength(1);
+    expect(ntkSelects(cap, 'host ::ffff:a00:1')).toEqual(mapped);
+    expect(mapped).toEqual(tcpdumpSelects(path, 'host ::ffff:10.0.0.1'));
+  });
 });
 
 describe('ntk watch -r FILE FILTER, through the CLI', () => {
