@@ -4,7 +4,8 @@
  * - cap copies every packet into one shared buffer and emits ('packet', nbytes, truncated, tsSec, tsNsec, len),
  *   the last three from libpcap's packet header (ntk's patch to cap): each packet is copied out before the
  *   handler returns, with the kernel's timestamp and the length on the wire.
- * - cap always captures 65535 bytes (its snaplen): ntk cuts packets to -s itself.
+ * - cap captures at most 65535 bytes of a packet; ntk's patch makes libpcap's snaplen the size of the shared
+ *   buffer, so `-s` (or a session's smaller snaplen) is set in the kernel, which then copies no more than that.
  * - cap always opens in promiscuous mode. pcap_stats (the patch's stats()) is read when the capture stops, before
  *   the handle closes, for tcpdump's closing counts.
  * - No cap handle may ever be garbage-collected (see `retainedHandles`).
@@ -23,12 +24,12 @@ import type { CapStats } from './native.js';
 
 const CONTEXT = 'watch';
 
-/** cap's own snapshot length: no packet it delivers is longer. */
+/** cap's largest snapshot length: no packet it delivers is longer. */
 export const CAP_SNAPLEN = 65535;
 
 /**
  * The kernel ring buffer libpcap gets (pcap_set_buffer_size). In immediate mode libpcap uses TPACKET_V2, whose
- * ring has one fixed slot per packet sized for cap's 65535-byte snaplen: 64 MiB is about a thousand slots, which
+ * ring has one fixed slot per packet sized for the snaplen (65535 bytes at most): 64 MiB is about a thousand slots, which
  * is what it takes to ride out a loopback burst (or a garbage-collection pause) without drops
  * (scripts/bench/capture-loss). libpcap's default is 2 MiB.
  */
@@ -89,8 +90,9 @@ export async function openLive(opts: LiveOptions): Promise<LiveSource> {
   if (!isKnownDevice(iface, devs)) throw createError('E_CAPTURE', CONTEXT, `${iface}: No such device exists`);
   const cap = new binding.Cap();
   retainedHandles.push(cap);
-  // One byte more than cap's snaplen, so cap never reports `truncated` (its buffer is never the limit).
-  const shared = Buffer.alloc(CAP_SNAPLEN + 1);
+  // libpcap's snaplen is the buffer's size (capped at CAP_SNAPLEN, ntk's patch to cap): one byte more than the
+  // snaplen asked for, so cap never reports `truncated` (its buffer is never the limit).
+  const shared = Buffer.alloc(Math.min(Math.max(1, opts.snaplen), CAP_SNAPLEN) + 1);
   let linkWord: string;
   try {
     linkWord = cap.open(iface, opts.filter, opts.bufferSize ?? RING_BYTES, shared);

@@ -433,9 +433,11 @@ export class Follower {
       return;
     }
     this.text += text;
-    if (!this.scheduled) {
+    if (this.text.length >= FLUSH_BYTES) this.flush();
+    else if (!this.scheduled) {
+      // A few ms of lines in one write: a busy session writes thousands a second, and each write is a syscall.
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      setTimeout(() => this.flush(), FLUSH_MS);
     }
   }
 
@@ -449,6 +451,10 @@ export class Follower {
     this.opts.out.write(t, 'utf8');
   }
 }
+
+/** Queued output is written at the latest this many ms after its first line, or once it holds FLUSH_BYTES. */
+const FLUSH_MS = 10;
+const FLUSH_BYTES = 64 * 1024;
 
 /** Two lists in capture order merged into one (the first wins ties). */
 function mergeByTime(a: Held[], b: Held[]): Held[] {

@@ -18,7 +18,7 @@ import { createError } from '../../lib/errors.js';
 import { WATCHER_SOCKET, type TapEvent } from '../../lib/sockets-tap.js';
 import type { PrintOptions } from '../../print/context.js';
 import { Follower } from './follower.js';
-import { useColor } from './session.js';
+import { sessionSnaplen, useColor } from './session.js';
 
 export interface OwnOptions {
   print: PrintOptions;
@@ -38,7 +38,11 @@ const MAX_LINE = 4 * 1024 * 1024;
 export async function watchOwn(opts: OwnOptions, io: Io): Promise<number> {
   const { openLive } = await import('../live.js');
   const filter = opts.filter.trim() === '' ? 'tcp or udp or icmp or icmp6' : opts.filter;
-  const source = await openLive({ iface: opts.iface ?? 'any', filter, snaplen: opts.snaplen });
+  const source = await openLive({
+    iface: opts.iface ?? 'any',
+    filter,
+    snaplen: sessionSnaplen(opts.print, opts.snaplen),
+  });
   const follower = new Follower(source.linktype, {
     print: opts.print,
     explain: opts.explain,

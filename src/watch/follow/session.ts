@@ -40,6 +40,19 @@ const NOTHING_MS = 150;
 /** …and this long at most. */
 const SETTLE_MAX_MS = 3000;
 
+/**
+ * At tcpdump's default level (no -v, which checks TCP checksums over the whole payload, and no -x/-X/-A dump) a
+ * line is made from the headers and the first line of a text protocol: a session's capture keeps this much of a
+ * packet, so that the kernel copies a few KiB of each segment of a bulk transfer instead of 64 KiB.
+ */
+export const HEADERS_SNAPLEN = 4096;
+
+/** The snap length a session capture asks for: `snaplen`, or HEADERS_SNAPLEN when the printing needs no more. */
+export function sessionSnaplen(print: PrintOptions, snaplen: number): number {
+  const whole = print.verbose > 0 || print.hex > 0 || print.hexAscii > 0 || print.ascii > 0;
+  return whole ? snaplen : Math.min(snaplen, HEADERS_SNAPLEN);
+}
+
 /** True when colours may be used on `stream`: a terminal, and NO_COLOR not set. */
 export function useColor(stream: NodeJS.WritableStream, env: NodeJS.ProcessEnv): boolean {
   return (stream as { isTTY?: boolean }).isTTY === true && env.NO_COLOR === undefined && env.TERM !== 'dumb';
@@ -50,7 +63,11 @@ export async function followSession(opts: FollowSessionOptions, io: Io, task: ()
   const { iface, filter } = await captureFor(opts);
   const { openLive } = await import('../live.js');
   // Opened before the command runs: without privileges, it says so and the command does not run.
-  const source: PacketSource & { iface: string } = await openLive({ iface, filter, snaplen: opts.snaplen });
+  const source: PacketSource & { iface: string } = await openLive({
+    iface,
+    filter,
+    snaplen: sessionSnaplen(opts.print, opts.snaplen),
+  });
   diag(io, `ntk: watch: following the session on ${source.iface} (capture filter: ${filter})`);
   let stdinEnded = false;
   const onStdinEnd = (): void => void (stdinEnded = true);
