@@ -96,6 +96,11 @@ export function timerText(e: SockEntry): string {
 export function hintFor(e: SockEntry, retries2?: number): string | undefined {
   if (e.proto !== 'tcp') return undefined;
   const peer = endpoint(e.remoteAddress, e.remotePort, 'tcp', true);
+  if (e.timer === 1 && e.retransmits > 0 && e.inode === 0 && e.state !== 'SYN_SENT') {
+    // Closed by its program (no inode, no owner) while its FIN was unanswered: the kernel alone retries it.
+    const n = `${e.retransmits} retransmission${e.retransmits === 1 ? '' : 's'}`;
+    return `no ACK from ${peer} after ${n}, and no program owns the socket any more: the kernel gives up after net.ipv4.tcp_orphan_retries (8 when 0)`;
+  }
   if (e.timer === 1 && e.retransmits > 0 && e.state !== 'SYN_SENT') {
     const limit = retries2 === undefined ? '' : `; the kernel gives up after ${retries2} (net.ipv4.tcp_retries2)`;
     return `no ACK from ${peer} after ${e.retransmits} retransmission${e.retransmits === 1 ? '' : 's'}: the peer may be gone (half-open)${limit}`;

@@ -264,7 +264,7 @@ describe.runIf(canCapture())('ntk watch follows its own session on loopback', ()
     const c = await runNtk(['connect', '-N', '127.0.0.1', String(srv.port)], { env, stdin: 'one line\n' });
     expect(c.code).toBe(0);
     await watcher.waitFor(/# close 4\/4: .* enters TIME_WAIT/, { stream: 'stdout' });
-    await watcher.waitFor(/holds TIME_WAIT until/);
+    await watcher.waitFor(/holds TIME_WAIT until/, { stream: 'stdout' });
     watcher.child.kill('SIGINT');
     const r = await watcher.done;
     expect(r.code).toBe(0);

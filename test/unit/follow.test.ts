@@ -128,6 +128,19 @@ describe('TcpSession: the tutorial session from the connect side', () => {
       'keep-alive answer: the peer is alive',
     );
     expect(s.summary().sent.retransmissions).toBe(4);
+    expect(s.summary().unanswered_probes).toBeUndefined();
+    // Then the peer goes silent: two probes without an answer, and following stops (--keepalive gave up).
+    s.segment(10000, true, seg(ISN_US + 200, ISN_PEER + 1, TH_ACK));
+    s.segment(11000, true, seg(ISN_US + 200, ISN_PEER + 1, TH_ACK));
+    expect(s.summary()).toMatchObject({ end: 'open', unanswered_probes: 2 });
+    expect(summaryText(s.summary())).toContain('  the peer stopped answering: 2 keep-alive probes unanswered');
+  });
+
+  it('says one segment, one byte, one time in the singular', () => {
+    const s = new TcpSession(US, PEER, 'connect');
+    s.segment(0, true, seg(ISN_US, 0, TH_SYN));
+    s.segment(1, false, seg(0, ISN_US + 1, TH_RST | TH_ACK));
+    expect(summaryText(s.summary())).toContain('  sent 0 bytes in 1 segment, received 0 bytes in 1 segment');
   });
 
   it('RST: a closed port, a peer that aborts, and our own RST of a scan probe', () => {

@@ -35,6 +35,17 @@ describe('socket table rows', () => {
     );
     expect(hintFor(entries[0]!)).toBeUndefined();
   });
+  it('says a closed socket still retrying its FIN is no half-open session: no program owns it', () => {
+    const [orphan] = parseProcNet(
+      `header\n   0: 01FAFA0A:D431 02FAFA0A:3039 0B 00000001:00000000 01:00000140 00000008     0        0 0 1 0 20 4 30 10 -1\n`,
+      'tcp',
+      4,
+    );
+    expect(orphan).toMatchObject({ state: 'CLOSING', inode: 0, retransmits: 8 });
+    expect(hintFor(orphan!, 15)).toBe(
+      'no ACK from 10.250.250.2:12345 after 8 retransmissions, and no program owns the socket any more: the kernel gives up after net.ipv4.tcp_orphan_retries (8 when 0)',
+    );
+  });
   it('lines the columns up, the queues to the right, a hint under its socket', () => {
     const lines = formatTable(
       entries.map((entry) => ({ entry, owners: entry.inode === 5555 ? [{ pid: 42, comm: 'ntk', fd: 3 }] : [] })),

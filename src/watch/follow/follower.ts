@@ -483,9 +483,10 @@ export function summaryText(s: SessionSummary, utc = false): string[] {
   const lines = [`session ${s.session} (${who}): summary`];
   if (s.rtt_ms !== undefined) lines.push(`  handshake rtt ${ms(s.rtt_ms)}`);
   else if (s.end === 'refused') lines.push('  refused: the port is closed');
-  else if (s.end === 'no-answer') lines.push(`  no answer: SYN sent ${s.sent.segments} times`);
+  else if (s.end === 'no-answer') lines.push(`  no answer: SYN sent ${times(s.sent.segments, 'time')}`);
   lines.push(
-    `  sent ${s.sent.bytes} bytes in ${s.sent.segments} segments, received ${s.received.bytes} bytes in ${s.received.segments} segments`,
+    `  sent ${times(s.sent.bytes, 'byte')} in ${times(s.sent.segments, 'segment')}, ` +
+      `received ${times(s.received.bytes, 'byte')} in ${times(s.received.segments, 'segment')}`,
   );
   const re = s.sent.retransmissions + s.received.retransmissions;
   lines.push(
@@ -504,6 +505,8 @@ export function summaryText(s: SessionSummary, utc = false): string[] {
       `  ${first}: ${s.time_wait.holder} holds TIME_WAIT until ${clock(s.time_wait.until_ms, utc)} (60 s, 2MSL)`,
     );
   } else if (s.end === 'rst') lines.push('  ended by RST: no TIME_WAIT on either side');
+  else if (s.end === 'open' && s.unanswered_probes !== undefined)
+    lines.push(`  the peer stopped answering: ${times(s.unanswered_probes, 'keep-alive probe')} unanswered`);
   else if (s.end === 'open')
     lines.push(
       s.closed_first
@@ -512,6 +515,11 @@ export function summaryText(s: SessionSummary, utc = false): string[] {
     );
   lines.push(`  duration ${ms(s.duration_ms)}`);
   return lines;
+}
+
+/** "1 segment", "2 segments". */
+function times(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** HH:MM:SS of a time in ms since the epoch (local time, as tcpdump's timestamps). */

@@ -49,7 +49,7 @@ export async function watchOwn(opts: OwnOptions, io: Io): Promise<number> {
     json: opts.json,
     color: useColor(io.stdout, io.env),
     out: io.stdout,
-    summaryOut: io.stderr,
+    summaryOut: io.stdout, // the watcher's output is all on stdout: packets, summaries, --json objects
     holdAll: true,
   });
   const running = source.run({ packet: (pkt) => follower.packet(pkt) });

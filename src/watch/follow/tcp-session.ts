@@ -60,6 +60,8 @@ interface Side {
   /** The last segment was a keep-alive probe waiting for its answer. */
   probing: boolean;
   probes: number;
+  /** Probes sent since the last answer. */
+  unanswered: number;
   probeAt?: number;
 }
 
@@ -74,6 +76,7 @@ function newSide(): Side {
     synInterval: 0,
     dupacks: 0,
     probing: false,
+    unanswered: 0,
     probes: 0,
   };
 }
@@ -97,6 +100,8 @@ export interface SessionSummary {
   closed_first?: 'us' | 'peer' | 'both';
   /** The endpoint that holds TIME_WAIT, and until when (ms since the epoch). */
   time_wait?: { holder: string; until_ms: number };
+  /** Still open with our last keep-alive probes unanswered: how many (--keepalive gave up on the peer). */
+  unanswered_probes?: number;
   duration_ms: number;
   start_ms: number;
 }
@@ -238,6 +243,7 @@ export class TcpSession {
     const after = me.probeAt === undefined ? '' : `, ${secs(t - me.probeAt)} after the last`;
     me.probeAt = t;
     me.probing = true;
+    me.unanswered++;
     return {
       kind: 'keepalive',
       text: `keep-alive probe #${me.probes}${after}: is the ${who === 'us' ? 'peer' : 'other end'} still there?`,
@@ -405,6 +411,7 @@ export class TcpSession {
     // The answer to a keep-alive probe.
     if (other.probing) {
       other.probing = false;
+      other.unanswered = 0;
       return { kind: 'keepalive', text: `keep-alive answer: ${who === 'peer' ? 'the peer is alive' : 'we are alive'}` };
     }
     if (tcp.win === 0 && prevWin !== 0) {
@@ -521,6 +528,7 @@ export class TcpSession {
     if (this.rtt !== undefined) s.rtt_ms = this.rtt;
     if (this.firstFin !== undefined) s.closed_first = this.simultaneous ? 'both' : this.firstFin;
     if (this.timeWait !== undefined) s.time_wait = { holder: this.timeWait.holder, until_ms: this.timeWait.until };
+    if (end === 'open' && this.us.probing) s.unanswered_probes = this.us.unanswered;
     return s;
   }
 }
