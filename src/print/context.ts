@@ -44,12 +44,49 @@ export const DEFAULT_PRINT_OPTIONS: PrintOptions = {
   utc: true,
 };
 
-/** The text of the packet being printed. Printers append to it; they never write to a stream. */
+/**
+ * The text being printed, as bytes (one per character: printers produce single-byte characters only, tcpdump
+ * escapes everything else). Printers append to it; they never write to a stream. Lines are written straight
+ * into one buffer, so that a run's output costs no string per packet.
+ */
 export class Out {
-  text = '';
+  bytes: Buffer;
+  /** How many bytes of `bytes` hold text. */
+  length = 0;
+
+  constructor(capacity = 4096) {
+    this.bytes = Buffer.allocUnsafe(capacity);
+  }
 
   put(s: string): void {
-    this.text += s;
+    const n = s.length;
+    let at = this.length;
+    if (at + n > this.bytes.length) this.grow(at + n);
+    if (n > 48) {
+      this.length = at + this.bytes.write(s, at, n, 'latin1');
+      return;
+    }
+    const b = this.bytes;
+    for (let i = 0; i < n; i++) b[at++] = s.charCodeAt(i);
+    this.length = at;
+  }
+
+  /** All the text held. */
+  get text(): string {
+    return this.bytes.toString('latin1', 0, this.length);
+  }
+
+  /** The text from byte `from` on, which is then removed. */
+  take(from: number): string {
+    const t = this.bytes.toString('latin1', from, this.length);
+    this.length = from;
+    return t;
+  }
+
+  private grow(need: number): void {
+    const bigger = Buffer.allocUnsafe(Math.max(need, this.bytes.length * 2));
+    this.bytes.copy(bigger, 0, 0, this.length);
+    this.bytes = bigger;
   }
 }
 

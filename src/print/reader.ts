@@ -116,12 +116,22 @@ export class Reader {
     this.check(off, len);
     const b = this.buf;
     const end = off + len;
+    // High and low bytes summed apart (a byte sum stays a small integer for any packet length), eight bytes a
+    // turn; the word sum is hi * 256 + lo.
+    let hi = 0;
+    let lo = 0;
     let i = off;
-    for (; i + 1 < end; i += 2) {
-      sum += ((b[i] as number) << 8) | (b[i + 1] as number);
-      if (sum > 0x7fffffff) sum = (sum & 0xffff) + Math.floor(sum / 65536);
+    for (const stop = end - 7; i < stop; i += 8) {
+      hi += (b[i] as number) + (b[i + 2] as number) + (b[i + 4] as number) + (b[i + 6] as number);
+      lo += (b[i + 1] as number) + (b[i + 3] as number) + (b[i + 5] as number) + (b[i + 7] as number);
     }
-    if (i < end) sum += (b[i] as number) << 8;
+    for (; i + 1 < end; i += 2) {
+      hi += b[i] as number;
+      lo += b[i + 1] as number;
+    }
+    if (i < end) hi += b[i] as number;
+    sum += hi * 256 + lo;
+    if (sum > 0x7fffffff) sum = (sum & 0xffff) + Math.floor(sum / 65536);
     return sum;
   }
 
