@@ -71,6 +71,32 @@ export class Out {
     this.length = at;
   }
 
+  /**
+   * Appends the decimal text of `v` (as String(v) would write it), zero-padded to `width` digits; written digit
+   * by digit for a 32-bit count.
+   */
+  num(v: number, width = 1): void {
+    if (!(v >= 0 && v <= 0xffffffff) || v !== Math.floor(v)) {
+      const t = String(v);
+      this.put(t.length < width ? '0'.repeat(width - t.length) + t : t);
+      return;
+    }
+    let digits = 1;
+    for (let t = v; t >= 10; t = (t / 10) >>> 0) digits++;
+    if (digits < width) digits = width;
+    let at = this.length + digits;
+    if (at > this.bytes.length) this.grow(at);
+    this.length = at;
+    const b = this.bytes;
+    while (v >= 10) {
+      const q = (v / 10) >>> 0;
+      b[--at] = 48 + v - q * 10;
+      v = q;
+    }
+    b[--at] = 48 + v;
+    while (at > this.length - digits) b[--at] = 48;
+  }
+
   /** All the text held. */
   get text(): string {
     return this.bytes.toString('latin1', 0, this.length);

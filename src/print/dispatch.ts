@@ -8,7 +8,7 @@ import { LINKTYPE, MAX_SNAPLEN } from './packet.js';
 import type { PrintContext } from './context.js';
 import { Reader } from './reader.js';
 import { Truncated, putTrunc } from './trunc.js';
-import { formatTimestamp } from './ts.js';
+import { putTimestamp } from './ts.js';
 import { asciiDump, hexAsciiDump, hexDump } from './hex.js';
 import { printEther } from './ether.js';
 import { printSll, printSll2 } from './sll.js';
@@ -75,7 +75,7 @@ export function printPacket(ctx: PrintContext, linktype: number, pkt: Packet): v
     out.put(bad + '\n');
     return;
   }
-  out.put(formatTimestamp(ctx, pkt.tsSec, pkt.tsNsec));
+  putTimestamp(ctx, out, pkt.tsSec, pkt.tsNsec);
   const r = new Reader(pkt.data, pkt.caplen);
   const printer = LINK_PRINTERS.get(linktype);
   let hdrlen = 0;

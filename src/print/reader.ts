@@ -15,6 +15,10 @@ export { Truncated } from './trunc.js';
 /** The one-character string of each byte value. */
 const LATIN1: readonly string[] = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i));
 
+/** Dotted-quad text of the addresses seen last (the same few repeat from packet to packet), by 32-bit value. */
+const IPV4_TEXT = new Map<number, string>();
+const IPV4_CACHED = 4096;
+
 export class Reader {
   /** The captured bytes of the whole packet: read only through the methods below. */
   private readonly buf: Uint8Array;
@@ -139,7 +143,18 @@ export class Reader {
   ipv4(off: number): string {
     this.check(off, 4);
     const b = this.buf;
-    return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+    const key =
+      ((b[off] as number) << 24) |
+      ((b[off + 1] as number) << 16) |
+      ((b[off + 2] as number) << 8) |
+      (b[off + 3] as number);
+    let t = IPV4_TEXT.get(key);
+    if (t === undefined) {
+      t = `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+      if (IPV4_TEXT.size >= IPV4_CACHED) IPV4_TEXT.clear();
+      IPV4_TEXT.set(key, t);
+    }
+    return t;
   }
 
   /** RFC 5952 text of the IPv6 address at `off` (as inet_ntop prints it, which tcpdump uses). */
