@@ -44,31 +44,41 @@ export const DEFAULT_PRINT_OPTIONS: PrintOptions = {
   utc: true,
 };
 
+/** Node's Buffer has a latin1 writer of its own that write() calls after checking its arguments. */
+type Latin1Buffer = Buffer & { latin1Write(s: string, offset: number, length: number): number };
+
 /**
  * The text being printed, as bytes (one per character: printers produce single-byte characters only, tcpdump
  * escapes everything else). Printers append to it; they never write to a stream. Lines are written straight
  * into one buffer, so that a run's output costs no string per packet.
  */
 export class Out {
-  bytes: Buffer;
-  /** How many bytes of `bytes` hold text. */
+  chars: Buffer;
+  /** How many bytes of `chars` hold text. */
   length = 0;
 
   constructor(capacity = 4096) {
-    this.bytes = Buffer.allocUnsafe(capacity);
+    this.chars = Buffer.allocUnsafe(capacity);
   }
 
   put(s: string): void {
     const n = s.length;
     let at = this.length;
-    if (at + n > this.bytes.length) this.grow(at + n);
+    if (at + n > this.chars.length) this.grow(at + n);
     if (n > 48) {
-      this.length = at + this.bytes.write(s, at, n, 'latin1');
+      // Buffer's own latin1 writer, without the argument checks of write(): n bytes always fit here.
+      this.length = at + (this.chars as Latin1Buffer).latin1Write(s, at, n);
       return;
     }
-    const b = this.bytes;
+    const b = this.chars;
     for (let i = 0; i < n; i++) b[at++] = s.charCodeAt(i);
     this.length = at;
+  }
+
+  /** Appends the character of byte value `c`. */
+  putByte(c: number): void {
+    if (this.length >= this.chars.length) this.grow(this.length + 1);
+    this.chars[this.length++] = c;
   }
 
   /**
@@ -85,9 +95,9 @@ export class Out {
     for (let t = v; t >= 10; t = (t / 10) >>> 0) digits++;
     if (digits < width) digits = width;
     let at = this.length + digits;
-    if (at > this.bytes.length) this.grow(at);
+    if (at > this.chars.length) this.grow(at);
     this.length = at;
-    const b = this.bytes;
+    const b = this.chars;
     while (v >= 10) {
       const q = (v / 10) >>> 0;
       b[--at] = 48 + v - q * 10;
@@ -99,20 +109,20 @@ export class Out {
 
   /** All the text held. */
   get text(): string {
-    return this.bytes.toString('latin1', 0, this.length);
+    return this.chars.toString('latin1', 0, this.length);
   }
 
   /** The text from byte `from` on, which is then removed. */
   take(from: number): string {
-    const t = this.bytes.toString('latin1', from, this.length);
+    const t = this.chars.toString('latin1', from, this.length);
     this.length = from;
     return t;
   }
 
   private grow(need: number): void {
-    const bigger = Buffer.allocUnsafe(Math.max(need, this.bytes.length * 2));
-    this.bytes.copy(bigger, 0, 0, this.length);
-    this.bytes = bigger;
+    const bigger = Buffer.allocUnsafe(Math.max(need, this.chars.length * 2));
+    this.chars.copy(bigger, 0, 0, this.length);
+    this.chars = bigger;
   }
 }
 

@@ -6,11 +6,16 @@
 import { formatIpv6 } from '../lib/addresses.js';
 import { HEX2 } from './tables.js';
 import { truncated } from './trunc.js';
+import { fnChar } from './util.js';
+import type { Out } from './context.js';
 
 // IPv6 text is written in one place for the whole tree; printers reach it here as well.
 export { formatIpv6 };
 
 export { Truncated } from './trunc.js';
+
+/** fn_print_char's text of each byte value. */
+const FN_TEXT: readonly string[] = Array.from({ length: 256 }, (_, i) => fnChar(i));
 
 /** The one-character string of each byte value. */
 const LATIN1: readonly string[] = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i));
@@ -102,6 +107,20 @@ export class Reader {
       return t;
     }
     return Buffer.from(this.buf.buffer, this.buf.byteOffset + off, len).toString('latin1');
+  }
+
+  /**
+   * Appends the `len` bytes at `off` to `out` as fn_print_char prints them ("M-" for the high bit, "^" for
+   * control characters); throws Truncated, having appended nothing, unless all were captured.
+   */
+  putEscaped(out: Out, off: number, len: number): void {
+    this.check(off, len);
+    const b = this.buf;
+    for (let i = off; i < off + len; i++) {
+      const c = b[i] as number;
+      if (c >= 0x20 && c < 0x7f) out.putByte(c);
+      else out.put(FN_TEXT[c] as string);
+    }
   }
 
   /** Lowercase two-digit hex of each of the `len` bytes at `off`, joined by `sep`. */

@@ -242,7 +242,7 @@ export async function pumpPackets(
   // Printers write lines straight into one large buffer (ctx.out), handed to stdout when it holds BATCH bytes:
   // one write per BATCH bytes, and no string per packet.
   const lines = ctx.out;
-  lines.bytes = Buffer.allocUnsafe(2 * BATCH);
+  lines.chars = Buffer.allocUnsafe(2 * BATCH);
   lines.length = 0;
   let scheduled = false;
   /** Bytes accepted but not yet written out: what a slow reader makes grow. */
@@ -253,8 +253,8 @@ export async function pumpPackets(
     if (broken) return true;
     if (writer !== undefined) return writer.flush();
     if (lines.length === 0) return !out.writableNeedDrain;
-    const data = lines.bytes.subarray(0, lines.length);
-    lines.bytes = Buffer.allocUnsafe(2 * BATCH);
+    const data = lines.chars.subarray(0, lines.length);
+    lines.chars = Buffer.allocUnsafe(2 * BATCH);
     lines.length = 0;
     return out.write(data);
   };
