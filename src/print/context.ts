@@ -63,16 +63,32 @@ export class Out {
 
   put(s: string): void {
     const n = s.length;
-    let at = this.length;
-    if (at + n > this.chars.length) this.grow(at + n);
     if (n > 48) {
-      // Buffer's own latin1 writer, without the argument checks of write(): n bytes always fit here.
-      this.length = at + (this.chars as Latin1Buffer).latin1Write(s, at, n);
+      this.putLong(s);
       return;
     }
+    let at = this.length;
+    if (at + n > this.chars.length) this.grow(at + n);
     const b = this.chars;
     for (let i = 0; i < n; i++) b[at++] = s.charCodeAt(i);
     this.length = at;
+  }
+
+  /** put() of a long string: Buffer's own latin1 writer, without the argument checks of write(). */
+  private putLong(s: string): void {
+    const at = this.length;
+    if (at + s.length > this.chars.length) this.grow(at + s.length);
+    this.length = at + (this.chars as Latin1Buffer).latin1Write(s, at, s.length);
+  }
+
+  /** Appends the `len` bytes at `off` of `src`, one character each. */
+  putBytes(src: Uint8Array, off: number, len: number): void {
+    let at = this.length;
+    if (at + len > this.chars.length) this.grow(at + len);
+    const b = this.chars;
+    if (len > 48) b.set(src.subarray(off, off + len), at);
+    else for (let i = off; i < off + len; i++) b[at++] = src[i] as number;
+    this.length += len;
   }
 
   /** Appends the character of byte value `c`. */
@@ -86,6 +102,46 @@ export class Out {
    * by digit for a 32-bit count.
    */
   num(v: number, width = 1): void {
+    if (!(v >= 0 && v <= 0x7fffffff) || v !== (v | 0)) {
+      this.numWide(v, width);
+      return;
+    }
+    let digits =
+      v < 10
+        ? 1
+        : v < 100
+          ? 2
+          : v < 1000
+            ? 3
+            : v < 10000
+              ? 4
+              : v < 100000
+                ? 5
+                : v < 1000000
+                  ? 6
+                  : v < 10000000
+                    ? 7
+                    : v < 100000000
+                      ? 8
+                      : v < 1000000000
+                        ? 9
+                        : 10;
+    if (digits < width) digits = width;
+    const end = this.length + digits;
+    if (end > this.chars.length) this.grow(end);
+    const b = this.chars;
+    let at = end;
+    do {
+      const q = (v / 10) | 0;
+      b[--at] = 48 + v - q * 10;
+      v = q;
+    } while (v !== 0);
+    while (at > this.length) b[--at] = 48;
+    this.length = end;
+  }
+
+  /** num() of a value past 31 bits (or not a count at all). */
+  private numWide(v: number, width: number): void {
     if (!(v >= 0 && v <= 0xffffffff) || v !== Math.floor(v)) {
       const t = String(v);
       this.put(t.length < width ? '0'.repeat(width - t.length) + t : t);

@@ -109,6 +109,12 @@ export class Reader {
     return Buffer.from(this.buf.buffer, this.buf.byteOffset + off, len).toString('latin1');
   }
 
+  /** Appends the `len` bytes at `off` to `out` as they are (latin1); throws Truncated unless all were captured. */
+  putRaw(out: Out, off: number, len: number): void {
+    this.check(off, len);
+    out.putBytes(this.buf, off, len);
+  }
+
   /**
    * Appends the `len` bytes at `off` to `out` as fn_print_char prints them ("M-" for the high bit, "^" for
    * control characters); throws Truncated, having appended nothing, unless all were captured.
