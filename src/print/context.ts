@@ -44,12 +44,141 @@ export const DEFAULT_PRINT_OPTIONS: PrintOptions = {
   utc: true,
 };
 
-/** The text of the packet being printed. Printers append to it; they never write to a stream. */
+/** Node's Buffer has a latin1 writer of its own that write() calls after checking its arguments. */
+type Latin1Buffer = Buffer & { latin1Write(s: string, offset: number, length: number): number };
+
+/**
+ * The text being printed, as bytes (one per character: printers produce single-byte characters only, tcpdump
+ * escapes everything else). Printers append to it; they never write to a stream. Lines are written straight
+ * into one buffer, so that a run's output costs no string per packet.
+ */
 export class Out {
-  text = '';
+  chars: Buffer;
+  /** How many bytes of `chars` hold text. */
+  length = 0;
+
+  constructor(capacity = 4096) {
+    this.chars = Buffer.allocUnsafe(capacity);
+  }
 
   put(s: string): void {
-    this.text += s;
+    const n = s.length;
+    if (n > 48) {
+      this.putLong(s);
+      return;
+    }
+    let at = this.length;
+    if (at + n > this.chars.length) this.grow(at + n);
+    const b = this.chars;
+    for (let i = 0; i < n; i++) b[at++] = s.charCodeAt(i);
+    this.length = at;
+  }
+
+  /** put() of a long string: Buffer's own latin1 writer, without the argument checks of write(). */
+  private putLong(s: string): void {
+    const at = this.length;
+    if (at + s.length > this.chars.length) this.grow(at + s.length);
+    this.length = at + (this.chars as Latin1Buffer).latin1Write(s, at, s.length);
+  }
+
+  /** Appends the `len` bytes at `off` of `src`, one character each. */
+  putBytes(src: Uint8Array, off: number, len: number): void {
+    let at = this.length;
+    if (at + len > this.chars.length) this.grow(at + len);
+    const b = this.chars;
+    if (len > 48) b.set(src.subarray(off, off + len), at);
+    else for (let i = off; i < off + len; i++) b[at++] = src[i] as number;
+    this.length += len;
+  }
+
+  /** Appends the character of byte value `c`. */
+  putByte(c: number): void {
+    if (this.length >= this.chars.length) this.grow(this.length + 1);
+    this.chars[this.length++] = c;
+  }
+
+  /**
+   * Appends the decimal text of `v` (as String(v) would write it), zero-padded to `width` digits; written digit
+   * by digit for a 32-bit count.
+   */
+  num(v: number, width = 1): void {
+    if (!(v >= 0 && v <= 0x7fffffff) || v !== (v | 0)) {
+      this.numWide(v, width);
+      return;
+    }
+    let digits =
+      v < 10
+        ? 1
+        : v < 100
+          ? 2
+          : v < 1000
+            ? 3
+            : v < 10000
+              ? 4
+              : v < 100000
+                ? 5
+                : v < 1000000
+                  ? 6
+                  : v < 10000000
+                    ? 7
+                    : v < 100000000
+                      ? 8
+                      : v < 1000000000
+                        ? 9
+                        : 10;
+    if (digits < width) digits = width;
+    const end = this.length + digits;
+    if (end > this.chars.length) this.grow(end);
+    const b = this.chars;
+    let at = end;
+    do {
+      const q = (v / 10) | 0;
+      b[--at] = 48 + v - q * 10;
+      v = q;
+    } while (v !== 0);
+    while (at > this.length) b[--at] = 48;
+    this.length = end;
+  }
+
+  /** num() of a value past 31 bits (or not a count at all). */
+  private numWide(v: number, width: number): void {
+    if (!(v >= 0 && v <= 0xffffffff) || v !== Math.floor(v)) {
+      const t = String(v);
+      this.put(t.length < width ? '0'.repeat(width - t.length) + t : t);
+      return;
+    }
+    let digits = 1;
+    for (let t = v; t >= 10; t = (t / 10) >>> 0) digits++;
+    if (digits < width) digits = width;
+    let at = this.length + digits;
+    if (at > this.chars.length) this.grow(at);
+    this.length = at;
+    const b = this.chars;
+    while (v >= 10) {
+      const q = (v / 10) >>> 0;
+      b[--at] = 48 + v - q * 10;
+      v = q;
+    }
+    b[--at] = 48 + v;
+    while (at > this.length - digits) b[--at] = 48;
+  }
+
+  /** All the text held. */
+  get text(): string {
+    return this.chars.toString('latin1', 0, this.length);
+  }
+
+  /** The text from byte `from` on, which is then removed. */
+  take(from: number): string {
+    const t = this.chars.toString('latin1', from, this.length);
+    this.length = from;
+    return t;
+  }
+
+  private grow(need: number): void {
+    const bigger = Buffer.allocUnsafe(Math.max(need, this.chars.length * 2));
+    this.chars.copy(bigger, 0, 0, this.length);
+    this.chars = bigger;
   }
 }
 

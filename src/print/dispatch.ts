@@ -8,7 +8,7 @@ import { LINKTYPE, MAX_SNAPLEN } from './packet.js';
 import type { PrintContext } from './context.js';
 import { Reader } from './reader.js';
 import { Truncated, putTrunc } from './trunc.js';
-import { formatTimestamp } from './ts.js';
+import { putTimestamp } from './ts.js';
 import { asciiDump, hexAsciiDump, hexDump } from './hex.js';
 import { printEther } from './ether.js';
 import { printSll, printSll2 } from './sll.js';
@@ -55,18 +55,27 @@ function internalError(ctx: PrintContext, err: unknown): void {
 
 /** Returns the text tcpdump prints for `pkt` (every line ending in "\n"); updates ctx's per-run state. */
 export function formatPacket(ctx: PrintContext, linktype: number, pkt: Packet): string {
+  ctx.out.length = 0;
+  printPacket(ctx, linktype, pkt);
+  return ctx.out.take(0);
+}
+
+/** Appends the text tcpdump prints for `pkt` (every line ending in "\n") to ctx.out; updates ctx's per-run state. */
+export function printPacket(ctx: PrintContext, linktype: number, pkt: Packet): void {
   const o = ctx.opts;
+  const out = ctx.out;
   ctx.count++;
-  ctx.out.text = '';
   ctx.proto = '';
-  let head = '';
   if (o.packetNumbers) {
     const n = String(ctx.count);
-    head = (n.length < 5 ? PAD5[n.length] : '') + n + '  ';
+    out.put((n.length < 5 ? PAD5[n.length] : '') + n + '  ');
   }
   const bad = invalidHeader(pkt.caplen, pkt.len);
-  if (bad !== '') return head + bad + '\n';
-  head += formatTimestamp(ctx, pkt.tsSec, pkt.tsNsec);
+  if (bad !== '') {
+    out.put(bad + '\n');
+    return;
+  }
+  putTimestamp(ctx, out, pkt.tsSec, pkt.tsNsec);
   const r = new Reader(pkt.data, pkt.caplen);
   const printer = LINK_PRINTERS.get(linktype);
   let hdrlen = 0;
@@ -74,7 +83,7 @@ export function formatPacket(ctx: PrintContext, linktype: number, pkt: Packet): 
     if (printer === undefined) {
       // tcpdump's unknown link type: the mark alone, with no space before it.
       ctx.proto = `linktype ${linktype}`;
-      ctx.out.put(`[|${ctx.proto}]`);
+      out.put(`[|${ctx.proto}]`);
     } else {
       hdrlen = printer(ctx, r, pkt.len);
     }
@@ -86,23 +95,21 @@ export function formatPacket(ctx: PrintContext, linktype: number, pkt: Packet): 
     putTrunc(ctx);
     hdrlen = 0;
   }
-  let text = head + ctx.out.text;
-  ctx.out.text = '';
   const caplen = r.caplen;
   try {
     if (o.hexAscii > 0) {
-      if (o.hexAscii > 1) text += hexAsciiDump(r, '\n\t', 0, caplen).text;
-      else if (caplen > hdrlen) text += hexAsciiDump(r, '\n\t', hdrlen, caplen - hdrlen).text;
+      if (o.hexAscii > 1) out.put(hexAsciiDump(r, '\n\t', 0, caplen).text);
+      else if (caplen > hdrlen) out.put(hexAsciiDump(r, '\n\t', hdrlen, caplen - hdrlen).text);
     } else if (o.hex > 0) {
-      if (o.hex > 1) text += hexDump(r, '\n\t', 0, caplen).text;
-      else if (caplen > hdrlen) text += hexDump(r, '\n\t', hdrlen, caplen - hdrlen).text;
+      if (o.hex > 1) out.put(hexDump(r, '\n\t', 0, caplen).text);
+      else if (caplen > hdrlen) out.put(hexDump(r, '\n\t', hdrlen, caplen - hdrlen).text);
     } else if (o.ascii > 0) {
-      if (o.ascii > 1) text += asciiDump(r, 0, caplen).text;
-      else if (caplen > hdrlen) text += asciiDump(r, hdrlen, caplen - hdrlen).text;
+      if (o.ascii > 1) out.put(asciiDump(r, 0, caplen).text);
+      else if (caplen > hdrlen) out.put(asciiDump(r, hdrlen, caplen - hdrlen).text);
     }
   } catch (err) {
     // The dumps stay within the captured bytes: a failure here is a bug.
     internalError(ctx, err);
   }
-  return text + '\n';
+  out.put('\n');
 }

@@ -23,7 +23,6 @@
 import type { Out, PrintContext } from './context.js';
 import { formatIpv6, type Reader } from './reader.js';
 import { truncated } from './trunc.js';
-import { fnChar } from './util.js';
 import {
   DAU_ALGORITHMS,
   DHU_ALGORITHMS,
@@ -413,13 +412,9 @@ function fqdnPrint(m: Msg, cp: number, bp: number): number | null {
 
 /** Prints up to `n` bytes at `cp` escaped as tcpdump does (M- for 8-bit, ^ for controls); true if cut short. */
 function printn(m: Msg, cp: number, n: number): boolean {
-  let s = '';
-  while (n > 0 && cp < m.end) {
-    n--;
-    s += fnChar(m.r.u8(cp++));
-  }
-  m.out.put(s);
-  return n !== 0;
+  const k = Math.max(0, Math.min(n, m.end - cp));
+  if (k > 0) m.r.putEscaped(m.out, cp, k);
+  return n !== k;
 }
 
 /** Prints a <character-string> (RFC 1035 §3.3) and returns the offset after it; throws Truncated if cut short. */

@@ -121,6 +121,14 @@ function printOptions(ctx: PrintContext, r: Reader, cp: number, length: number):
   return true;
 }
 
+/** Each byte value in hex without leading zeros. */
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16));
+
+/** The flags text of each value of the fragment field's top three bits. */
+const FRAG_FLAGS_TEXT: readonly string[] = Array.from({ length: 8 }, (_, i) =>
+  bittok2str(IP_FRAG_FLAGS, 'none', i << 13),
+);
+
 /** Prints an IPv4 packet of `length` bytes (from the link layer) at `off`. */
 export function printIp(ctx: PrintContext, r: Reader, off: number, length: number): void {
   ctx.proto = 'ip';
@@ -160,16 +168,30 @@ export function printIp(ctx: PrintContext, r: Reader, off: number, length: numbe
   const dst = r.ipv4(off + 16);
   if (ctx.opts.verbose > 0) {
     const tos = r.u8(off + 1);
-    let s = `(tos 0x${tos.toString(16)}`;
-    const ecn = tos & 3;
-    if (ecn === 1) s += ',ECT(1)';
-    else if (ecn === 2) s += ',ECT(0)';
-    else if (ecn === 3) s += ',CE';
     const ttl = r.u8(off + 8);
-    if (ttl >= 1) s += `, ttl ${ttl}`;
-    s += `, id ${r.be16(off + 4)}, offset ${(ipOff & IP_OFFMASK) * 8}, flags [${bittok2str(IP_FRAG_FLAGS, 'none', ipOff & 0xe000)}]`;
-    s += `, proto ${tok2str(IPPROTOS, 'unknown', proto)} (${proto}), length ${len + hlen}`;
-    out.put(s);
+    const id = r.be16(off + 4);
+    out.put('(tos 0x');
+    out.put(HEX[tos] as string);
+    const ecn = tos & 3;
+    if (ecn === 1) out.put(',ECT(1)');
+    else if (ecn === 2) out.put(',ECT(0)');
+    else if (ecn === 3) out.put(',CE');
+    if (ttl >= 1) {
+      out.put(', ttl ');
+      out.num(ttl);
+    }
+    out.put(', id ');
+    out.num(id);
+    out.put(', offset ');
+    out.num((ipOff & IP_OFFMASK) * 8);
+    out.put(', flags [');
+    out.put(FRAG_FLAGS_TEXT[ipOff >>> 13] as string);
+    out.put('], proto ');
+    out.put(tok2str(IPPROTOS, 'unknown', proto));
+    out.put(' (');
+    out.num(proto);
+    out.put('), length ');
+    out.num(len + hlen);
     let truncated = false;
     if (hlen > 20) {
       out.put(', options (');

@@ -6,14 +6,26 @@
 import { formatIpv6 } from '../lib/addresses.js';
 import { HEX2 } from './tables.js';
 import { truncated } from './trunc.js';
+import { fnChar } from './util.js';
+import type { Out } from './context.js';
 
 // IPv6 text is written in one place for the whole tree; printers reach it here as well.
 export { formatIpv6 };
 
 export { Truncated } from './trunc.js';
 
+/** fn_print_char's text of each byte value. */
+const FN_TEXT: readonly string[] = Array.from({ length: 256 }, (_, i) => fnChar(i));
+
 /** The one-character string of each byte value. */
 const LATIN1: readonly string[] = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i));
+
+/** True on a little-endian host, where a Uint32Array reads the bytes of a word lowest first. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Dotted-quad text of the addresses seen last (the same few repeat from packet to packet), by 32-bit value. */
+const IPV4_TEXT = new Map<number, string>();
+const IPV4_CACHED = 4096;
 
 export class Reader {
   /** The captured bytes of the whole packet: read only through the methods below. */
@@ -100,6 +112,26 @@ export class Reader {
     return Buffer.from(this.buf.buffer, this.buf.byteOffset + off, len).toString('latin1');
   }
 
+  /** Appends the `len` bytes at `off` to `out` as they are (latin1); throws Truncated unless all were captured. */
+  putRaw(out: Out, off: number, len: number): void {
+    this.check(off, len);
+    out.putBytes(this.buf, off, len);
+  }
+
+  /**
+   * Appends the `len` bytes at `off` to `out` as fn_print_char prints them ("M-" for the high bit, "^" for
+   * control characters); throws Truncated, having appended nothing, unless all were captured.
+   */
+  putEscaped(out: Out, off: number, len: number): void {
+    this.check(off, len);
+    const b = this.buf;
+    for (let i = off; i < off + len; i++) {
+      const c = b[i] as number;
+      if (c >= 0x20 && c < 0x7f) out.putByte(c);
+      else out.put(FN_TEXT[c] as string);
+    }
+  }
+
   /** Lowercase two-digit hex of each of the `len` bytes at `off`, joined by `sep`. */
   hex(off: number, len: number, sep: string): string {
     this.check(off, len);
@@ -116,12 +148,56 @@ export class Reader {
     this.check(off, len);
     const b = this.buf;
     const end = off + len;
+    // Bytes in the high and in the low half of a word summed apart (a byte sum stays a small integer for any
+    // packet length); the word sum is hi * 256 + lo.
+    let hi = 0;
+    let lo = 0;
     let i = off;
-    for (; i + 1 < end; i += 2) {
-      sum += ((b[i] as number) << 8) | (b[i + 1] as number);
-      if (sum > 0x7fffffff) sum = (sum & 0xffff) + Math.floor(sum / 65536);
+    if (len >= 64 && LITTLE_ENDIAN) {
+      // The aligned middle read 32 bits at a time: the sum of its little-endian 16-bit words is the sum of the
+      // big-endian ones with its bytes swapped (RFC 1071 section 2(B)) when it starts at an even offset.
+      for (; ((b.byteOffset + i) & 3) !== 0; i++) {
+        if ((i - off) & 1) lo += b[i] as number;
+        else hi += b[i] as number;
+      }
+      const n = (end - i) >>> 2;
+      const words = new Int32Array(b.buffer, b.byteOffset + i, n);
+      let w = 0;
+      let w2 = 0;
+      let k = 0;
+      for (const stop = n - 3; k < stop; k += 4) {
+        const x0 = words[k] as number;
+        const x1 = words[k + 1] as number;
+        const x2 = words[k + 2] as number;
+        const x3 = words[k + 3] as number;
+        w += (x0 & 0xffff) + (x1 & 0xffff) + (x2 & 0xffff) + (x3 & 0xffff);
+        w2 += (x0 >>> 16) + (x1 >>> 16) + (x2 >>> 16) + (x3 >>> 16);
+      }
+      for (; k < n; k++) {
+        const x = words[k] as number;
+        w += (x & 0xffff) + (x >>> 16);
+      }
+      w += w2;
+      while (w > 0xffff) w = (w & 0xffff) + Math.floor(w / 65536);
+      sum += ((i - off) & 1) === 0 ? ((w & 0xff) << 8) | (w >>> 8) : w;
+      i += n * 4;
+      for (; i < end; i++) {
+        if ((i - off) & 1) lo += b[i] as number;
+        else hi += b[i] as number;
+      }
+    } else {
+      for (const stop = end - 7; i < stop; i += 8) {
+        hi += (b[i] as number) + (b[i + 2] as number) + (b[i + 4] as number) + (b[i + 6] as number);
+        lo += (b[i + 1] as number) + (b[i + 3] as number) + (b[i + 5] as number) + (b[i + 7] as number);
+      }
+      for (; i + 1 < end; i += 2) {
+        hi += b[i] as number;
+        lo += b[i + 1] as number;
+      }
+      if (i < end) hi += b[i] as number;
     }
-    if (i < end) sum += (b[i] as number) << 8;
+    sum += hi * 256 + lo;
+    if (sum > 0x7fffffff) sum = (sum & 0xffff) + Math.floor(sum / 65536);
     return sum;
   }
 
@@ -129,7 +205,18 @@ export class Reader {
   ipv4(off: number): string {
     this.check(off, 4);
     const b = this.buf;
-    return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+    const key =
+      ((b[off] as number) << 24) |
+      ((b[off + 1] as number) << 16) |
+      ((b[off + 2] as number) << 8) |
+      (b[off + 3] as number);
+    let t = IPV4_TEXT.get(key);
+    if (t === undefined) {
+      t = `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+      if (IPV4_TEXT.size >= IPV4_CACHED) IPV4_TEXT.clear();
+      IPV4_TEXT.set(key, t);
+    }
+    return t;
   }
 
   /** RFC 5952 text of the IPv6 address at `off` (as inet_ntop prints it, which tcpdump uses). */

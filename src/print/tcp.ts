@@ -101,7 +101,19 @@ export function printTcp(
   const sport = r.be16(off);
   const dport = r.be16(off + 2);
   const direct = r.u8(ipOff + (v6 ? 6 : 9)) === 6;
-  out.put(direct ? `${srcText}.${sport} > ${dstText}.${dport}: ` : `${sport} > ${dport}: `);
+  if (direct) {
+    out.put(srcText);
+    out.put('.');
+    out.num(sport);
+    out.put(' > ');
+    out.put(dstText);
+    out.put('.');
+  } else {
+    out.num(sport);
+    out.put(' > ');
+  }
+  out.num(dport);
+  out.put(': ');
   if (!r.has(off, 20)) {
     putTrunc(ctx, 'tcp');
     return;
@@ -176,12 +188,23 @@ export function printTcp(
   }
   length -= hlen;
   if (ctx.opts.verbose > 1 || length > 0 || flags & (TH_SYN | TH_FIN | TH_RST)) {
-    out.put(`, seq ${seq}`);
-    if (length > 0) out.put(`:${(seq + length) >>> 0}`);
+    out.put(', seq ');
+    out.num(seq);
+    if (length > 0) {
+      out.put(':');
+      out.num((seq + length) >>> 0);
+    }
   }
-  if (flags & TH_ACK) out.put(`, ack ${ack}`);
-  out.put(`, win ${win}`);
-  if (flags & TH_URG) out.put(`, urg ${urp}`);
+  if (flags & TH_ACK) {
+    out.put(', ack ');
+    out.num(ack);
+  }
+  out.put(', win ');
+  out.num(win);
+  if (flags & TH_URG) {
+    out.put(', urg ');
+    out.num(urp);
+  }
   if (hlen > 20) {
     out.put(', options [');
     const count = { n: 0 };
@@ -198,7 +221,8 @@ export function printTcp(
     }
     out.put(']');
   }
-  out.put(`, length ${length}`);
+  out.put(', length ');
+  out.num(length);
   if (length <= 0) return;
   const headerLen = (r.u8(off + 12) >> 4) * 4;
   if (!r.has(off, headerLen)) {
@@ -266,12 +290,14 @@ function printOptions(
       case TCPOPT_MAXSEG:
         datalen = 2;
         if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
-        out.put(` ${r.be16(cp)}`);
+        out.put(' ');
+        out.num(r.be16(cp));
         break;
       case TCPOPT_WSCALE:
         datalen = 1;
         if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
-        out.put(` ${r.u8(cp)}`);
+        out.put(' ');
+        out.num(r.u8(cp));
         break;
       case TCPOPT_SACK:
         datalen = len - 2;
@@ -306,7 +332,14 @@ function printOptions(
       case TCPOPT_TIMESTAMP:
         datalen = 8;
         if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
-        out.put(` val ${r.be32(cp)} ecr ${r.be32(cp + 4)}`);
+        {
+          const val = r.be32(cp);
+          const ecr = r.be32(cp + 4);
+          out.put(' val ');
+          out.num(val);
+          out.put(' ecr ');
+          out.num(ecr);
+        }
         break;
       case TCPOPT_SIGNATURE: {
         datalen = 16;

@@ -3,7 +3,7 @@
  * tcpdump without --nano: default "HH:MM:SS.uuuuuu", -t none, -tt "sec.uuuuuu", -ttt delta since the
  * previous packet, -tttt with the date, -ttttt delta since the first packet. Local time unless opts.utc.
  */
-import type { PrintContext } from './context.js';
+import type { Out, PrintContext } from './context.js';
 
 /** Per-run cache of the "HH:MM:SS" / "YYYY-MM-DD HH:MM:SS" text of the last second printed. */
 interface TsCache {
@@ -86,4 +86,16 @@ export function formatTimestamp(ctx: PrintContext, tsSec: number, tsNsec: number
       return `${c.hms}.${usecText(usec)} `;
     }
   }
+}
+
+/** Appends the timestamp text for a packet (with its trailing space) to `out`, as formatTimestamp returns it. */
+export function putTimestamp(ctx: PrintContext, out: Out, tsSec: number, tsNsec: number): void {
+  if (ctx.opts.tsStyle !== 0 || tsSec >= 0x80000000) {
+    out.put(formatTimestamp(ctx, tsSec, tsNsec));
+    return;
+  }
+  out.put(wallClock(ctx, tsSec).hms);
+  out.put('.');
+  out.num(Math.floor(tsNsec / 1000) >>> 0, 6);
+  out.put(' ');
 }

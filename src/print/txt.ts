@@ -48,18 +48,26 @@ function byteAt(r: Reader, p: number, idx: number): number {
   return r.has(p + idx, 1) ? r.u8(p + idx) : -1;
 }
 
-/** fetch_token: reads one token at `idx`; returns [index after it and its trailing blanks, token] or [0, ''] . */
-function fetchToken(r: Reader, p: number, idx: number, len: number): [number, string] {
+/** Where the token fetchToken found last starts, and its length. */
+let tokStart = 0;
+let tokLen = 0;
+
+/**
+ * fetch_token: reads one token at `idx`; returns the index after it and its trailing blanks (the token's place
+ * in tokStart/tokLen), or 0 when there is none.
+ */
+function fetchToken(r: Reader, p: number, idx: number, len: number): number {
   const start = idx;
   for (; idx < len; idx++) {
     const c = byteAt(r, p, idx);
-    if (c < 0 || c >= 0x80) return [0, ''];
+    if (c < 0 || c >= 0x80) return 0;
     if (c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a) break;
-    if (!isPrint(c)) return [0, ''];
-    if (idx - start + 2 > MAX_TOKEN + 1) return [0, ''];
+    if (!isPrint(c)) return 0;
+    if (idx - start + 2 > MAX_TOKEN + 1) return 0;
   }
-  if (idx === start) return [0, ''];
-  const tok = r.latin1(p + start, idx - start);
+  if (idx === start) return 0;
+  tokStart = p + start;
+  tokLen = idx - start;
   for (; idx < len; idx++) {
     const c = byteAt(r, p, idx);
     if (c < 0) break;
@@ -67,8 +75,24 @@ function fetchToken(r: Reader, p: number, idx: number, len: number): [number, st
     if (!isPrint(c)) break;
     if (c !== 0x20 && c !== 0x09) break;
   }
-  return [idx, tok];
+  return idx;
 }
+
+/** True when the token found last is three digits (a response's status code). */
+function tokenIsStatus(r: Reader): boolean {
+  if (tokLen !== 3) return false;
+  for (let i = 0; i < 3; i++) {
+    const c = r.u8(tokStart + i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/** Commands are short: a longer token is none of them, and is not made into a string to find that out. */
+const MAX_CMD = 16;
+
+/** The upper-case name of each protocol printed here. */
+const PROTO_TEXT = new Map<string, string>();
 
 /** print_txt_line: prints one line after `prefix`; returns the index after its end, 0 when not a text line. */
 function printTxtLine(ctx: PrintContext, prefix: string, r: Reader, p: number, idx: number, len: number): number {
@@ -77,7 +101,10 @@ function printTxtLine(ctx: PrintContext, prefix: string, r: Reader, p: number, i
   for (;;) {
     if (idx >= len) {
       // Printable text without a line end: print it as a cut line.
-      ctx.out.put(prefix + r.latin1(p + start, idx - start) + truncMark(ctx.proto));
+      const mark = truncMark(ctx.proto);
+      ctx.out.put(prefix);
+      r.putRaw(ctx.out, p + start, idx - start);
+      ctx.out.put(mark);
       return 0;
     }
     // Past the captured bytes: abandon the packet as tcpdump's GET_U_1 does.
@@ -99,7 +126,8 @@ function printTxtLine(ctx: PrintContext, prefix: string, r: Reader, p: number, i
     if (!isPrint(c) && c !== 0x09) return 0;
     idx++;
   }
-  ctx.out.put(prefix + r.latin1(p + start, lineLen));
+  ctx.out.put(prefix);
+  r.putRaw(ctx.out, p + start, lineLen);
   return idx;
 }
 
@@ -114,17 +142,18 @@ export function printTxtProto(
 ): void {
   let printThis = false;
   if (cmds !== undefined) {
-    let [idx, tok] = fetchToken(r, p, 0, len);
+    let idx = fetchToken(r, p, 0, len);
     if (idx !== 0) {
-      const upper = tok.toUpperCase();
-      if (cmds.includes(upper)) printThis = true;
-      if (respSecondToken) [idx, tok] = fetchToken(r, p, idx, len);
-      if (idx !== 0 && /^[0-9]{3}$/.test(tok)) printThis = true;
+      if (tokLen <= MAX_CMD && cmds.includes(r.latin1(tokStart, tokLen).toUpperCase())) printThis = true;
+      if (respSecondToken) idx = fetchToken(r, p, idx, len);
+      if (idx !== 0 && tokenIsStatus(r)) printThis = true;
     }
   } else {
     printThis = true;
   }
-  ctx.out.put(ctx.proto.toUpperCase());
+  let name = PROTO_TEXT.get(ctx.proto);
+  if (name === undefined) PROTO_TEXT.set(ctx.proto, (name = ctx.proto.toUpperCase()));
+  ctx.out.put(name);
   if (!printThis) return;
   if (ctx.opts.verbose > 0) {
     ctx.out.put(`, length: ${len}`);

@@ -6,7 +6,7 @@ import { createWriteStream, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { diag, type Io } from '../lib/io.js';
 import { PrintContext, type PrintOptions } from '../print/context.js';
-import { canPrint, formatPacket } from '../print/dispatch.js';
+import { canPrint, printPacket } from '../print/dispatch.js';
 import { LINKTYPE_NAMES } from '../print/tables.js';
 import { bpfProgram, bpfRun } from './bpf.js';
 import { createError } from '../lib/errors.js';
@@ -239,33 +239,29 @@ export async function pumpPackets(
   if (io.env.NTK_DEBUG)
     ctx.onInternalError = (err) =>
       diag(io, `ntk: watch: printer error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  // Lines are encoded straight into a large buffer, handed to stdout when full: one write per BATCH bytes.
-  // Printers produce single-byte characters only (tcpdump escapes everything else), so latin1 is exact.
-  let batch = Buffer.allocUnsafe(BATCH);
-  let used = 0;
+  // Printers write lines straight into one large buffer (ctx.out), handed to stdout when it holds BATCH bytes:
+  // one write per BATCH bytes, and no string per packet.
+  const lines = ctx.out;
+  lines.chars = Buffer.allocUnsafe(2 * BATCH);
+  lines.length = 0;
   let scheduled = false;
   /** Bytes accepted but not yet written out: what a slow reader makes grow. */
-  const queued = (): number => out.writableLength + used + (writer?.queued ?? 0);
+  const queued = (): number => out.writableLength + lines.length + (writer?.queued ?? 0);
   /** Hands what is batched to the stream; false when the stream wants the caller to wait for 'drain'. */
   const flush = (): boolean => {
     scheduled = false;
     if (broken) return true;
     if (writer !== undefined) return writer.flush();
-    if (used === 0) return !out.writableNeedDrain;
-    const data = batch.subarray(0, used);
-    batch = Buffer.allocUnsafe(BATCH);
-    used = 0;
+    if (lines.length === 0) return !out.writableNeedDrain;
+    const data = lines.chars.subarray(0, lines.length);
+    lines.chars = Buffer.allocUnsafe(2 * BATCH);
+    lines.length = 0;
     return out.write(data);
   };
-  /** Batches one packet's text; false when the stream wants the caller to wait for 'drain'. */
-  const append = (text: string): boolean => {
-    let ok = true;
-    if (used + text.length > BATCH) {
-      ok = flush();
-      if (text.length > BATCH) return out.write(text, 'latin1') && ok;
-    }
-    used += batch.write(text, used, 'latin1');
-    return ok;
+  /** Prints one packet into the batch; false when the stream wants the caller to wait for 'drain'. */
+  const print = (pkt: Packet): boolean => {
+    printPacket(ctx, source.linktype, pkt);
+    return lines.length >= BATCH ? flush() : true;
   };
   const sink: PacketSink = {
     packet(pkt: Packet): boolean {
@@ -277,7 +273,7 @@ export async function pumpPackets(
         return true;
       }
       seen++;
-      const ok = writer !== undefined ? writer.write(pkt) : append(formatPacket(ctx, source.linktype, pkt));
+      const ok = writer !== undefined ? writer.write(pkt) : print(pkt);
       if (seen >= limit) source.close();
       else if (!scheduled) {
         // Live packets arrive one by one: hand them to stdout soon, in one write per turn of the event loop.
