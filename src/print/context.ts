@@ -44,8 +44,17 @@ export const DEFAULT_PRINT_OPTIONS: PrintOptions = {
   utc: true,
 };
 
-/** Node's Buffer has a latin1 writer of its own that write() calls after checking its arguments. */
-type Latin1Buffer = Buffer & { latin1Write(s: string, offset: number, length: number): number };
+/**
+ * Node's Buffer has a latin1 writer of its own that write() calls after checking its arguments; it is not public
+ * API, so it is used only where present, with write() itself as the fallback.
+ */
+type Latin1Write = (this: Buffer, s: string, offset: number, length: number) => number;
+const latin1Write: Latin1Write =
+  typeof (Buffer.prototype as { latin1Write?: unknown }).latin1Write === 'function'
+    ? (Buffer.prototype as unknown as { latin1Write: Latin1Write }).latin1Write
+    : function (this: Buffer, s, offset, length) {
+        return this.write(s, offset, length, 'latin1');
+      };
 
 /**
  * The text being printed, as bytes (one per character: printers produce single-byte characters only, tcpdump
@@ -78,7 +87,7 @@ export class Out {
   private putLong(s: string): void {
     const at = this.length;
     if (at + s.length > this.chars.length) this.grow(at + s.length);
-    this.length = at + (this.chars as Latin1Buffer).latin1Write(s, at, s.length);
+    this.length = at + latin1Write.call(this.chars, s, at, s.length);
   }
 
   /** Appends the `len` bytes at `off` of `src`, one character each. */

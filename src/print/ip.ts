@@ -5,7 +5,20 @@
  */
 import type { PrintContext } from './context.js';
 import type { Reader } from './reader.js';
-import { IPPROTOS, IP_FRAG_FLAGS, IP_OPTIONS, bittok2str, tok2str } from './tables.js';
+import {
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_IPIP,
+  IPPROTO_IPV6,
+  IPPROTO_NONE,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IPPROTOS,
+  IP_FRAG_FLAGS,
+  IP_OPTIONS,
+  bittok2str,
+  tok2str,
+} from './tables.js';
 import { cksumShouldBe, foldSum } from './util.js';
 import { printTcp } from './tcp.js';
 import { printUdp } from './udp.js';
@@ -241,27 +254,27 @@ export function demux(
 ): void {
   const out = ctx.out;
   switch (nh) {
-    case 6:
+    case IPPROTO_TCP:
       printTcp(ctx, r, off, length, ipOff, ver, fragmented);
       return;
-    case 17:
+    case IPPROTO_UDP:
       printUdp(ctx, r, off, length, ipOff, ver, fragmented);
       return;
-    case 1:
+    case IPPROTO_ICMP:
       if (ver === 4) printIcmp(ctx, r, off, length, fragmented);
       else out.put(`[${tok2str(IPPROTOS, 'unknown', nh)} requires IPv4] (invalid)`);
       return;
-    case 58:
+    case IPPROTO_ICMPV6:
       if (ver === 6) printIcmp6(ctx, r, off, length, ipOff, fragmented);
       else out.put(`[${tok2str(IPPROTOS, 'unknown', nh)} requires IPv6] (invalid)`);
       return;
-    case 4:
+    case IPPROTO_IPIP:
       printIp(ctx, r, off, length);
       return;
-    case 41:
+    case IPPROTO_IPV6:
       printIp6(ctx, r, off, length);
       return;
-    case 59:
+    case IPPROTO_NONE:
       out.put('no next header');
       return;
     default:

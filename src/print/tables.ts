@@ -88,6 +88,15 @@ export const ETHERTYPES: ReadonlyMap<number, string> = new Map([
   [0x88ab, 'EtherCAT'],
 ]);
 
+/** IP protocol numbers the printers switch on (netinet/in.h's names). */
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_IPIP = 4;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_IPV6 = 41;
+export const IPPROTO_ICMPV6 = 58;
+export const IPPROTO_NONE = 59;
+
 /** IP protocol numbers (ipproto.c). */
 export const IPPROTOS: ReadonlyMap<number, string> = new Map([
   [0, 'Options'],

@@ -14,10 +14,11 @@ import { dns } from './udp.js';
 import { FlowTable, MAX_FLOWS } from './flows.js';
 import { putTrunc } from './trunc.js';
 
-const TH_FIN = 0x01;
-const TH_SYN = 0x02;
-const TH_RST = 0x04;
-const TH_ACK = 0x10;
+export const TH_FIN = 0x01;
+export const TH_SYN = 0x02;
+export const TH_RST = 0x04;
+export const TH_PUSH = 0x08;
+export const TH_ACK = 0x10;
 const TH_URG = 0x20;
 const MAX_RST_DATA_LEN = 30;
 /** Connections (4-tuples) whose first sequence numbers are kept for relative numbering; the oldest goes first. */
@@ -40,13 +41,13 @@ const FLAG_TEXT: string[] = Array.from({ length: 256 }, (_, f) => `Flags [${bitt
 // TCP option kinds, as tcpdump's tcp.h names them (IANA "TCP Option Kind Numbers").
 const TCPOPT_EOL = 0;
 const TCPOPT_NOP = 1;
-const TCPOPT_MAXSEG = 2;
-const TCPOPT_WSCALE = 3; // RFC 7323
+export const TCPOPT_MAXSEG = 2;
+export const TCPOPT_WSCALE = 3; // RFC 7323
 const TCPOPT_SACKOK = 4; // RFC 2018
 const TCPOPT_SACK = 5; // RFC 2018
 const TCPOPT_ECHO = 6; // RFC 1072
 const TCPOPT_ECHOREPLY = 7; // RFC 1072
-const TCPOPT_TIMESTAMP = 8; // RFC 7323
+export const TCPOPT_TIMESTAMP = 8; // RFC 7323
 const TCPOPT_CC = 11; // RFC 1644
 const TCPOPT_CCNEW = 12; // RFC 1644
 const TCPOPT_CCECHO = 13; // RFC 1644

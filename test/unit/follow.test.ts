@@ -6,15 +6,8 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { TcpSession } from '../../src/watch/follow/tcp-session.js';
 import { Follower, summaryText } from '../../src/watch/follow/follower.js';
-import {
-  decodePacket,
-  TH_ACK,
-  TH_FIN,
-  TH_PUSH,
-  TH_RST,
-  TH_SYN,
-  type TcpFields,
-} from '../../src/watch/follow/decode.js';
+import { decodePacket, type TcpFields } from '../../src/watch/follow/decode.js';
+import { TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN } from '../../src/print/tcp.js';
 import { scanProof } from '../../src/watch/follow/scan-proof.js';
 import { route4, route6 } from '../../src/watch/follow/route.js';
 import { parseAnnouncement } from '../../src/watch/follow/own.js';

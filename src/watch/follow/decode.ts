@@ -9,20 +9,8 @@
  */
 import { Reader } from '../../print/reader.js';
 import { networkLayer } from '../../print/link.js';
-
-export const TH_FIN = 0x01;
-export const TH_SYN = 0x02;
-export const TH_RST = 0x04;
-export const TH_PUSH = 0x08;
-export const TH_ACK = 0x10;
-
-const IPPROTO_TCP = 6;
-const IPPROTO_UDP = 17;
-const IPPROTO_ICMP = 1;
-const IPPROTO_ICMPV6 = 58;
-const TCPOPT_MAXSEG = 2;
-const TCPOPT_WSCALE = 3;
-const TCPOPT_TIMESTAMP = 8;
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../../print/tables.js';
+import { TCPOPT_MAXSEG, TCPOPT_TIMESTAMP, TCPOPT_WSCALE } from '../../print/tcp.js';
 
 export interface TcpFields {
   seq: number;

@@ -5,7 +5,8 @@
  */
 import type { PrintOptions } from '../../print/context.js';
 import type { Packet } from '../../print/packet.js';
-import { TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN, type Decoded } from './decode.js';
+import { TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN } from '../../print/tcp.js';
+import type { Decoded } from './decode.js';
 
 /**
  * The MSS a loopback SYN offers: loopback's MTU is 65536, but an IPv4 packet is at most 65535 bytes (its length

@@ -10,7 +10,8 @@ import type { Packet } from '../../print/packet.js';
 import { PrintContext, type PrintOptions } from '../../print/context.js';
 import { formatPacket } from '../../print/dispatch.js';
 import type { Endpoint, TapEvent } from '../../lib/sockets-tap.js';
-import { decodePacket, icmpWords, TH_ACK, TH_RST, TH_SYN, type Decoded } from './decode.js';
+import { decodePacket, icmpWords, type Decoded } from './decode.js';
+import { TH_ACK, TH_RST, TH_SYN } from '../../print/tcp.js';
 import {
   endpointText,
   ms,

@@ -4,7 +4,8 @@
  * bytes sent", "close 4/4: … enters TIME_WAIT") and keeps the counts for the session's summary. Pure: times
  * come from the packets (ms since the epoch), never from the clock.
  */
-import { TH_ACK, TH_FIN, TH_RST, TH_SYN, type TcpFields } from './decode.js';
+import { TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../../print/tcp.js';
+import type { TcpFields } from './decode.js';
 import type { Endpoint } from '../../lib/sockets-tap.js';
 
 /** Linux keeps TIME_WAIT for TCP_TIMEWAIT_LEN, 60 s (2MSL with an MSL of 30 s). */
