@@ -117,8 +117,11 @@ export function errnoWords(err: unknown): string {
   const name = errnoOf(err);
   const words = name === undefined ? undefined : strerror(name);
   if (words !== undefined) return words;
-  if (err instanceof Error) return err.message.replace(/^\w+ [A-Z_]+ ?/, '') || err.message;
-  return String(err);
+  if (!(err instanceof Error)) return String(err);
+  // A system error's message starts with its syscall and code ("connect EFOO 10.0.0.1:80"): drop those two.
+  const code = (err as { code?: unknown }).code;
+  const prefix = typeof code === 'string' ? new RegExp(`^\\w+ ${code} ?`) : undefined;
+  return (prefix && err.message.replace(prefix, '')) || err.message;
 }
 
 /** Wraps a system error as an NtkError: `<what> failed: <words>`. */

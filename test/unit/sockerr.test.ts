@@ -107,4 +107,11 @@ describe('errno numbers and names', () => {
     const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     expect(errnoWords(full)).toBe('No space left on device');
   });
+
+  it("keeps any other error's message whole, and drops only a system error's own syscall and code", () => {
+    // libpcap's words start with two words as a system error's message does: they stay.
+    expect(errnoWords(new Error('no VLAN support for Linux cooked v1'))).toBe('no VLAN support for Linux cooked v1');
+    const odd = Object.assign(new Error('connect ENOTANERRNO 10.0.0.1:80'), { code: 'ENOTANERRNO' });
+    expect(errnoWords(odd)).toBe('10.0.0.1:80');
+  });
 });
