@@ -63,7 +63,7 @@ export interface CapStats {
 }
 
 /**
- * A raw cap handle (patched: patches/cap+0.2.1.patch): libpcap plus a uv poll handle; emits
+ * A raw cap handle (patched: scripts/patches/): libpcap plus a uv poll handle; emits
  * ('packet', nbytes, truncated, tsSec, tsNsec, len) with the packet header's capture time (nanoseconds, whatever
  * precision libpcap gave) and length on the wire.
  */
@@ -91,7 +91,7 @@ export interface CapBinding {
     compileFilter(filter: string, linktype: number, snaplen: number, bigEndian: boolean): BpfInsn[];
   };
   deviceList(): CapDevice[];
-  /** ntk's patch of cap (patches/): clears every capability set on every thread it reaches; returns the others. */
+  /** ntk's patch of cap (scripts/patches/): clears every capability set on every thread it reaches; returns the others. */
   dropCapabilities?: () => number;
 }
 
