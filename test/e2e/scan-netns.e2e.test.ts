@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canNetns, createTestHost, type TestHost } from '../helpers/netns';
+import { canNetns, createTestHost, startInHost, type TestHost } from '../helpers/netns';
 import { NTK_BIN, runNtk, spawnNtk } from '../helpers/run-ntk';
 
 const LO = 20001;
@@ -55,22 +55,7 @@ describe.runIf(canNetns())('ntk scan of a firewalled host in a namespace', () =>
     nft.stdin?.end(rules);
     const code = await new Promise((r) => nft.on('close', r));
     if (code !== 0) throw new Error(`nft failed (${String(code)})`);
-    server = spawn(
-      'ip',
-      ['netns', 'exec', host.ns, process.execPath, '-e', SERVER, JSON.stringify([TCP_OPEN, UDP_ECHO, UDP_SILENT])],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('listeners did not start')), 10_000);
-      server?.stdout?.on('data', (c: Buffer) => {
-        if (c.toString().includes('ready')) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-    });
+    server = await startInHost(host, SERVER, [TCP_OPEN, UDP_ECHO, UDP_SILENT]);
   });
 
   afterAll(() => {

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canCapture } from '../helpers/can-capture';
-import { canNetns, createTestHost, type TestHost } from '../helpers/netns';
+import { canNetns, createTestHost, startInHost, type TestHost } from '../helpers/netns';
 import { runNtk, spawnNtk } from '../helpers/run-ntk';
 
 const OPEN = 7001;
@@ -58,22 +58,7 @@ describe.runIf(canNetns() && canCapture())('ntk watch follows sessions with a ho
         '}',
       ].join('\n'),
     );
-    server = spawn(
-      'ip',
-      ['netns', 'exec', host.ns, process.execPath, '-e', SERVER, JSON.stringify([OPEN, SINK, QUIET])],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('listeners did not start')), 10_000);
-      server?.stdout?.on('data', (c: Buffer) => {
-        if (c.toString().includes('ready')) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-    });
+    server = await startInHost(host, SERVER, [OPEN, SINK, QUIET]);
   });
 
   afterAll(() => {

@@ -2,7 +2,7 @@
  * A test host in a network namespace of our own: `ip netns add`, a veth pair, 10.250.N.1 (this side) and
  * 10.250.N.2 (the namespace). Removed by name (ours alone) when the test file ends.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 
 export interface TestHost {
   ns: string;
@@ -72,4 +72,24 @@ export function createTestHost(index: number): TestHost {
     throw err;
   }
   return host;
+}
+
+/**
+ * Runs `script` (node -e, its JSON argument in argv[1]) inside the host's namespace and resolves once it prints
+ * `ready` on stdout (10 s at most): the listeners a test needs on the test host.
+ */
+export async function startInHost(host: TestHost, script: string, arg: unknown): Promise<ChildProcess> {
+  const child = spawn('ip', ['netns', 'exec', host.ns, process.execPath, '-e', script, JSON.stringify(arg)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('listeners did not start')), 10_000);
+    child.stdout?.on('data', (c: Buffer) => {
+      if (c.toString().includes('ready')) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+  });
+  return child;
 }
