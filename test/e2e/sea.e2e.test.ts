@@ -23,7 +23,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canCapture } from '../helpers/can-capture';
-import { startServer } from '../helpers/net';
+import { freeUdpPort, startServer } from '../helpers/net';
 import { runNtk, spawnNtk } from '../helpers/run-ntk';
 import { untrustedDirectory } from '../../src/watch/privileges';
 
@@ -354,15 +354,4 @@ describe('single executable (dist/ntk)', () => {
 /** True when every one of `tools` is on PATH. */
 function hasTools(...tools: string[]): boolean {
   return tools.every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
-}
-
-/** A UDP port that was free on 127.0.0.1 a moment ago. */
-function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  return new Promise((resolve) =>
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    }),
-  );
 }

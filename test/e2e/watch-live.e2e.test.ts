@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { CaptureParser } from '../../src/watch/pcap-file';
 import { canCapture } from '../helpers/can-capture';
-import { freePort, startServer } from '../helpers/net';
+import { freePort, freeUdpPort, startServer } from '../helpers/net';
 import { errorLines, hasStackTrace, runNtk, spawnNtk, type NtkProcess, type NtkResult } from '../helpers/run-ntk';
 import { AS_NOBODY, ntkForNobody } from '../helpers/unprivileged';
 import { DEFAULT_USERS, findAccount } from '../../src/watch/privileges';
@@ -357,14 +357,3 @@ describe.runIf(canCapture())('ntk watch live: failures in one line', () => {
     expect(lines(r.stdout)).toHaveLength(1);
   });
 });
-
-/** A UDP port that was free on 127.0.0.1 a moment ago. */
-function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  return new Promise((resolve) =>
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    }),
-  );
-}

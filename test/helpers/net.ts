@@ -1,4 +1,5 @@
 /** Loopback servers and free ports for tests; everything is closed when the test finishes. */
+import { createSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import { onTestFinished } from 'vitest';
 
@@ -9,6 +10,17 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   const port = (server.address() as { port: number }).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** Returns a UDP port that was free on 127.0.0.1 a moment ago. */
+export function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  return new Promise((resolve) =>
+    s.bind(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    }),
+  );
 }
 
 export interface TestServer {

@@ -6,17 +6,12 @@ import type { CliContext } from '../../src/commands/context';
 import { connectOptions } from '../../src/commands/connect';
 import { listenOptions } from '../../src/commands/listen';
 import { NtkError } from '../../src/lib/errors';
+import { memoryIo } from '../helpers/io';
 
 /** Parses `args`; returns whether a task was handed over and the error the task or the parse gave. */
 async function parse(args: string[], runTask = true): Promise<{ ran: boolean; error?: unknown }> {
   let task: (() => Promise<number>) | undefined;
-  const io = {
-    stdin: new PassThrough(),
-    stdout: new PassThrough(),
-    stderr: new PassThrough(),
-    interrupt: new AbortController().signal,
-    env: {},
-  };
+  const io = memoryIo(new PassThrough());
   const ctx: CliContext = { io, run: (t) => void (task = t) };
   try {
     await buildCli(ctx, args).parseAsync();

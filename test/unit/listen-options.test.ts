@@ -4,14 +4,9 @@ import { buildCli } from '../../src/cli/build';
 import { listenOptions } from '../../src/commands/listen';
 import { isNtkError } from '../../src/lib/errors';
 import { ROOM_DEFAULTS } from '../../src/listen/chat';
+import { memoryIo } from '../helpers/io';
 
-const io = {
-  stdin: new PassThrough(),
-  stdout: new PassThrough(),
-  stderr: new PassThrough(),
-  interrupt: new AbortController().signal,
-  env: {},
-};
+const io = memoryIo(new PassThrough());
 
 /** Parses `ntk ARGS` without running anything; returns the listen options or throws the usage error. */
 async function parse(args: string[]) {

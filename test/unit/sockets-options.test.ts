@@ -6,16 +6,11 @@ import type { CliContext } from '../../src/commands/context';
 import { socketsOptions } from '../../src/commands/sockets';
 import { connectOptions } from '../../src/commands/connect';
 import { listenOptions } from '../../src/commands/listen';
+import { memoryIo } from '../helpers/io';
 
 async function parse(args: string[]): Promise<{ ran: boolean; code?: string }> {
   let ran = false;
-  const io = {
-    stdin: new PassThrough(),
-    stdout: new PassThrough(),
-    stderr: new PassThrough(),
-    interrupt: new AbortController().signal,
-    env: {},
-  };
+  const io = memoryIo(new PassThrough());
   const ctx: CliContext = { io, run: () => void (ran = true) };
   try {
     await buildCli(ctx, args).parseAsync();
