@@ -31,9 +31,14 @@ function dial(port: number): Promise<Socket> {
   });
 }
 
-/** ss's view of the sockets on `ports` (local or peer), with owners and the TIME_WAIT timer. */
+/**
+ * ss's view of the sockets on `ports` (local or peer), with owners and the TIME_WAIT timer. ss filters by port
+ * itself: other tests leave thousands of loopback sockets, and a whole table can outgrow any output buffer.
+ */
 function ssRows(ports: number[]): Row[] {
-  const r = spawnSync('ss', ['-tanpoH'], { encoding: 'utf8' });
+  const filter = ports.flatMap((p, i) => [...(i ? ['or'] : []), 'sport', '=', `:${p}`, 'or', 'dport', '=', `:${p}`]);
+  const r = spawnSync('ss', ['-tanpoH', ...filter], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0 || r.error) throw new Error(`ss failed: ${r.error?.message ?? r.stderr}`);
   const rows: Row[] = [];
   for (const line of r.stdout.split('\n')) {
     const f = line.trim().split(/\s+/);
