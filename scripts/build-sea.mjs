@@ -2,8 +2,9 @@
 // Builds dist/ntk, a single executable: Node's own single-executable support (a SEA blob injected into a copy
 // of this node binary with postject). The bundle dist/ntk.cjs is the main script; the capture addon cap.node
 // travels as the asset "cap.node" and is written to a cache directory and dlopen'ed on first use of watch
-// (src/watch/native.ts); the scan's worker thread scan-worker.cjs travels as the asset of that name, which a
-// large scan starts as source text (src/scan/lanes.ts). Runs offline: nothing is downloaded.
+// (src/watch/native.ts); the worker threads scan-worker.cjs and watch-worker.cjs travel as the assets of those
+// names, which a large scan and a followed session start as source text (lib/worker-script.ts). Runs offline:
+// nothing is downloaded.
 //   node scripts/build-sea.mjs [--out FILE]      (default dist/ntk)
 import { execFileSync } from 'node:child_process';
 import {
@@ -62,7 +63,11 @@ try {
       // src/main.ts): no parsing or compiling at start-up. Node ignores useCodeCache when useSnapshot is set.
       useSnapshot: snapshot,
       useCodeCache: !snapshot,
-      assets: { 'cap.node': addon, 'scan-worker.cjs': join(work, 'scan-worker.cjs') },
+      assets: {
+        'cap.node': addon,
+        'scan-worker.cjs': join(work, 'scan-worker.cjs'),
+        'watch-worker.cjs': join(work, 'watch-worker.cjs'),
+      },
     }),
   );
   execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: 'inherit' });

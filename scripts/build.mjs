@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Bundles src/main.ts into dist/ntk.cjs: one CommonJS file (a Node 20 single executable needs a CommonJS main),
-// with the version baked in, and the scan's worker thread src/scan/worker.ts into scan-worker.cjs beside it. The
+// with the version baked in, and the worker threads beside it: the scan's (src/scan/worker.ts) into scan-worker.cjs,
+// a followed session's capture (src/watch/follow/worker.ts) into watch-worker.cjs. The
 // native capture addon is never bundled: src/watch/native.ts loads it.
 //   node scripts/build.mjs [OUTFILE]      (default dist/ntk.cjs)
 import { build } from 'esbuild';
@@ -23,8 +24,9 @@ const common = {
   logLevel: 'warning',
 };
 await build({ ...common, entryPoints: [join(root, 'src/main.ts')], outfile });
-await build({
-  ...common,
-  entryPoints: [join(root, 'src/scan/worker.ts')],
-  outfile: join(dirname(outfile), 'scan-worker.cjs'),
-});
+for (const [entry, name] of [
+  ['src/scan/worker.ts', 'scan-worker.cjs'],
+  ['src/watch/follow/worker.ts', 'watch-worker.cjs'],
+]) {
+  await build({ ...common, entryPoints: [join(root, entry)], outfile: join(dirname(outfile), name) });
+}

@@ -236,3 +236,5 @@ export class Reader {
     return `${h(0)}:${h(1)}:${h(2)}:${h(3)}:${h(4)}:${h(5)}`;
   }
 }
+
+export const KEEP_READER = new Reader(new Uint8Array(4), 4);

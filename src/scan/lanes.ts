@@ -2,36 +2,16 @@
  * Running a TCP scan in lanes: lane 0 in this thread, the others in worker threads that load the bundled
  * scan-worker.cjs (worker.ts): next to the bundle, or from the single executable's asset of that name.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { startWorker, workerScript, type WorkerScript } from '../lib/worker-script.js';
 import { createError } from '../lib/errors.js';
 import type { EngineJob, LaneControl, TcpEngine } from './engine.js';
 
 /** The bundled worker's file name, and its asset name in a single executable. */
 export const WORKER_FILE = 'scan-worker.cjs';
 
-/** How a worker thread is started: from a file, or from source text (a single executable's asset). */
-type WorkerScript = { file: string } | { code: string };
-
-let script: WorkerScript | null | undefined;
-
-/** The bundled worker, or null when there is none (then a scan runs in one lane). */
-export function workerScript(): WorkerScript | null {
-  if (script !== undefined) return script;
-  script = null;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const sea = require('node:sea') as { isSea(): boolean; getAsset(name: string, encoding: string): string };
-    if (sea.isSea()) return (script = { code: sea.getAsset(WORKER_FILE, 'utf8') });
-  } catch {
-    // Node without node:sea, or a single executable built without the asset: look for the file.
-  }
-  // Beside the bundle (dist/), or, running from the sources (tests), in dist/ of the tree.
-  for (const file of [join(__dirname, WORKER_FILE), join(__dirname, '../../dist', WORKER_FILE)]) {
-    if (existsSync(file)) return (script = { file });
-  }
-  return script;
+/** The bundled scan worker, or null when there is none (then a scan runs in one lane). */
+export function scanWorkerScript(): WorkerScript | null {
+  return workerScript(WORKER_FILE);
 }
 
 /** Running TCP lanes: resolves `done` when all are finished (or stopped by `interrupt`). */
@@ -73,17 +53,14 @@ export function runTcpLanes(
     const startWorkers = (): void => {
       if (workersStarted) return;
       workersStarted = true;
-      const found = jobs.length > 1 ? workerScript() : null;
+      const found = jobs.length > 1 ? scanWorkerScript() : null;
       if (!found && jobs.length > 1) {
         for (const c of controls) c.stop();
         return reject(createError('E_INTERNAL', context, `${WORKER_FILE} not found`));
       }
       for (const job of jobs.slice(1)) {
         if (!found) break;
-        const worker =
-          'file' in found
-            ? new Worker(found.file, { workerData: job })
-            : new Worker(found.code, { eval: true, workerData: job });
+        const worker = startWorker(found, { workerData: job });
         controls.push({
           stop: () => void worker.terminate(),
           pause: () => worker.postMessage('pause'),

@@ -13,7 +13,7 @@ import { createError, EXIT_FAILURE, EXIT_OK, isNtkError } from '../lib/errors.js
 import { resolveHost, type Family } from '../lib/resolve.js';
 import type { Proto } from '../lib/services.js';
 import { defaultTcpEngine, runTcpEngine, type EngineJob, type TcpEngine } from './engine.js';
-import { runTcpLanes, workerScript } from './lanes.js';
+import { runTcpLanes, scanWorkerScript } from './lanes.js';
 import { mergeShards, type MergeOptions } from './merge.js';
 import { portResult, summaryLine, type PortResult, type ScanHost, type ScanSummary } from './output.js';
 import { ResultOrder } from './order.js';
@@ -193,7 +193,7 @@ function tcpJobs(
 ): EngineJob[] {
   const budget = concurrencyFor(opts);
   const lanes =
-    budget < WORKER_MIN_BUDGET || engine !== runTcpEngine || !workerScript() ? 1 : laneCount(opts, expected);
+    budget < WORKER_MIN_BUDGET || engine !== runTcpEngine || !scanWorkerScript() ? 1 : laneCount(opts, expected);
   const claim = new BigInt64Array(new SharedArrayBuffer(8));
   return Array.from({ length: lanes }, () => ({
     hosts: hosts.map((h) => (h ? { address: h.address, family: h.family } : null)),

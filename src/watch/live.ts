@@ -144,21 +144,26 @@ class LiveCapture implements LiveSource {
     if (this.closed) return Promise.resolve({});
     const { shared } = this;
     const snaplen = Math.max(1, this.snaplen);
-    let slab = new ArrayBuffer(SLAB_BYTES);
+    let slab = new ArrayBuffer(0);
     let used = 0;
+    // A copy: cap writes the next packet over `shared`.
+    const copy = (caplen: number): Uint8Array => {
+      if (caplen > slab.byteLength - used) {
+        slab = new ArrayBuffer(Math.max(SLAB_BYTES, caplen));
+        used = 0;
+      }
+      const data = new Uint8Array(slab, used, caplen);
+      data.set(shared.subarray(0, caplen));
+      used += (caplen + 7) & ~7;
+      return data;
+    };
     return new Promise<SourceEnd>((resolve) => {
       this.finish = resolve;
       this.cap.on('packet', (nbytes: number, _truncated: boolean, tsSec: number, tsNsec: number, len: number) => {
         if (this.closed) return;
         const caplen = Math.min(nbytes, snaplen);
-        // A copy: cap writes the next packet over `shared`.
-        if (caplen > slab.byteLength - used) {
-          slab = new ArrayBuffer(Math.max(SLAB_BYTES, caplen));
-          used = 0;
-        }
-        const data = new Uint8Array(slab, used, caplen);
-        data.set(shared.subarray(0, caplen));
-        used += (caplen + 7) & ~7;
+        // A consumer that keeps nothing is done with the packet before cap writes the next one over `shared`.
+        const data = sink.transient ? new Uint8Array(shared.buffer, shared.byteOffset, caplen) : copy(caplen);
         const pkt: Packet = { tsSec, tsNsec, caplen, len, data };
         try {
           sink.packet(pkt);

@@ -17,6 +17,11 @@ export interface PacketSink {
    * "wait for it before delivering more" (stdout is full). Live sources never call it.
    */
   backlog?(): Promise<void> | undefined;
+  /**
+   * True when the consumer keeps nothing of a packet once packet() returns (it copies what it holds): a live
+   * source may then hand it a view of the capture's own buffer instead of a copy.
+   */
+  readonly transient?: boolean;
 }
 
 /** How a source ended. */

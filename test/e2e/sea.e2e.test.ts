@@ -157,6 +157,21 @@ describe('single executable (dist/ntk)', () => {
       expect(failed.code).toBe(1);
       expect(failed.stderr).toMatch(/^ntk: watch: cannot write the capture addon: [^\n]*\n$/);
     });
+
+    it('connect --watch follows its session from the capture thread the executable carries', async () => {
+      const srv = await startServer((s) => s.resume());
+      const r = await runNtk(['connect', '--watch', '-N', '127.0.0.1', String(srv.port)], {
+        bin: exe,
+        cwd: alone,
+        env,
+        stdin: 'hello\n',
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/Flags \[S\], .*  # handshake 1\/3: SYN, we open/);
+      expect(r.stderr).toMatch(/length 6  # data: 6 bytes sent\n/);
+      expect(r.stderr).toContain('# close 1/4: we send FIN first (stdin ended)');
+      expect(r.stderr).toMatch(/\n {2}we closed first: 127\.0\.0\.1:\d+ holds TIME_WAIT/);
+    });
   });
 
   describe.runIf(canCapture() && hasTools('setcap', 'setpriv', 'cc', 'install'))(

@@ -55,7 +55,7 @@ const MAX_HELD_PACKET = 4096;
 /** …and this many of the others (SYN, FIN, RST, pure ACKs, ICMP). */
 const MAX_UNMATCHED_CONTROL = 50_000;
 /** Output queued past this is dropped (a live capture cannot wait), and counted. */
-const MAX_BACKLOG = 16 * 1024 * 1024;
+export const MAX_OUTPUT_BACKLOG = 16 * 1024 * 1024;
 
 interface Followed {
   tcp?: TcpSession;
@@ -196,11 +196,11 @@ export class Follower {
     if (d === undefined) return;
     const h: Held = { pkt, d, t: pkt.tsSec * 1000 + pkt.tsNsec / 1e6 };
     if (this.follow(h)) return;
-    // Not (yet) ours: keep a copy for a while (the capture's memory is shared by many packets).
+    // Not (yet) ours: keep a copy for a while (a live capture's buffer holds the next packet next).
     if (!this.opts.holdAll && !this.mayBeAnnounced(d)) return;
     // A large segment is the middle of a flowing transfer, not the start of a session: copying it would only cost.
     if (pkt.caplen > MAX_HELD_PACKET) return;
-    this.hold({ ...h, pkt: { ...pkt, data: pkt.data.slice(0, pkt.caplen) } });
+    this.hold({ ...h, pkt: { ...pkt, data: new Uint8Array(pkt.data.subarray(0, pkt.caplen)) } });
   }
 
   /** Queues an unmatched packet; forgets the oldest past KEEP_UNMATCHED_MS or the queue's bound. */
@@ -429,7 +429,7 @@ export class Follower {
       stream.write(text);
       return;
     }
-    if (stream.writableLength > MAX_BACKLOG) {
+    if (stream.writableLength > MAX_OUTPUT_BACKLOG) {
       this.dropped++;
       return;
     }

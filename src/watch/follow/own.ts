@@ -52,7 +52,7 @@ export async function watchOwn(opts: OwnOptions, io: Io): Promise<number> {
     summaryOut: io.stdout, // the watcher's output is all on stdout: packets, summaries, --json objects
     holdAll: true,
   });
-  const running = source.run({ packet: (pkt) => follower.packet(pkt) });
+  const running = source.run({ transient: true, packet: (pkt) => follower.packet(pkt) });
   let path: string;
   let server: Server;
   try {

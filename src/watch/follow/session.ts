@@ -2,18 +2,21 @@
  * `ntk watch -- connect|listen|scan …` and `--watch`: runs the command in this process while capturing its
  * packets. The capture opens before the command starts (on the interface of the route to the peer, with a filter
  * narrowed to the peer's host or the listening port), so the first SYN is in it; what the command's sockets
- * announce (lib/sockets-tap) decides which packets are its own. Packet lines go to stderr (stdout stays the
- * session's data); each session's summary follows its last packet.
+ * announce (lib/sockets-tap) decides which packets are its own. The capture runs in a thread of its own
+ * (worker.ts), so that printing every packet of a bulk transfer does not slow the transfer. Packet lines go to
+ * stderr (stdout stays the session's data); each session's summary follows its last packet.
  */
 import { isIP } from 'node:net';
 import { diag, type Io } from '../../lib/io.js';
-import { onTap } from '../../lib/sockets-tap.js';
+import { onTap, type TapEvent } from '../../lib/sockets-tap.js';
+import { createError, type ErrorCode } from '../../lib/errors.js';
+import { startWorker, workerScript } from '../../lib/worker-script.js';
 import { resolveHost, type Family } from '../../lib/resolve.js';
 import type { PrintOptions } from '../../print/context.js';
-import type { PacketSource } from '../source.js';
-import { Follower } from './follower.js';
+import { MAX_OUTPUT_BACKLOG } from './follower.js';
 import { routeInterface } from './route.js';
 import type { CloseReason } from './tcp-session.js';
+import { CLOSE_REASONS, WORKER_FILE, type CaptureStart, type FromCapture, type ToCapture } from './thread.js';
 
 /** Where the command's peer is: decides the interface and the capture filter. */
 export type FollowTarget =
@@ -31,15 +34,9 @@ export interface FollowSessionOptions {
   target: FollowTarget;
 }
 
+const CONTEXT = 'watch';
 /** ICMP errors about our packets can come from any router on the way. */
 const ICMP = 'icmp or icmp6';
-/** After the command ends, packets are still awaited (the end of a close) for this long without traffic… */
-const QUIET_MS = 500;
-/** …or this long when the command announced no socket at all. */
-const NOTHING_MS = 150;
-/** …and this long at most. */
-const SETTLE_MAX_MS = 3000;
-
 /**
  * At tcpdump's default level (no -v, which checks TCP checksums over the whole payload, and no -x/-X/-A dump) a
  * line is made from the headers and the first line of a text protocol: a session's capture keeps this much of a
@@ -61,39 +58,31 @@ export function useColor(stream: NodeJS.WritableStream, env: NodeJS.ProcessEnv):
 /** Runs `task` (the command) while following its sessions; resolves with the command's exit status. */
 export async function followSession(opts: FollowSessionOptions, io: Io, task: () => Promise<number>): Promise<number> {
   const { iface, filter } = await captureFor(opts);
-  const { openLive } = await import('../live.js');
+  const reason = new Int32Array(new SharedArrayBuffer(4));
   // Opened before the command runs: without privileges, it says so and the command does not run.
-  const source: PacketSource & { iface: string } = await openLive({
-    iface,
-    filter,
-    snaplen: sessionSnaplen(opts.print, opts.snaplen),
-  });
-  diag(io, `ntk: watch: following the session on ${source.iface} (capture filter: ${filter})`);
-  let stdinEnded = false;
-  const onStdinEnd = (): void => void (stdinEnded = true);
-  io.stdin.once('end', onStdinEnd);
-  const closeReason = (): CloseReason => {
-    if (io.interrupt.aborted) return io.interrupt.reason === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C';
-    return stdinEnded ? 'stdin ended' : undefined;
-  };
-  const follower = new Follower(source.linktype, {
-    print: opts.print,
-    explain: opts.explain,
-    json: opts.json,
-    color: useColor(io.stderr, io.env),
-    out: io.stderr,
-    summaryOut: io.stderr,
-    closeReason,
-  });
-  let lastPacket = performance.now();
-  const running = source.run({
-    packet: (pkt) => {
-      const before = follower.printed;
-      follower.packet(pkt);
-      if (follower.printed !== before) lastPacket = performance.now();
+  const capture = await startCapture(
+    {
+      iface,
+      filter,
+      snaplen: sessionSnaplen(opts.print, opts.snaplen),
+      print: opts.print,
+      explain: opts.explain,
+      json: opts.json,
+      color: useColor(io.stderr, io.env),
+      reason,
     },
-  });
-  const stopTap = onTap((ev) => follower.tap(ev));
+    io,
+  );
+  diag(io, `ntk: watch: following the session on ${capture.iface} (capture filter: ${filter})`);
+  // Why our side closes, said before the close's FIN leaves (these listeners come before the command's own).
+  const said = (r: CloseReason): void => void Atomics.store(reason, 0, CLOSE_REASONS.indexOf(r));
+  const onStdinEnd = (): void => {
+    if (Atomics.load(reason, 0) === 0) said('stdin ended');
+  };
+  const onInterrupt = (): void => said(io.interrupt.reason === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C');
+  io.stdin.once('end', onStdinEnd);
+  io.interrupt.addEventListener('abort', onInterrupt, { once: true });
+  const stopTap = onTap((ev) => capture.tap(ev));
   let status = 0;
   let failure: unknown;
   try {
@@ -103,27 +92,64 @@ export async function followSession(opts: FollowSessionOptions, io: Io, task: ()
   } finally {
     stopTap();
     io.stdin.removeListener('end', onStdinEnd);
+    io.interrupt.removeEventListener('abort', onInterrupt);
   }
-  await settle(follower, () => lastPacket);
-  source.close();
-  await running;
-  follower.finish();
-  if (follower.dropped > 0) diag(io, `ntk: watch: ${follower.dropped} packet lines dropped (output too slow)`);
+  const dropped = await capture.stop();
+  if (dropped > 0) diag(io, `ntk: watch: ${dropped} packet lines dropped (output too slow)`);
   if (failure !== undefined) throw failure;
   return status;
 }
 
-/** Waits for the sessions' last packets: until all are over on the wire, or the capture is quiet. */
-async function settle(follower: Follower, lastPacket: () => number): Promise<void> {
-  const start = performance.now();
-  for (let i = 0; i < SETTLE_MAX_MS / 20; i++) {
-    const now = performance.now();
-    if (follower.allDone || now - start > SETTLE_MAX_MS) return;
-    // Nothing of ours seen at all (the command failed before sending): a moment for late packets only.
-    const quiet = !follower.expecting ? NOTHING_MS : follower.printed === 0 ? SETTLE_MAX_MS : QUIET_MS;
-    if (now - Math.max(lastPacket(), start) > quiet) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** The capture thread of a session, once its capture is open. */
+interface SessionCapture {
+  iface: string;
+  tap(ev: TapEvent): void;
+  /** Ends following once the last packets are in; resolves with the number of lines dropped. */
+  stop(): Promise<number>;
+}
+
+/**
+ * Starts the capture thread (worker.ts) and waits until its capture is open; throws what opening it threw
+ * (E_PERM without privileges, E_CAPTURE). Its lines are written to io.stderr; past MAX_OUTPUT_BACKLOG queued
+ * there, they are dropped and counted (a live capture cannot wait).
+ */
+function startCapture(start: CaptureStart, io: Io): Promise<SessionCapture> {
+  const script = workerScript(WORKER_FILE);
+  if (script === null) throw createError('E_INTERNAL', CONTEXT, `${WORKER_FILE} not found`);
+  const worker = startWorker(script, { workerData: start });
+  let dropped = 0;
+  let finished: () => void = () => undefined;
+  const ended = new Promise<void>((resolve) => (finished = resolve));
+  worker.once('exit', () => finished());
+  let opened = false;
+  return new Promise((resolve, reject) => {
+    worker.once('error', (err) => {
+      // Before the capture is open the command does not run; after, it goes on without its packet lines.
+      if (opened) diag(io, `ntk: watch: capture thread failed: ${err.message}`);
+      else reject(createError('E_INTERNAL', CONTEXT, `capture thread failed: ${err.message}`, { cause: err }));
+    });
+    worker.on('message', (m: FromCapture) => {
+      if (m.type === 'out') {
+        if (io.stderr.writableLength > MAX_OUTPUT_BACKLOG) dropped += m.text.split('\n').length - 1;
+        else io.stderr.write(m.text);
+      } else if (m.type === 'opened') {
+        opened = true;
+        resolve({
+          iface: m.iface,
+          tap: (ev) => worker.postMessage({ type: 'tap', ev } satisfies ToCapture),
+          stop: async () => {
+            worker.postMessage({ type: 'stop' } satisfies ToCapture);
+            await ended;
+            return dropped;
+          },
+        });
+      } else if (m.type === 'failed') {
+        const e = m.error;
+        const code = (e.code ?? 'E_CAPTURE') as ErrorCode;
+        reject(createError(code, e.context ?? CONTEXT, e.message, { details: e.details }));
+      } else finished();
+    });
+  });
 }
 
 /** The interface and the capture filter for a command's target. */

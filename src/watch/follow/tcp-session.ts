@@ -82,7 +82,7 @@ function newSide(): Side {
   };
 }
 
-/** Ranges kept per side for retransmission matching (older ones are forgotten). */
+/** Ranges kept per side for retransmission matching (older ones are forgotten, up to as many again first). */
 const MAX_RANGES = 4096;
 
 /** The summary of a session, as printed and as the JSON `summary` object. */
@@ -271,7 +271,9 @@ export class TcpSession {
       };
     }
     me.sent.set(rel, { end, at: t, count: 0, interval: 0 });
-    if (me.sent.size > MAX_RANGES) me.sent.delete(me.sent.keys().next().value as number);
+    // Forgotten in batches: deleting a Map's oldest key one at a time leaves holes that every later lookup of
+    // the oldest key walks over.
+    if (me.sent.size > 2 * MAX_RANGES) me.sent = new Map([...me.sent].slice(-MAX_RANGES));
     me.nxt = Math.max(me.nxt, end);
     me.bytes += payload;
     let half = '';

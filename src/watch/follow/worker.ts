@@ -1,0 +1,96 @@
+/**
+ * The thread a followed session's capture runs in (`watch -- COMMAND`, `--watch`). The command's transfer keeps
+ * its own thread while this one takes every packet from libpcap, follows the sessions and writes their lines:
+ * a bulk transfer and the printing of its packets then run side by side. Bundled on its own as
+ * watch-worker.cjs (session.ts starts it); the messages are in thread.ts.
+ */
+import { Writable } from 'node:stream';
+import { parentPort, workerData } from 'node:worker_threads';
+import { NtkError } from '../../lib/errors.js';
+import { openLive } from '../live.js';
+import { Follower } from './follower.js';
+import { CLOSE_REASONS, type CaptureStart, type FromCapture, type ThreadError, type ToCapture } from './thread.js';
+
+/** After the command ends, packets are still awaited (the end of a close) for this long without traffic… */
+const QUIET_MS = 500;
+/** …or this long when the command announced no socket at all. */
+const NOTHING_MS = 150;
+/** …and this long at most. */
+const SETTLE_MAX_MS = 3000;
+
+if (parentPort === null) throw new Error('watch-worker.cjs runs as a worker thread');
+const port = parentPort;
+const post = (m: FromCapture): void => port.postMessage(m);
+
+async function main(start: CaptureStart): Promise<void> {
+  let source;
+  try {
+    source = await openLive({ iface: start.iface, filter: start.filter, snaplen: start.snaplen });
+  } catch (err) {
+    post({ type: 'failed', error: threadError(err) });
+    port.close();
+    return;
+  }
+  // Lines go to the command's thread, which writes them to its stderr.
+  const toMain = new Writable({
+    decodeStrings: false,
+    write(chunk: string | Buffer, _encoding, done) {
+      post({ type: 'out', text: String(chunk) });
+      done();
+    },
+  });
+  const follower = new Follower(source.linktype, {
+    print: start.print,
+    explain: start.explain,
+    json: start.json,
+    color: start.color,
+    out: toMain,
+    summaryOut: toMain,
+    closeReason: () => CLOSE_REASONS[Atomics.load(start.reason, 0)],
+    // An announcement crosses threads after the command's first packets may have been captured: hold them.
+    holdAll: true,
+  });
+  let lastPacket = performance.now();
+  const running = source.run({
+    transient: true, // the follower copies what it keeps
+    packet: (pkt) => {
+      const before = follower.printed;
+      follower.packet(pkt);
+      if (follower.printed !== before) lastPacket = performance.now();
+    },
+  });
+  const live = source;
+  port.on('message', (m: ToCapture) => {
+    if (m.type === 'tap') follower.tap(m.ev);
+    else
+      void settle(follower, () => lastPacket).then(async () => {
+        live.close();
+        await running;
+        follower.finish();
+        post({ type: 'done' });
+        port.close();
+      });
+  });
+  post({ type: 'opened', iface: source.iface });
+}
+
+/** Waits for the sessions' last packets: until all are over on the wire, or the capture is quiet. */
+async function settle(follower: Follower, lastPacket: () => number): Promise<void> {
+  const start = performance.now();
+  for (let i = 0; i < SETTLE_MAX_MS / 20; i++) {
+    const now = performance.now();
+    if (follower.allDone || now - start > SETTLE_MAX_MS) return;
+    // Nothing of ours seen at all (the command failed before sending): a moment for late packets only.
+    const quiet = !follower.expecting ? NOTHING_MS : follower.printed === 0 ? SETTLE_MAX_MS : QUIET_MS;
+    if (now - Math.max(lastPacket(), start) > quiet) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function threadError(err: unknown): ThreadError {
+  if (err instanceof NtkError)
+    return { code: err.code, context: err.context, message: err.message, details: err.details };
+  return { message: err instanceof Error ? err.message : String(err) };
+}
+
+void main(workerData as CaptureStart);
