@@ -65,14 +65,22 @@ export interface CapStats {
 /**
  * A raw cap handle (patched: scripts/patches/): libpcap plus a uv poll handle; emits
  * ('packet', nbytes, truncated, tsSec, tsNsec, len) with the packet header's capture time (nanoseconds, whatever
- * precision libpcap gave) and length on the wire.
+ * precision libpcap gave) and length on the wire, or after setBatch() ('batch', count, bytes).
  */
 export interface CapHandle extends EventEmitter {
   /**
    * pcap_create + activate + setfilter on `device`; every packet is then copied into `buffer` (the same memory
-   * each time) before 'packet' is emitted. Returns the link type as a word ("ETHERNET", "Unknown linktype N").
+   * each time, whose length is the snap length) before 'packet' is emitted. With `blockMs`, delivery is buffered:
+   * the kernel wakes the reader once a block of the ring is full or `blockMs` after its first packet; without,
+   * immediate mode. Returns the link type as a word ("ETHERNET", "Unknown linktype N").
    */
-  open(device: string, filter: string, bufferSize: number, buffer: Buffer): string;
+  open(device: string, filter: string, bufferSize: number, buffer: Buffer, blockMs?: number): string;
+  /**
+   * From now on the packets ready at each wakeup are written one after another into `batch`, each after a
+   * 16-byte header of four host-order 32-bit words (captured length, length on the wire, seconds, nanoseconds)
+   * and padded to 8 bytes, and announced together: ('batch', count, bytes).
+   */
+  setBatch(batch: Buffer): void;
   /** Stops the poll handle and closes pcap (deferred to after the packet being delivered); true if it was open. */
   close(): boolean;
   /** pcap_stats on the open handle; throws libpcap's error text. */
@@ -376,7 +384,8 @@ export function asBinding(raw: unknown): CapBinding {
   // not put its own clock's reading in their place.
   if (
     typeof b.Cap.compileFilter !== 'function' ||
-    typeof (b.Cap.prototype as Partial<CapHandle>).stats !== 'function'
+    typeof (b.Cap.prototype as Partial<CapHandle>).stats !== 'function' ||
+    typeof (b.Cap.prototype as Partial<CapHandle>).setBatch !== 'function'
   ) {
     throw createError('E_CAPTURE', CONTEXT, UNPATCHED);
   }

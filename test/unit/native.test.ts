@@ -72,7 +72,7 @@ describe.runIf(canCapture())('loadCap from node_modules', () => {
 });
 
 describe('asBinding', () => {
-  it('refuses, in one line, an addon built without the patch (no packet timestamps, stats or filter compiler)', () => {
+  it('refuses, in one line, an addon built without the patch (no packet timestamps, stats, filter compiler or batches)', () => {
     class OldCap {}
     const old = { Cap: OldCap, deviceList: () => [] };
     expect(() => asBinding(old)).toThrow(expect.objectContaining({ code: 'E_CAPTURE', message: UNPATCHED }));
@@ -84,6 +84,7 @@ describe('asBinding', () => {
       stats(): object {
         return {};
       }
+      setBatch(): void {}
     }
     expect(new (asBinding({ Cap: NewCap, deviceList: () => [] }).Cap)()).toBeInstanceOf(EventEmitter);
   });

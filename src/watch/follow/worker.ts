@@ -11,6 +11,11 @@ import { openLive } from '../live.js';
 import { Follower } from './follower.js';
 import { CLOSE_REASONS, type CaptureStart, type FromCapture, type ThreadError, type ToCapture } from './thread.js';
 
+/**
+ * Packets come a block at a time, at most this long after the first of a block: a bulk transfer's tens of
+ * thousands of packets a second then cost a few hundred wakeups, and a line typed still shows at once to the eye.
+ */
+const BLOCK_MS = 10;
 /** After the command ends, packets are still awaited (the end of a close) for this long without traffic… */
 const QUIET_MS = 500;
 /** …or this long when the command announced no socket at all. */
@@ -25,7 +30,7 @@ const post = (m: FromCapture): void => port.postMessage(m);
 async function main(start: CaptureStart): Promise<void> {
   let source;
   try {
-    source = await openLive({ iface: start.iface, filter: start.filter, snaplen: start.snaplen });
+    source = await openLive({ iface: start.iface, filter: start.filter, snaplen: start.snaplen, blockMs: BLOCK_MS });
   } catch (err) {
     post({ type: 'failed', error: threadError(err) });
     port.close();
