@@ -167,8 +167,8 @@ describe('single executable (dist/ntk)', () => {
         stdin: 'hello\n',
       });
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toMatch(/Flags \[S\], .*  # handshake 1\/3: SYN, we open/);
-      expect(r.stderr).toMatch(/length 6  # data: 6 bytes sent\n/);
+      expect(r.stderr).toMatch(/Flags \[S\], .* {2}# handshake 1\/3: SYN, we open/);
+      expect(r.stderr).toMatch(/length 6 {2}# data: 6 bytes sent\n/);
       expect(r.stderr).toContain('# close 1/4: we send FIN first (stdin ended)');
       expect(r.stderr).toMatch(/\n {2}we closed first: 127\.0\.0\.1:\d+ holds TIME_WAIT/);
     });
