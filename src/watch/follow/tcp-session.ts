@@ -36,6 +36,20 @@ export type Role = 'connect' | 'accept' | 'scan';
 /** Why our side closes, when the follower knows it (in-process sessions). */
 export type CloseReason = 'Ctrl-C' | 'SIGTERM' | 'stdin ended' | 'idle timeout' | undefined;
 
+/** A range of bytes sent (relative sequence numbers), its last send time, how often and how far apart it went. */
+interface Range {
+  end: number;
+  at: number;
+  count: number;
+  interval: number;
+}
+
+/** Where a segment started, and the range it sent (shared when sent again from inside another one). */
+interface Sent {
+  start: number;
+  range: Range;
+}
+
 /** Per direction: what one side sent. */
 interface Side {
   isn?: number;
@@ -44,8 +58,8 @@ interface Side {
   bytes: number;
   segments: number;
   retrans: number;
-  /** Recently sent ranges, for telling retransmissions (relative start → last send time, count, interval). */
-  sent: Map<number, { end: number; at: number; count: number; interval: number }>;
+  /** Recently sent ranges, oldest first, for telling retransmissions. */
+  sent: Sent[];
   synAt?: number;
   synCount: number;
   synInterval: number;
@@ -72,7 +86,7 @@ function newSide(): Side {
     bytes: 0,
     segments: 0,
     retrans: 0,
-    sent: new Map(),
+    sent: [],
     synCount: 0,
     synInterval: 0,
     dupacks: 0,
@@ -254,26 +268,26 @@ export class TcpSession {
   /** New data (its words), or a retransmission of data already sent (its note). */
   private data(t: number, who: 'us' | 'peer', me: Side, rel: number, payload: number): string | Note {
     const end = rel + payload;
-    const range = me.sent.get(rel);
+    // Only a segment that starts before the highest byte sent can send anything again.
+    const range = rel < me.nxt ? startingAt(me.sent, rel) : undefined;
     if (end <= me.nxt || range !== undefined) {
       // Sent again: from its own start, or (segments cut differently the second time) from inside another.
-      const r = range ?? this.covering(me, rel) ?? { end, at: t, count: 0, interval: 0 };
+      const r = range ?? covering(me.sent, rel) ?? { end, at: t, count: 0, interval: 0 };
       const interval = t - r.at;
       const backoff = doubled(r.interval, interval) ? ' (×2 backoff)' : '';
       r.count++;
       r.interval = interval;
       r.at = t;
-      me.sent.set(rel, r);
+      if (range === undefined) me.sent.push({ start: rel, range: r });
       me.retrans++;
       return {
         kind: 'retransmission',
         text: `retransmission #${r.count} of data (${payload} bytes) after ${secs(interval)}${backoff}`,
       };
     }
-    me.sent.set(rel, { end, at: t, count: 0, interval: 0 });
-    // Forgotten in batches: deleting a Map's oldest key one at a time leaves holes that every later lookup of
-    // the oldest key walks over.
-    if (me.sent.size > 2 * MAX_RANGES) me.sent = new Map([...me.sent].slice(-MAX_RANGES));
+    me.sent.push({ start: rel, range: { end, at: t, count: 0, interval: 0 } });
+    // Forgotten in batches, the oldest first.
+    if (me.sent.length > 2 * MAX_RANGES) me.sent.splice(0, me.sent.length - MAX_RANGES);
     me.nxt = Math.max(me.nxt, end);
     me.bytes += payload;
     let half = '';
@@ -316,12 +330,6 @@ export class TcpSession {
       return { kind: 'close', text };
     }
     return { kind: 'close', text: finText };
-  }
-
-  /** The range sent last that contains relative sequence number `rel`. */
-  private covering(side: Side, rel: number): Side['sent'] extends Map<number, infer R> ? R | undefined : never {
-    for (const [start, r] of side.sent) if (start <= rel && rel < r.end) return r;
-    return undefined;
   }
 
   private syn(t: number, who: 'us' | 'peer', me: Side, other: Side, tcp: TcpFields): Note {
@@ -534,4 +542,19 @@ export class TcpSession {
     if (end === 'open' && this.us.probing) s.unanswered_probes = this.us.unanswered;
     return s;
   }
+}
+
+/** The range of the segment sent last that started at `rel`. */
+function startingAt(sent: Sent[], rel: number): Range | undefined {
+  for (let i = sent.length - 1; i >= 0; i--) if ((sent[i] as Sent).start === rel) return (sent[i] as Sent).range;
+  return undefined;
+}
+
+/** The range sent last that contains relative sequence number `rel`. */
+function covering(sent: Sent[], rel: number): Range | undefined {
+  for (let i = sent.length - 1; i >= 0; i--) {
+    const s = sent[i] as Sent;
+    if (s.start <= rel && rel < s.range.end) return s.range;
+  }
+  return undefined;
 }
