@@ -4,8 +4,7 @@
  * through `.fail()`.
  */
 import yargs, { type Argv } from 'yargs';
-import { isNtkError, usageError } from '../lib/errors.js';
-import { PARSER_CONFIGURATION, type CliContext } from '../commands/context.js';
+import { PARSER_CONFIGURATION, usageFailure, type CliContext } from '../commands/context.js';
 import { connectCommand } from '../commands/connect.js';
 import { listenCommand } from '../commands/listen.js';
 import { scanCommand } from '../commands/scan.js';
@@ -42,21 +41,5 @@ export function buildCli(ctx: CliContext, args: string[]): Argv {
       'Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 143 SIGTERM, 129 SIGHUP.\nNTK_DEBUG=1 shows stack traces.',
     )
     .wrap(process.stdout.columns ? Math.min(120, process.stdout.columns) : null)
-    .fail((msg, err) => {
-      if (isNtkError(err)) throw err;
-      const text = msg ?? (err instanceof Error ? err.message : String(err));
-      if (!context && first !== undefined) throw usageError('', `unknown command "${first}" (see ntk --help)`);
-      throw usageError(context, lowerFirst(text));
-    });
-}
-
-/** Rewords yargs's messages in ntk's voice: lowercase, one line, flags spelled as typed. */
-function lowerFirst(text: string): string {
-  const conflict = /^Arguments (\S+) and (\S+) are mutually exclusive$/.exec(text);
-  if (conflict) return `${flagName(conflict[1] ?? '')} and ${flagName(conflict[2] ?? '')} cannot be used together`;
-  return text.charAt(0).toLowerCase() + text.slice(1).replace(/\s*\n[\s\S]*$/, '');
-}
-
-function flagName(key: string): string {
-  return key.length === 1 ? `-${key}` : `--${key}`;
+    .fail(usageFailure(context, !context && first !== undefined ? first : undefined));
 }

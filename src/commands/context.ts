@@ -1,6 +1,6 @@
 /** What every command module gets from the program that registers it, and the helpers that read repeated flags. */
 import { parseCount } from '../lib/args.js';
-import { usageError } from '../lib/errors.js';
+import { isNtkError, usageError } from '../lib/errors.js';
 import type { Io } from '../lib/io.js';
 import type { WatchWith } from './follow.js';
 
@@ -23,6 +23,31 @@ export const PARSER_CONFIGURATION = {
   'greedy-arrays': false,
   'short-option-groups': true,
 } as const;
+
+/**
+ * yargs's `.fail()` for every parser of ntk: an NtkError (a value check) as it is; anything yargs says (an unknown
+ * flag, a missing value) as a usage error of `context` in ntk's voice; `unknownCommand` when the word given is no
+ * command at all.
+ */
+export function usageFailure(context: string, unknownCommand?: string): (msg: string | null, err: unknown) => never {
+  return (msg, err) => {
+    if (isNtkError(err)) throw err;
+    const text = msg ?? (err instanceof Error ? err.message : String(err));
+    if (unknownCommand !== undefined) throw usageError('', `unknown command "${unknownCommand}" (see ntk --help)`);
+    throw usageError(context, lowerFirst(text));
+  };
+}
+
+/** Rewords yargs's messages in ntk's voice: lowercase, one line, flags spelled as typed. */
+function lowerFirst(text: string): string {
+  const conflict = /^Arguments (\S+) and (\S+) are mutually exclusive$/.exec(text);
+  if (conflict) return `${flagName(conflict[1] ?? '')} and ${flagName(conflict[2] ?? '')} cannot be used together`;
+  return text.charAt(0).toLowerCase() + text.slice(1).replace(/\s*\n[\s\S]*$/, '');
+}
+
+function flagName(key: string): string {
+  return key.length === 1 ? `-${key}` : `--${key}`;
+}
 
 /** For options that may be given once: the last value wins when repeated (as in nc's getopt loop). */
 export function lastOf<T>(value: T | T[] | undefined): T | undefined {

@@ -1,7 +1,14 @@
 /** `ntk watch`: tcpdump's command line. Converts argv into WatchOptions and hands them to src/watch/run. */
 import type { CommandModule } from 'yargs';
 import { parseCount } from '../lib/args.js';
-import { lastOf, maxBacklogOf, maxBacklogOption, PARSER_CONFIGURATION, type CliContext } from './context.js';
+import {
+  lastOf,
+  maxBacklogOf,
+  maxBacklogOption,
+  PARSER_CONFIGURATION,
+  usageFailure,
+  type CliContext,
+} from './context.js';
 import { usageError } from '../lib/errors.js';
 import type { WatchOptions } from '../watch/run.js';
 import { MAX_SNAPLEN } from '../print/packet.js';
@@ -236,10 +243,7 @@ function runFollowed(ctx: CliContext, argv: WatchArgs, inner: string[]): void {
       .parserConfiguration(PARSER_CONFIGURATION)
       .exitProcess(false)
       .version(false)
-      .fail((msg, err) => {
-        if (err) throw err;
-        throw usageError(context, msg.charAt(0).toLowerCase() + msg.slice(1).replace(/\s*\n[\s\S]*$/, ''));
-      })
+      .fail(usageFailure(context))
       .parse();
   } catch (err) {
     ctx.run(() => Promise.reject(err));

@@ -22,6 +22,20 @@ describe('usage errors: one line, exit 2, no stack trace', () => {
       expectUsageError(await runNtk(args));
     });
   }
+
+  it('says the same of a command run under watch -- as of the command alone', async () => {
+    for (const args of [
+      ['connect', '-4', '-6', '127.0.0.1', '1'],
+      ['connect', '--no-such-flag', '127.0.0.1', '1'],
+      ['scan', '127.0.0.1', '25-21'],
+    ]) {
+      const alone = await runNtk(args);
+      const watched = await runNtk(['watch', '--', ...args]);
+      expectUsageError(alone);
+      expect(watched.stderr).toBe(alone.stderr);
+      expect(watched.code).toBe(2);
+    }
+  });
 });
 
 describe('--version and --help', () => {
