@@ -105,6 +105,26 @@ describe.runIf(canCapture())('ntk watch -i lo: kernel timestamps and counts, bes
     expect(hasStackTrace(ours.stderr)).toBe(false);
   });
 
+  it('on -i any prints what tcpdump prints: the cooked v2 header, interface and direction (-e too)', async () => {
+    for (const extra of [[], ['-e']]) {
+      const port = await freePort();
+      const filter = `udp dst port ${port}`;
+      const args = ['-i', 'any', '-n', ...extra, filter];
+      const tcpdump = spawnNtk(['-l', ...args], { bin: 'tcpdump', stdin: 'ignore', timeoutMs: 60_000 });
+      const ntk = spawnNtk(['watch', ...args], { stdin: 'ignore', timeoutMs: 60_000 });
+      await tcpdump.waitFor('listening on', { timeoutMs: 30_000 });
+      await ntk.waitFor('listening on any', { timeoutMs: 30_000 });
+      await udpBurst(port, 5, (i) => 1 + i, 5);
+      await printed([tcpdump, ntk], 5);
+      tcpdump.child.kill('SIGINT');
+      ntk.child.kill('SIGINT');
+      const [theirs, ours] = await Promise.all([tcpdump.done, ntk.done]);
+      expect(lines(ours.stdout).map((l) => l.slice(16))).toEqual(lines(theirs.stdout).map((l) => l.slice(16)));
+      expect(lines(ours.stdout)[0]).toMatch(/^\S+ lo {4}In {2}/);
+      expect(ours.stderr).toContain('listening on any, link-type LINUX_SLL2 (Linux cooked v2)');
+    }
+  });
+
   it('reports the kernel drops of a too small buffer (-B), as pcap_stats counts them', async () => {
     const port = await freePort();
     const filter = `udp dst port ${port}`;
