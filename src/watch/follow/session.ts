@@ -120,9 +120,13 @@ function startCapture(start: CaptureStart, io: Io): Promise<SessionCapture> {
   let dropped = 0;
   let finished: () => void = () => undefined;
   const ended = new Promise<void>((resolve) => (finished = resolve));
-  worker.once('exit', () => finished());
   let opened = false;
   return new Promise((resolve, reject) => {
+    worker.once('exit', () => {
+      finished();
+      // Nothing once the capture was open or its failure said.
+      reject(createError('E_INTERNAL', CONTEXT, 'the capture thread ended before its capture was open'));
+    });
     worker.once('error', (err) => {
       // Before the capture is open the command does not run; after, it goes on without its packet lines.
       if (opened) diag(io, `ntk: watch: capture thread failed: ${err.message}`);
