@@ -107,6 +107,39 @@ export class Out {
   }
 
   /**
+   * Makes room for `n` more bytes, so that a writer that knows its longest text can store into `chars` from
+   * `length` on without checking each byte (it then sets `length` past what it wrote).
+   */
+  reserve(n: number): void {
+    if (this.length + n > this.chars.length) this.grow(this.length + n);
+  }
+
+  /** Appends the dotted-quad text of the IPv4 address `addr` (a 32-bit value, first octet highest). */
+  putIpv4(addr: number): void {
+    this.reserve(15);
+    const b = this.chars;
+    let at = this.length;
+    for (let shift = 24; shift >= 0; shift -= 8) {
+      const v = (addr >>> shift) & 0xff;
+      if (v >= 100) {
+        const h = (v / 100) | 0;
+        const t = ((v - h * 100) / 10) | 0;
+        b[at++] = 48 + h;
+        b[at++] = 48 + t;
+        b[at++] = 48 + v - h * 100 - t * 10;
+      } else if (v >= 10) {
+        const t = (v / 10) | 0;
+        b[at++] = 48 + t;
+        b[at++] = 48 + v - t * 10;
+      } else {
+        b[at++] = 48 + v;
+      }
+      if (shift !== 0) b[at++] = 0x2e;
+    }
+    this.length = at;
+  }
+
+  /**
    * Appends the decimal text of `v` (as String(v) would write it), zero-padded to `width` digits; written digit
    * by digit for a 32-bit count.
    */

@@ -142,6 +142,15 @@ const FRAG_FLAGS_TEXT: readonly string[] = Array.from({ length: 8 }, (_, i) =>
   bittok2str(IP_FRAG_FLAGS, 'none', i << 13),
 );
 
+/** "src > dst: ", the addresses of the IPv4 header at `off`. */
+function putAddrs(ctx: PrintContext, r: Reader, off: number): void {
+  const out = ctx.out;
+  r.putIpv4(out, off + 12);
+  out.put(' > ');
+  r.putIpv4(out, off + 16);
+  out.put(': ');
+}
+
 /** Prints an IPv4 packet of `length` bytes (from the link layer) at `off`. */
 export function printIp(ctx: PrintContext, r: Reader, off: number, length: number): void {
   ctx.proto = 'ip';
@@ -177,8 +186,6 @@ export function printIp(ctx: PrintContext, r: Reader, off: number, length: numbe
   len -= hlen;
   const ipOff = r.be16(off + 6);
   const proto = r.u8(off + 9);
-  const src = r.ipv4(off + 12);
-  const dst = r.ipv4(off + 16);
   if (ctx.opts.verbose > 0) {
     const tos = r.u8(off + 1);
     const ttl = r.u8(off + 8);
@@ -223,21 +230,23 @@ export function printIp(ctx: PrintContext, r: Reader, off: number, length: numbe
     }
     out.put(')\n    ');
     if (truncated) {
-      out.put(`${src} > ${dst}: `);
+      putAddrs(ctx, r, off);
       putTrunc(ctx, 'ip');
       return;
     }
   }
   if ((ipOff & IP_OFFMASK) === 0) {
     // TCP and UDP print the addresses with their ports; every other protocol gets them here.
-    if (proto !== 6 && proto !== 17) out.put(`${src} > ${dst}: `);
+    if (proto !== 6 && proto !== 17) putAddrs(ctx, r, off);
     if (!r.has(off, hlen)) {
       out.put(` [remaining caplen(${Math.max(0, r.caplen - off)}) < header length(${hlen})]`);
       r.check(off, hlen);
     }
     demux(ctx, r, off + hlen, len, 4, (ipOff & IP_MF) !== 0, proto, off);
   } else {
-    out.put(`${src} > ${dst}: ip-proto-${proto}`);
+    putAddrs(ctx, r, off);
+    out.put('ip-proto-');
+    out.num(proto);
   }
 }
 

@@ -124,12 +124,20 @@ export class Reader {
    */
   putEscaped(out: Out, off: number, len: number): void {
     this.check(off, len);
+    // Each byte is at most four characters ("M-^?").
+    out.reserve(4 * len);
     const b = this.buf;
+    const o = out.chars;
+    let at = out.length;
     for (let i = off; i < off + len; i++) {
       const c = b[i] as number;
-      if (c >= 0x20 && c < 0x7f) out.putByte(c);
-      else out.put(FN_TEXT[c] as string);
+      if (c >= 0x20 && c < 0x7f) o[at++] = c;
+      else {
+        const t = FN_TEXT[c] as string;
+        for (let k = 0; k < t.length; k++) o[at++] = t.charCodeAt(k);
+      }
     }
+    out.length = at;
   }
 
   /** Lowercase two-digit hex of each of the `len` bytes at `off`, joined by `sep`. */
@@ -217,6 +225,11 @@ export class Reader {
       IPV4_TEXT.set(key, t);
     }
     return t;
+  }
+
+  /** Appends the dotted-quad text of the IPv4 address at `off` to `out` (as ipv4() returns it). */
+  putIpv4(out: Out, off: number): void {
+    out.putIpv4(this.be32(off));
   }
 
   /** RFC 5952 text of the IPv6 address at `off` (as inet_ntop prints it, which tcpdump uses). */
