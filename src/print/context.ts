@@ -56,6 +56,9 @@ const latin1Write: Latin1Write =
         return this.write(s, offset, length, 'latin1');
       };
 
+/** The two decimal digits of each number below 100, as character codes ("00" to "99"). */
+const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0')).join(''), 'latin1');
+
 /**
  * The text being printed, as bytes (one per character: printers produce single-byte characters only, tcpdump
  * escapes everything else). Printers append to it; they never write to a stream. Lines are written straight
@@ -173,11 +176,18 @@ export class Out {
     if (end > this.chars.length) this.grow(end);
     const b = this.chars;
     let at = end;
-    do {
-      const q = (v / 10) | 0;
-      b[--at] = 48 + v - q * 10;
+    // Two digits per division.
+    while (v >= 100) {
+      const q = (v / 100) | 0;
+      const pair = (v - q * 100) * 2;
+      b[--at] = DIGIT_PAIRS[pair + 1] as number;
+      b[--at] = DIGIT_PAIRS[pair] as number;
       v = q;
-    } while (v !== 0);
+    }
+    if (v >= 10) {
+      b[--at] = DIGIT_PAIRS[v * 2 + 1] as number;
+      b[--at] = DIGIT_PAIRS[v * 2] as number;
+    } else b[--at] = 48 + v;
     while (at > this.length) b[--at] = 48;
     this.length = end;
   }

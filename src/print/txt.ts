@@ -88,8 +88,23 @@ function tokenIsStatus(r: Reader): boolean {
   return true;
 }
 
-/** Commands are short: a longer token is none of them, and is not made into a string to find that out. */
+/** Commands are short: a longer token is none of them. */
 const MAX_CMD = 16;
+
+/** True when the token found last is one of `cmds` (upper-case ASCII), whatever its case, as strcasecmp finds. */
+function tokenIsCommand(r: Reader, cmds: readonly string[]): boolean {
+  if (tokLen > MAX_CMD) return false;
+  next: for (const cmd of cmds) {
+    if (cmd.length !== tokLen) continue;
+    for (let i = 0; i < tokLen; i++) {
+      let c = r.u8(tokStart + i);
+      if (c >= 0x61 && c <= 0x7a) c -= 0x20;
+      if (c !== cmd.charCodeAt(i)) continue next;
+    }
+    return true;
+  }
+  return false;
+}
 
 /** The upper-case name of each protocol printed here. */
 const PROTO_TEXT = new Map<string, string>();
@@ -144,7 +159,7 @@ export function printTxtProto(
   if (cmds !== undefined) {
     let idx = fetchToken(r, p, 0, len);
     if (idx !== 0) {
-      if (tokLen <= MAX_CMD && cmds.includes(r.latin1(tokStart, tokLen).toUpperCase())) printThis = true;
+      if (tokenIsCommand(r, cmds)) printThis = true;
       if (respSecondToken) idx = fetchToken(r, p, idx, len);
       if (idx !== 0 && tokenIsStatus(r)) printThis = true;
     }
