@@ -151,6 +151,12 @@ function putAddrs(ctx: PrintContext, r: Reader, off: number): void {
   out.put(': ');
 }
 
+/** "TCP (6)": the name and number of each IP protocol, computed once. */
+const PROTO_TEXT: readonly string[] = Array.from(
+  { length: 256 },
+  (_, p) => `${tok2str(IPPROTOS, 'unknown', p)} (${p})`,
+);
+
 /** Prints an IPv4 packet of `length` bytes (from the link layer) at `off`. */
 export function printIp(ctx: PrintContext, r: Reader, off: number, length: number): void {
   ctx.proto = 'ip';
@@ -207,10 +213,8 @@ export function printIp(ctx: PrintContext, r: Reader, off: number, length: numbe
     out.put(', flags [');
     out.put(FRAG_FLAGS_TEXT[ipOff >>> 13] as string);
     out.put('], proto ');
-    out.put(tok2str(IPPROTOS, 'unknown', proto));
-    out.put(' (');
-    out.num(proto);
-    out.put('), length ');
+    out.put(PROTO_TEXT[proto] as string);
+    out.put(', length ');
     out.num(len + hlen);
     let truncated = false;
     if (hlen > 20) {

@@ -162,7 +162,8 @@ export function printTcp(
       key[i] = r.be32((rev ? b : a) + 4 * i);
       key[n + i] = r.be32((rev ? a : b) + 4 * i);
     }
-    key[2 * n] = rev ? dport * 65536 + sport : sport * 65536 + dport;
+    // Both ports in one word (as a 32-bit pattern: the table's words are unsigned).
+    key[2 * n] = rev ? (dport << 16) | sport : (sport << 16) | dport;
     const slot = flags & TH_SYN ? -1 : table.find();
     if (slot < 0) {
       if (rev) {
