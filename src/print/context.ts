@@ -59,6 +59,9 @@ const latin1Write: Latin1Write =
 /** The two decimal digits of each number below 100, as character codes ("00" to "99"). */
 const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0')).join(''), 'latin1');
 
+/** The character codes of the hex digits, lowercase. */
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
 /**
  * The text being printed, as bytes (one per character: printers produce single-byte characters only, tcpdump
  * escapes everything else). Printers append to it; they never write to a stream. Lines are written straight
@@ -196,6 +199,19 @@ export class Out {
       b[--at] = DIGIT_PAIRS[v * 2] as number;
     } else b[--at] = 48 + v;
     while (at > this.length) b[--at] = 48;
+    this.length = end;
+  }
+
+  /** Appends the lowercase hex text of the 32-bit value `v`, zero-padded to `width` digits (printf's %0Nx). */
+  putHex(v: number, width: number): void {
+    let digits = 1;
+    for (let t = v >>> 4; t !== 0; t >>>= 4) digits++;
+    if (digits < width) digits = width;
+    this.reserve(digits);
+    const b = this.chars;
+    const end = this.length + digits;
+    let at = end;
+    for (let t = v >>> 0; at > this.length; t >>>= 4) b[--at] = HEX_DIGITS[t & 15] as number;
     this.length = end;
   }
 

@@ -193,7 +193,8 @@ export function printTcp(
   if (ctx.opts.verbose > 0 && !fragmented && r.has(off, length)) {
     const sum = v6 ? cksum6(r, ipOff, off, length, 6) : cksum4(r, ipOff, off, length, 6);
     const field = r.be16(off + 16);
-    out.put(`, cksum 0x${field.toString(16).padStart(4, '0')}`);
+    out.put(', cksum 0x');
+    out.putHex(field, 4);
     out.put(sum !== 0 ? ` (incorrect -> 0x${cksumShouldBe(field, sum).toString(16).padStart(4, '0')})` : ' (correct)');
   }
   length -= hlen;

@@ -5,7 +5,7 @@
 import type { PrintContext } from './context.js';
 import type { Reader } from './reader.js';
 import { isPrint } from './util.js';
-import { truncMark } from './trunc.js';
+import { putTrunc } from './trunc.js';
 
 const MAX_TOKEN = 128;
 
@@ -116,10 +116,9 @@ function printTxtLine(ctx: PrintContext, prefix: string, r: Reader, p: number, i
   for (;;) {
     if (idx >= len) {
       // Printable text without a line end: print it as a cut line.
-      const mark = truncMark(ctx.proto);
       ctx.out.put(prefix);
       r.putRaw(ctx.out, p + start, idx - start);
-      ctx.out.put(mark);
+      putTrunc(ctx);
       return 0;
     }
     // Past the captured bytes: abandon the packet as tcpdump's GET_U_1 does.
@@ -171,7 +170,8 @@ export function printTxtProto(
   ctx.out.put(name);
   if (!printThis) return;
   if (ctx.opts.verbose > 0) {
-    ctx.out.put(`, length: ${len}`);
+    ctx.out.put(', length: ');
+    ctx.out.num(len);
     for (let idx = 0; idx < len;) {
       const eol = printTxtLine(ctx, '\n\t', r, p, idx, len);
       if (eol === 0) break;

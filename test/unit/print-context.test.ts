@@ -20,6 +20,12 @@ describe('Out', () => {
     for (let v = 0; v < 100000; v += 7) expect(text((o) => o.num(v, 3))).toBe(String(v).padStart(3, '0'));
   });
 
+  it('writes hex as printf %0Nx does', () => {
+    for (const v of [0, 1, 0xf, 0x10, 0xabc, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xffffffff]) {
+      for (const w of [1, 2, 4, 8]) expect(text((o) => o.putHex(v, w))).toBe(v.toString(16).padStart(w, '0'));
+    }
+  });
+
   it('writes IPv4 addresses as dotted quads', () => {
     for (const a of [
       [0, 0, 0, 0],
