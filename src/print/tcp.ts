@@ -190,13 +190,7 @@ export function printTcp(
     out.put(` [bad hdr length ${hlen} - too long, > ${length}]`);
     return;
   }
-  if (ctx.opts.verbose > 0 && !fragmented && r.has(off, length)) {
-    const sum = v6 ? cksum6(r, ipOff, off, length, 6) : cksum4(r, ipOff, off, length, 6);
-    const field = r.be16(off + 16);
-    out.put(', cksum 0x');
-    out.putHex(field, 4);
-    out.put(sum !== 0 ? ` (incorrect -> 0x${cksumShouldBe(field, sum).toString(16).padStart(4, '0')})` : ' (correct)');
-  }
+  if (ctx.opts.verbose > 0 && !fragmented && r.has(off, length)) putChecksum(ctx, r, off, length, ipOff, v6);
   length -= hlen;
   if (ctx.opts.verbose > 1 || length > 0 || flags & (TH_SYN | TH_FIN | TH_RST)) {
     out.put(', seq ');
@@ -216,22 +210,7 @@ export function printTcp(
     out.put(', urg ');
     out.num(urp);
   }
-  if (hlen > 20) {
-    out.put(', options [');
-    const count = { n: 0 };
-    const end = printOptions(ctx, r, off + 20, hlen - 20, rev, thseq, thack, off + hlen + length, count);
-    if (end !== OPTS_DONE) {
-      // tcpdump closes with a bracket (or, when cut, its old '>') only after at least one whole option.
-      const after = count.n > 0;
-      if (end === OPTS_BAD) out.put(after ? '[bad opt]]' : '[bad opt]');
-      else {
-        putTrunc(ctx, 'tcp');
-        if (after) out.put('>');
-      }
-      return;
-    }
-    out.put(']');
-  }
+  if (hlen > 20 && !putOptionList(ctx, r, off + 20, hlen - 20, rev, thseq, thack, off + hlen + length)) return;
   out.put(', length ');
   out.num(length);
   if (length <= 0) return;
@@ -252,6 +231,48 @@ export function printTcp(
 function putAddr(ctx: PrintContext, r: Reader, ipOff: number, v6: boolean, which: 0 | 1): void {
   if (v6) ctx.out.put(r.ipv6(ipOff + 8 + 16 * which));
   else r.putIpv4(ctx.out, ipOff + 12 + 4 * which);
+}
+
+/** -v: ", cksum 0x1234 (correct)" for the `length` bytes of the segment at `off`. */
+function putChecksum(ctx: PrintContext, r: Reader, off: number, length: number, ipOff: number, v6: boolean): void {
+  const out = ctx.out;
+  const sum = v6 ? cksum6(r, ipOff, off, length, 6) : cksum4(r, ipOff, off, length, 6);
+  const field = r.be16(off + 16);
+  out.put(', cksum 0x');
+  out.putHex(field, 4);
+  out.put(sum !== 0 ? ` (incorrect -> 0x${cksumShouldBe(field, sum).toString(16).padStart(4, '0')})` : ' (correct)');
+}
+
+/**
+ * ", options [nop,nop,TS val 1 ecr 2]" for the `hlen` option bytes at `cp`; false when a bad or cut option ended
+ * the packet (its mark printed).
+ */
+function putOptionList(
+  ctx: PrintContext,
+  r: Reader,
+  cp: number,
+  hlen: number,
+  rev: boolean,
+  thseq: number,
+  thack: number,
+  dataEnd: number,
+): boolean {
+  const out = ctx.out;
+  out.put(', options [');
+  const count = { n: 0 };
+  const end = printOptions(ctx, r, cp, hlen, rev, thseq, thack, dataEnd, count);
+  if (end !== OPTS_DONE) {
+    // tcpdump closes with a bracket (or, when cut, its old '>') only after at least one whole option.
+    const after = count.n > 0;
+    if (end === OPTS_BAD) out.put(after ? '[bad opt]]' : '[bad opt]');
+    else {
+      putTrunc(ctx, 'tcp');
+      if (after) out.put('>');
+    }
+    return false;
+  }
+  out.put(']');
+  return true;
 }
 
 /** Compares the source and destination addresses as memcmp does (for the canonical direction). */
@@ -304,6 +325,10 @@ function printOptions(
     let end: OptsEnd;
     out.put(OPTION_TEXT[opt] as string);
     switch (opt) {
+      case TCPOPT_EOL:
+      case TCPOPT_NOP:
+      case TCPOPT_SACKOK:
+        break;
       case TCPOPT_MAXSEG:
         datalen = 2;
         if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
@@ -315,36 +340,6 @@ function printOptions(
         if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
         out.put(' ');
         out.num(r.u8(cp));
-        break;
-      case TCPOPT_SACK:
-        datalen = len - 2;
-        if (datalen % 8 !== 0) out.put(' invalid sack');
-        else {
-          out.put(` ${datalen / 8} `);
-          for (let i = 0; i < datalen; i += 8) {
-            if ((end = lencheck(r, cp, hlen, i + 4)) !== OPTS_DONE) return end;
-            let s = r.be32(cp + i);
-            if ((end = lencheck(r, cp, hlen, i + 8)) !== OPTS_DONE) return end;
-            let e = r.be32(cp + i + 4);
-            if (rev) {
-              s = (s - thseq) >>> 0;
-              e = (e - thseq) >>> 0;
-            } else {
-              s = (s - thack) >>> 0;
-              e = (e - thack) >>> 0;
-            }
-            out.put(`{${s}:${e}}`);
-          }
-        }
-        break;
-      case TCPOPT_ECHO:
-      case TCPOPT_ECHOREPLY:
-      case TCPOPT_CC:
-      case TCPOPT_CCNEW:
-      case TCPOPT_CCECHO:
-        datalen = 4;
-        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
-        out.put(` ${r.be32(cp)}`);
         break;
       case TCPOPT_TIMESTAMP:
         datalen = 8;
@@ -358,88 +353,9 @@ function printOptions(
           out.num(ecr);
         }
         break;
-      case TCPOPT_SIGNATURE: {
-        datalen = 16;
-        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
-        let s = '';
-        for (let i = 0; i < 16; i++)
-          s += r
-            .u8(cp + i)
-            .toString(16)
-            .padStart(2, '0');
-        // RFC 2385: checking needs the shared secret (tcpdump -M), which ntk does not take; say so as tcpdump does.
-        out.put(dataEnd > r.caplen ? ' snaplen too short, ' : ' shared secret not supplied with -M, ');
-        out.put("can't check - " + s);
-        break;
-      }
-      case TCPOPT_SCPS:
-        datalen = 2;
-        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
-        out.put(` cap ${r.u8(cp).toString(16).padStart(2, '0')} id ${r.u8(cp + 1)}`);
-        break;
-      case TCPOPT_TCPAO:
-        datalen = len - 2;
-        if (datalen < 2) out.put(' (invalid)');
-        else {
-          if ((end = lencheck(r, cp, hlen, 1)) !== OPTS_DONE) return end;
-          out.put(` keyid ${r.u8(cp)}`);
-          if ((end = lencheck(r, cp, hlen, 2)) !== OPTS_DONE) return end;
-          out.put(` rnextkeyid ${r.u8(cp + 1)}`);
-          if (datalen > 2) {
-            out.put(' mac 0x');
-            for (let i = 2; i < datalen; i++) {
-              if ((end = lencheck(r, cp, hlen, i + 1)) !== OPTS_DONE) return end;
-              out.put(
-                r
-                  .u8(cp + i)
-                  .toString(16)
-                  .padStart(2, '0'),
-              );
-            }
-          }
-        }
-        break;
-      case TCPOPT_EOL:
-      case TCPOPT_NOP:
-      case TCPOPT_SACKOK:
-        break;
-      case TCPOPT_UTO: {
-        datalen = 2;
-        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
-        let uto = r.be16(cp);
-        out.put(` 0x${uto.toString(16)}`);
-        uto = uto & 1 ? (uto >> 1) * 60 : uto >> 1;
-        out.put(` ${uto}`);
-        break;
-      }
-      case TCPOPT_FASTOPEN:
-        datalen = len - 2;
-        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
-        // tcpdump prints a space, then the cookie text with its own leading space.
-        out.put(' ' + fastOpen(r, cp, datalen, false));
-        break;
-      case TCPOPT_EXPERIMENT2: {
-        datalen = len - 2;
-        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
-        if (datalen < 2) return OPTS_BAD;
-        const magic = r.be16(cp);
-        out.put('-');
-        if (magic === TCPOPT_FASTOPEN_MAGIC) out.put(fastOpen(r, cp + 2, datalen - 2, true));
-        else out.put(magic.toString(16).padStart(4, '0'));
-        break;
-      }
       default:
-        datalen = len - 2;
-        if (datalen) out.put(' 0x');
-        for (let i = 0; i < datalen; i++) {
-          if ((end = lencheck(r, cp, hlen, i + 1)) !== OPTS_DONE) return end;
-          out.put(
-            r
-              .u8(cp + i)
-              .toString(16)
-              .padStart(2, '0'),
-          );
-        }
+        datalen = printOtherOption(ctx, r, opt, cp, len, hlen, rev, thseq, thack, dataEnd);
+        if (datalen < 0) return -datalen as OptsEnd;
     }
     cp += datalen;
     hlen -= datalen;
@@ -450,6 +366,139 @@ function printOptions(
     if (opt === TCPOPT_EOL) break;
   }
   return OPTS_DONE;
+}
+
+/**
+ * Prints the data of option `opt` (length byte `len`) other than those every Linux segment carries; returns the
+ * length of its data as tcpdump counts it, or minus how parsing ended (-OPTS_BAD, -OPTS_TRUNC) when it ended here.
+ * Kept apart so that printOptions stays small, and is compiled early in a long capture.
+ */
+function printOtherOption(
+  ctx: PrintContext,
+  r: Reader,
+  opt: number,
+  cp: number,
+  len: number,
+  hlen: number,
+  rev: boolean,
+  thseq: number,
+  thack: number,
+  dataEnd: number,
+): number {
+  const out = ctx.out;
+  let datalen = 0;
+  let end: OptsEnd;
+  switch (opt) {
+    case TCPOPT_SACK:
+      datalen = len - 2;
+      if (datalen % 8 !== 0) out.put(' invalid sack');
+      else {
+        out.put(` ${datalen / 8} `);
+        for (let i = 0; i < datalen; i += 8) {
+          if ((end = lencheck(r, cp, hlen, i + 4)) !== OPTS_DONE) return -end;
+          let s = r.be32(cp + i);
+          if ((end = lencheck(r, cp, hlen, i + 8)) !== OPTS_DONE) return -end;
+          let e = r.be32(cp + i + 4);
+          if (rev) {
+            s = (s - thseq) >>> 0;
+            e = (e - thseq) >>> 0;
+          } else {
+            s = (s - thack) >>> 0;
+            e = (e - thack) >>> 0;
+          }
+          out.put(`{${s}:${e}}`);
+        }
+      }
+      break;
+    case TCPOPT_ECHO:
+    case TCPOPT_ECHOREPLY:
+    case TCPOPT_CC:
+    case TCPOPT_CCNEW:
+    case TCPOPT_CCECHO:
+      datalen = 4;
+      if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return -end;
+      out.put(` ${r.be32(cp)}`);
+      break;
+    case TCPOPT_SIGNATURE: {
+      datalen = 16;
+      if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return -end;
+      let s = '';
+      for (let i = 0; i < 16; i++)
+        s += r
+          .u8(cp + i)
+          .toString(16)
+          .padStart(2, '0');
+      // RFC 2385: checking needs the shared secret (tcpdump -M), which ntk does not take; say so as tcpdump does.
+      out.put(dataEnd > r.caplen ? ' snaplen too short, ' : ' shared secret not supplied with -M, ');
+      out.put("can't check - " + s);
+      break;
+    }
+    case TCPOPT_SCPS:
+      datalen = 2;
+      if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return -end;
+      out.put(` cap ${r.u8(cp).toString(16).padStart(2, '0')} id ${r.u8(cp + 1)}`);
+      break;
+    case TCPOPT_TCPAO:
+      datalen = len - 2;
+      if (datalen < 2) out.put(' (invalid)');
+      else {
+        if ((end = lencheck(r, cp, hlen, 1)) !== OPTS_DONE) return -end;
+        out.put(` keyid ${r.u8(cp)}`);
+        if ((end = lencheck(r, cp, hlen, 2)) !== OPTS_DONE) return -end;
+        out.put(` rnextkeyid ${r.u8(cp + 1)}`);
+        if (datalen > 2) {
+          out.put(' mac 0x');
+          for (let i = 2; i < datalen; i++) {
+            if ((end = lencheck(r, cp, hlen, i + 1)) !== OPTS_DONE) return -end;
+            out.put(
+              r
+                .u8(cp + i)
+                .toString(16)
+                .padStart(2, '0'),
+            );
+          }
+        }
+      }
+      break;
+    case TCPOPT_UTO: {
+      datalen = 2;
+      if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return -end;
+      let uto = r.be16(cp);
+      out.put(` 0x${uto.toString(16)}`);
+      uto = uto & 1 ? (uto >> 1) * 60 : uto >> 1;
+      out.put(` ${uto}`);
+      break;
+    }
+    case TCPOPT_FASTOPEN:
+      datalen = len - 2;
+      if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return -end;
+      // tcpdump prints a space, then the cookie text with its own leading space.
+      out.put(' ' + fastOpen(r, cp, datalen, false));
+      break;
+    case TCPOPT_EXPERIMENT2: {
+      datalen = len - 2;
+      if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return -end;
+      if (datalen < 2) return -OPTS_BAD;
+      const magic = r.be16(cp);
+      out.put('-');
+      if (magic === TCPOPT_FASTOPEN_MAGIC) out.put(fastOpen(r, cp + 2, datalen - 2, true));
+      else out.put(magic.toString(16).padStart(4, '0'));
+      break;
+    }
+    default:
+      datalen = len - 2;
+      if (datalen) out.put(' 0x');
+      for (let i = 0; i < datalen; i++) {
+        if ((end = lencheck(r, cp, hlen, i + 1)) !== OPTS_DONE) return -end;
+        out.put(
+          r
+            .u8(cp + i)
+            .toString(16)
+            .padStart(2, '0'),
+        );
+      }
+  }
+  return datalen;
 }
 
 /** print_tcp_rst_data: " [RST <up to 30 escaped bytes>]" (RFC 1122 section 4.2.2.12). */
