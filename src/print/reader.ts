@@ -174,13 +174,14 @@ export class Reader {
     if (len >= 64 && LITTLE_ENDIAN) {
       // The aligned middle read 32 bits at a time: the sum of its little-endian 16-bit words is the sum of the
       // big-endian ones with its bytes swapped (RFC 1071 section 2(B)) when it starts at an even offset.
-      for (; ((b.byteOffset + i) & 3) !== 0; i++) {
+      const base = b.byteOffset;
+      for (; ((base + i) & 3) !== 0; i++) {
         if ((i - off) & 1) lo += b[i] as number;
         else hi += b[i] as number;
       }
       const n = (end - i) >>> 2;
       const words = wordsOf(b);
-      const first = (b.byteOffset + i) >>> 2;
+      const first = (base + i) >>> 2;
       let w = 0;
       let w2 = 0;
       let k = first;

@@ -31,9 +31,13 @@ export const MAX_SEQ_FLOWS = MAX_FLOWS;
 export interface SeqTables {
   v4: FlowTable | undefined;
   v6: FlowTable | undefined;
+  /** What the last lookup found: the connection's first sequence numbers, and whether it was known before. */
+  thseq: number;
+  thack: number;
+  known: boolean;
 }
 const SEQ_STATE = 'tcp.seq';
-const newSeqTables = (): SeqTables => ({ v4: undefined, v6: undefined });
+const newSeqTables = (): SeqTables => ({ v4: undefined, v6: undefined, thseq: 0, thack: 0, known: false });
 
 /** "Flags [S.]" for each value of the flags byte, computed once. */
 const FLAG_TEXT: string[] = Array.from({ length: 256 }, (_, f) => `Flags [${bittok2str(TCP_FLAGS, 'none', f, '')}]`);
@@ -149,34 +153,10 @@ export function printTcp(
   if (!ctx.opts.absoluteSeq && flags & TH_ACK) {
     if (sport > dport) rev = true;
     else if (sport === dport) rev = compareAddr(r, ipOff, v6) > 0;
-    // The key, in tcpdump's canonical direction: lower address/port first.
-    const tables = ctx.stateOf(SEQ_STATE, newSeqTables);
-    const table = v6
-      ? (tables.v6 ??= new FlowTable(9, MAX_SEQ_FLOWS))
-      : (tables.v4 ??= new FlowTable(3, MAX_SEQ_FLOWS));
-    const key = table.key;
-    const a = ipOff + (v6 ? 8 : 12);
-    const b = ipOff + (v6 ? 24 : 16);
-    const n = v6 ? 4 : 1;
-    for (let i = 0; i < n; i++) {
-      key[i] = r.be32((rev ? b : a) + 4 * i);
-      key[n + i] = r.be32((rev ? a : b) + 4 * i);
-    }
-    // Both ports in one word (as a 32-bit pattern: the table's words are unsigned).
-    key[2 * n] = rev ? (dport << 16) | sport : (sport << 16) | dport;
-    const slot = flags & TH_SYN ? -1 : table.find();
-    if (slot < 0) {
-      if (rev) {
-        thseq = (ack - 1) >>> 0;
-        thack = seq;
-      } else {
-        thseq = seq;
-        thack = (ack - 1) >>> 0;
-      }
-      table.set(thseq, thack);
-    } else {
-      thseq = table.value(slot, 0);
-      thack = table.value(slot, 1);
+    const first = firstSeqs(ctx, r, ipOff, v6, sport, dport, rev, (flags & TH_SYN) !== 0, seq, ack);
+    thseq = first.thseq;
+    thack = first.thack;
+    if (first.known) {
       if (rev) {
         seq = (seq - thack) >>> 0;
         ack = (ack - thseq) >>> 0;
@@ -231,6 +211,48 @@ export function printTcp(
 function putAddr(ctx: PrintContext, r: Reader, ipOff: number, v6: boolean, which: 0 | 1): void {
   if (v6) ctx.out.put(r.ipv6(ipOff + 8 + 16 * which));
   else r.putIpv4(ctx.out, ipOff + 12 + 4 * which);
+}
+
+/**
+ * The first sequence numbers of the segment's connection (tcpdump's tcp_seq_hash lookup), keyed in tcpdump's
+ * canonical direction (`rev`: lower address/port first); a SYN or an unknown connection records them from this
+ * segment. Returns the per-run tables, holding what was found.
+ */
+function firstSeqs(
+  ctx: PrintContext,
+  r: Reader,
+  ipOff: number,
+  v6: boolean,
+  sport: number,
+  dport: number,
+  rev: boolean,
+  syn: boolean,
+  seq: number,
+  ack: number,
+): SeqTables {
+  const tables = ctx.stateOf(SEQ_STATE, newSeqTables);
+  const table = v6 ? (tables.v6 ??= new FlowTable(9, MAX_SEQ_FLOWS)) : (tables.v4 ??= new FlowTable(3, MAX_SEQ_FLOWS));
+  const key = table.key;
+  const a = ipOff + (v6 ? 8 : 12);
+  const b = ipOff + (v6 ? 24 : 16);
+  const n = v6 ? 4 : 1;
+  for (let i = 0; i < n; i++) {
+    key[i] = r.be32((rev ? b : a) + 4 * i);
+    key[n + i] = r.be32((rev ? a : b) + 4 * i);
+  }
+  // Both ports in one word (as a 32-bit pattern: the table's words are unsigned).
+  key[2 * n] = rev ? (dport << 16) | sport : (sport << 16) | dport;
+  const slot = syn ? -1 : table.find();
+  tables.known = slot >= 0;
+  if (slot < 0) {
+    tables.thseq = rev ? (ack - 1) >>> 0 : seq;
+    tables.thack = rev ? seq : (ack - 1) >>> 0;
+    table.set(tables.thseq, tables.thack);
+  } else {
+    tables.thseq = table.value(slot, 0);
+    tables.thack = table.value(slot, 1);
+  }
+  return tables;
 }
 
 /** -v: ", cksum 0x1234 (correct)" for the `length` bytes of the segment at `off`. */
