@@ -157,69 +157,6 @@ const PROTO_TEXT: readonly string[] = Array.from(
   (_, p) => `${tok2str(IPPROTOS, 'unknown', p)} (${p})`,
 );
 
-/**
- * -v: "(tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto TCP (6), length 60)" and the line break after it, for
- * the header of `hlen` bytes at `off` (`total` bytes with its payload); false when a cut option ended the packet.
- */
-function putVerbose(
-  ctx: PrintContext,
-  r: Reader,
-  off: number,
-  hlen: number,
-  total: number,
-  /** The flags and fragment offset field. */
-  frag: number,
-  proto: number,
-): boolean {
-  const out = ctx.out;
-  const tos = r.u8(off + 1);
-  const ttl = r.u8(off + 8);
-  const id = r.be16(off + 4);
-  out.put('(tos 0x');
-  out.put(HEX[tos] as string);
-  const ecn = tos & 3;
-  if (ecn === 1) out.put(',ECT(1)');
-  else if (ecn === 2) out.put(',ECT(0)');
-  else if (ecn === 3) out.put(',CE');
-  if (ttl >= 1) {
-    out.put(', ttl ');
-    out.num(ttl);
-  }
-  out.put(', id ');
-  out.num(id);
-  out.put(', offset ');
-  out.num((frag & IP_OFFMASK) * 8);
-  out.put(', flags [');
-  out.put(FRAG_FLAGS_TEXT[frag >>> 13] as string);
-  out.put('], proto ');
-  out.put(PROTO_TEXT[proto] as string);
-  out.put(', length ');
-  out.num(total);
-  let truncated = false;
-  if (hlen > 20) {
-    out.put(', options (');
-    if (!printOptions(ctx, r, off + 20, hlen - 20)) {
-      out.put(' [truncated-option]');
-      truncated = true;
-    }
-    out.put(')');
-  }
-  if (r.has(off, hlen)) {
-    const sum = foldSum(r.sumWords(off, hlen, 0));
-    if (sum !== 0) {
-      const field = r.be16(off + 10);
-      out.put(`, bad cksum ${field.toString(16)} (->${cksumShouldBe(field, sum).toString(16)})!`);
-    }
-  }
-  out.put(')\n    ');
-  if (truncated) {
-    putAddrs(ctx, r, off);
-    putTrunc(ctx, 'ip');
-    return false;
-  }
-  return true;
-}
-
 /** Prints an IPv4 packet of `length` bytes (from the link layer) at `off`. */
 export function printIp(ctx: PrintContext, r: Reader, off: number, length: number): void {
   ctx.proto = 'ip';
@@ -255,7 +192,53 @@ export function printIp(ctx: PrintContext, r: Reader, off: number, length: numbe
   len -= hlen;
   const ipOff = r.be16(off + 6);
   const proto = r.u8(off + 9);
-  if (ctx.opts.verbose > 0 && !putVerbose(ctx, r, off, hlen, len + hlen, ipOff, proto)) return;
+  if (ctx.opts.verbose > 0) {
+    const tos = r.u8(off + 1);
+    const ttl = r.u8(off + 8);
+    const id = r.be16(off + 4);
+    out.put('(tos 0x');
+    out.put(HEX[tos] as string);
+    const ecn = tos & 3;
+    if (ecn === 1) out.put(',ECT(1)');
+    else if (ecn === 2) out.put(',ECT(0)');
+    else if (ecn === 3) out.put(',CE');
+    if (ttl >= 1) {
+      out.put(', ttl ');
+      out.num(ttl);
+    }
+    out.put(', id ');
+    out.num(id);
+    out.put(', offset ');
+    out.num((ipOff & IP_OFFMASK) * 8);
+    out.put(', flags [');
+    out.put(FRAG_FLAGS_TEXT[ipOff >>> 13] as string);
+    out.put('], proto ');
+    out.put(PROTO_TEXT[proto] as string);
+    out.put(', length ');
+    out.num(len + hlen);
+    let truncated = false;
+    if (hlen > 20) {
+      out.put(', options (');
+      if (!printOptions(ctx, r, off + 20, hlen - 20)) {
+        out.put(' [truncated-option]');
+        truncated = true;
+      }
+      out.put(')');
+    }
+    if (r.has(off, hlen)) {
+      const sum = foldSum(r.sumWords(off, hlen, 0));
+      if (sum !== 0) {
+        const field = r.be16(off + 10);
+        out.put(`, bad cksum ${field.toString(16)} (->${cksumShouldBe(field, sum).toString(16)})!`);
+      }
+    }
+    out.put(')\n    ');
+    if (truncated) {
+      putAddrs(ctx, r, off);
+      putTrunc(ctx, 'ip');
+      return;
+    }
+  }
   if ((ipOff & IP_OFFMASK) === 0) {
     // TCP and UDP print the addresses with their ports; every other protocol gets them here.
     if (proto !== 6 && proto !== 17) putAddrs(ctx, r, off);

@@ -31,13 +31,9 @@ export const MAX_SEQ_FLOWS = MAX_FLOWS;
 export interface SeqTables {
   v4: FlowTable | undefined;
   v6: FlowTable | undefined;
-  /** What the last lookup found: the connection's first sequence numbers, and whether it was known before. */
-  thseq: number;
-  thack: number;
-  known: boolean;
 }
 const SEQ_STATE = 'tcp.seq';
-const newSeqTables = (): SeqTables => ({ v4: undefined, v6: undefined, thseq: 0, thack: 0, known: false });
+const newSeqTables = (): SeqTables => ({ v4: undefined, v6: undefined });
 
 /** "Flags [S.]" for each value of the flags byte, computed once. */
 const FLAG_TEXT: string[] = Array.from({ length: 256 }, (_, f) => `Flags [${bittok2str(TCP_FLAGS, 'none', f, '')}]`);
@@ -153,10 +149,34 @@ export function printTcp(
   if (!ctx.opts.absoluteSeq && flags & TH_ACK) {
     if (sport > dport) rev = true;
     else if (sport === dport) rev = compareAddr(r, ipOff, v6) > 0;
-    const first = firstSeqs(ctx, r, ipOff, v6, sport, dport, rev, (flags & TH_SYN) !== 0, seq, ack);
-    thseq = first.thseq;
-    thack = first.thack;
-    if (first.known) {
+    // The key, in tcpdump's canonical direction: lower address/port first.
+    const tables = ctx.stateOf(SEQ_STATE, newSeqTables);
+    const table = v6
+      ? (tables.v6 ??= new FlowTable(9, MAX_SEQ_FLOWS))
+      : (tables.v4 ??= new FlowTable(3, MAX_SEQ_FLOWS));
+    const key = table.key;
+    const a = ipOff + (v6 ? 8 : 12);
+    const b = ipOff + (v6 ? 24 : 16);
+    const n = v6 ? 4 : 1;
+    for (let i = 0; i < n; i++) {
+      key[i] = r.be32((rev ? b : a) + 4 * i);
+      key[n + i] = r.be32((rev ? a : b) + 4 * i);
+    }
+    // Both ports in one word (as a 32-bit pattern: the table's words are unsigned).
+    key[2 * n] = rev ? (dport << 16) | sport : (sport << 16) | dport;
+    const slot = flags & TH_SYN ? -1 : table.find();
+    if (slot < 0) {
+      if (rev) {
+        thseq = (ack - 1) >>> 0;
+        thack = seq;
+      } else {
+        thseq = seq;
+        thack = (ack - 1) >>> 0;
+      }
+      table.set(thseq, thack);
+    } else {
+      thseq = table.value(slot, 0);
+      thack = table.value(slot, 1);
       if (rev) {
         seq = (seq - thack) >>> 0;
         ack = (ack - thseq) >>> 0;
@@ -170,7 +190,13 @@ export function printTcp(
     out.put(` [bad hdr length ${hlen} - too long, > ${length}]`);
     return;
   }
-  if (ctx.opts.verbose > 0 && !fragmented && r.has(off, length)) putChecksum(ctx, r, off, length, ipOff, v6);
+  if (ctx.opts.verbose > 0 && !fragmented && r.has(off, length)) {
+    const sum = v6 ? cksum6(r, ipOff, off, length, 6) : cksum4(r, ipOff, off, length, 6);
+    const field = r.be16(off + 16);
+    out.put(', cksum 0x');
+    out.putHex(field, 4);
+    out.put(sum !== 0 ? ` (incorrect -> 0x${cksumShouldBe(field, sum).toString(16).padStart(4, '0')})` : ' (correct)');
+  }
   length -= hlen;
   if (ctx.opts.verbose > 1 || length > 0 || flags & (TH_SYN | TH_FIN | TH_RST)) {
     out.put(', seq ');
@@ -190,7 +216,22 @@ export function printTcp(
     out.put(', urg ');
     out.num(urp);
   }
-  if (hlen > 20 && !putOptionList(ctx, r, off + 20, hlen - 20, rev, thseq, thack, off + hlen + length)) return;
+  if (hlen > 20) {
+    out.put(', options [');
+    const count = { n: 0 };
+    const end = printOptions(ctx, r, off + 20, hlen - 20, rev, thseq, thack, off + hlen + length, count);
+    if (end !== OPTS_DONE) {
+      // tcpdump closes with a bracket (or, when cut, its old '>') only after at least one whole option.
+      const after = count.n > 0;
+      if (end === OPTS_BAD) out.put(after ? '[bad opt]]' : '[bad opt]');
+      else {
+        putTrunc(ctx, 'tcp');
+        if (after) out.put('>');
+      }
+      return;
+    }
+    out.put(']');
+  }
   out.put(', length ');
   out.num(length);
   if (length <= 0) return;
@@ -211,90 +252,6 @@ export function printTcp(
 function putAddr(ctx: PrintContext, r: Reader, ipOff: number, v6: boolean, which: 0 | 1): void {
   if (v6) ctx.out.put(r.ipv6(ipOff + 8 + 16 * which));
   else r.putIpv4(ctx.out, ipOff + 12 + 4 * which);
-}
-
-/**
- * The first sequence numbers of the segment's connection (tcpdump's tcp_seq_hash lookup), keyed in tcpdump's
- * canonical direction (`rev`: lower address/port first); a SYN or an unknown connection records them from this
- * segment. Returns the per-run tables, holding what was found.
- */
-function firstSeqs(
-  ctx: PrintContext,
-  r: Reader,
-  ipOff: number,
-  v6: boolean,
-  sport: number,
-  dport: number,
-  rev: boolean,
-  syn: boolean,
-  seq: number,
-  ack: number,
-): SeqTables {
-  const tables = ctx.stateOf(SEQ_STATE, newSeqTables);
-  const table = v6 ? (tables.v6 ??= new FlowTable(9, MAX_SEQ_FLOWS)) : (tables.v4 ??= new FlowTable(3, MAX_SEQ_FLOWS));
-  const key = table.key;
-  const a = ipOff + (v6 ? 8 : 12);
-  const b = ipOff + (v6 ? 24 : 16);
-  const n = v6 ? 4 : 1;
-  for (let i = 0; i < n; i++) {
-    key[i] = r.be32((rev ? b : a) + 4 * i);
-    key[n + i] = r.be32((rev ? a : b) + 4 * i);
-  }
-  // Both ports in one word (as a 32-bit pattern: the table's words are unsigned).
-  key[2 * n] = rev ? (dport << 16) | sport : (sport << 16) | dport;
-  const slot = syn ? -1 : table.find();
-  tables.known = slot >= 0;
-  if (slot < 0) {
-    tables.thseq = rev ? (ack - 1) >>> 0 : seq;
-    tables.thack = rev ? seq : (ack - 1) >>> 0;
-    table.set(tables.thseq, tables.thack);
-  } else {
-    tables.thseq = table.value(slot, 0);
-    tables.thack = table.value(slot, 1);
-  }
-  return tables;
-}
-
-/** -v: ", cksum 0x1234 (correct)" for the `length` bytes of the segment at `off`. */
-function putChecksum(ctx: PrintContext, r: Reader, off: number, length: number, ipOff: number, v6: boolean): void {
-  const out = ctx.out;
-  const sum = v6 ? cksum6(r, ipOff, off, length, 6) : cksum4(r, ipOff, off, length, 6);
-  const field = r.be16(off + 16);
-  out.put(', cksum 0x');
-  out.putHex(field, 4);
-  out.put(sum !== 0 ? ` (incorrect -> 0x${cksumShouldBe(field, sum).toString(16).padStart(4, '0')})` : ' (correct)');
-}
-
-/**
- * ", options [nop,nop,TS val 1 ecr 2]" for the `hlen` option bytes at `cp`; false when a bad or cut option ended
- * the packet (its mark printed).
- */
-function putOptionList(
-  ctx: PrintContext,
-  r: Reader,
-  cp: number,
-  hlen: number,
-  rev: boolean,
-  thseq: number,
-  thack: number,
-  dataEnd: number,
-): boolean {
-  const out = ctx.out;
-  out.put(', options [');
-  const count = { n: 0 };
-  const end = printOptions(ctx, r, cp, hlen, rev, thseq, thack, dataEnd, count);
-  if (end !== OPTS_DONE) {
-    // tcpdump closes with a bracket (or, when cut, its old '>') only after at least one whole option.
-    const after = count.n > 0;
-    if (end === OPTS_BAD) out.put(after ? '[bad opt]]' : '[bad opt]');
-    else {
-      putTrunc(ctx, 'tcp');
-      if (after) out.put('>');
-    }
-    return false;
-  }
-  out.put(']');
-  return true;
 }
 
 /** Compares the source and destination addresses as memcmp does (for the canonical direction). */
@@ -347,10 +304,6 @@ function printOptions(
     let end: OptsEnd;
     out.put(OPTION_TEXT[opt] as string);
     switch (opt) {
-      case TCPOPT_EOL:
-      case TCPOPT_NOP:
-      case TCPOPT_SACKOK:
-        break;
       case TCPOPT_MAXSEG:
         datalen = 2;
         if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
@@ -362,6 +315,36 @@ function printOptions(
         if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
         out.put(' ');
         out.num(r.u8(cp));
+        break;
+      case TCPOPT_SACK:
+        datalen = len - 2;
+        if (datalen % 8 !== 0) out.put(' invalid sack');
+        else {
+          out.put(` ${datalen / 8} `);
+          for (let i = 0; i < datalen; i += 8) {
+            if ((end = lencheck(r, cp, hlen, i + 4)) !== OPTS_DONE) return end;
+            let s = r.be32(cp + i);
+            if ((end = lencheck(r, cp, hlen, i + 8)) !== OPTS_DONE) return end;
+            let e = r.be32(cp + i + 4);
+            if (rev) {
+              s = (s - thseq) >>> 0;
+              e = (e - thseq) >>> 0;
+            } else {
+              s = (s - thack) >>> 0;
+              e = (e - thack) >>> 0;
+            }
+            out.put(`{${s}:${e}}`);
+          }
+        }
+        break;
+      case TCPOPT_ECHO:
+      case TCPOPT_ECHOREPLY:
+      case TCPOPT_CC:
+      case TCPOPT_CCNEW:
+      case TCPOPT_CCECHO:
+        datalen = 4;
+        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
+        out.put(` ${r.be32(cp)}`);
         break;
       case TCPOPT_TIMESTAMP:
         datalen = 8;
@@ -375,9 +358,88 @@ function printOptions(
           out.num(ecr);
         }
         break;
+      case TCPOPT_SIGNATURE: {
+        datalen = 16;
+        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
+        let s = '';
+        for (let i = 0; i < 16; i++)
+          s += r
+            .u8(cp + i)
+            .toString(16)
+            .padStart(2, '0');
+        // RFC 2385: checking needs the shared secret (tcpdump -M), which ntk does not take; say so as tcpdump does.
+        out.put(dataEnd > r.caplen ? ' snaplen too short, ' : ' shared secret not supplied with -M, ');
+        out.put("can't check - " + s);
+        break;
+      }
+      case TCPOPT_SCPS:
+        datalen = 2;
+        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
+        out.put(` cap ${r.u8(cp).toString(16).padStart(2, '0')} id ${r.u8(cp + 1)}`);
+        break;
+      case TCPOPT_TCPAO:
+        datalen = len - 2;
+        if (datalen < 2) out.put(' (invalid)');
+        else {
+          if ((end = lencheck(r, cp, hlen, 1)) !== OPTS_DONE) return end;
+          out.put(` keyid ${r.u8(cp)}`);
+          if ((end = lencheck(r, cp, hlen, 2)) !== OPTS_DONE) return end;
+          out.put(` rnextkeyid ${r.u8(cp + 1)}`);
+          if (datalen > 2) {
+            out.put(' mac 0x');
+            for (let i = 2; i < datalen; i++) {
+              if ((end = lencheck(r, cp, hlen, i + 1)) !== OPTS_DONE) return end;
+              out.put(
+                r
+                  .u8(cp + i)
+                  .toString(16)
+                  .padStart(2, '0'),
+              );
+            }
+          }
+        }
+        break;
+      case TCPOPT_EOL:
+      case TCPOPT_NOP:
+      case TCPOPT_SACKOK:
+        break;
+      case TCPOPT_UTO: {
+        datalen = 2;
+        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
+        let uto = r.be16(cp);
+        out.put(` 0x${uto.toString(16)}`);
+        uto = uto & 1 ? (uto >> 1) * 60 : uto >> 1;
+        out.put(` ${uto}`);
+        break;
+      }
+      case TCPOPT_FASTOPEN:
+        datalen = len - 2;
+        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
+        // tcpdump prints a space, then the cookie text with its own leading space.
+        out.put(' ' + fastOpen(r, cp, datalen, false));
+        break;
+      case TCPOPT_EXPERIMENT2: {
+        datalen = len - 2;
+        if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return end;
+        if (datalen < 2) return OPTS_BAD;
+        const magic = r.be16(cp);
+        out.put('-');
+        if (magic === TCPOPT_FASTOPEN_MAGIC) out.put(fastOpen(r, cp + 2, datalen - 2, true));
+        else out.put(magic.toString(16).padStart(4, '0'));
+        break;
+      }
       default:
-        datalen = printOtherOption(ctx, r, opt, cp, len, hlen, rev, thseq, thack, dataEnd);
-        if (datalen < 0) return -datalen as OptsEnd;
+        datalen = len - 2;
+        if (datalen) out.put(' 0x');
+        for (let i = 0; i < datalen; i++) {
+          if ((end = lencheck(r, cp, hlen, i + 1)) !== OPTS_DONE) return end;
+          out.put(
+            r
+              .u8(cp + i)
+              .toString(16)
+              .padStart(2, '0'),
+          );
+        }
     }
     cp += datalen;
     hlen -= datalen;
@@ -388,139 +450,6 @@ function printOptions(
     if (opt === TCPOPT_EOL) break;
   }
   return OPTS_DONE;
-}
-
-/**
- * Prints the data of option `opt` (length byte `len`) other than those every Linux segment carries; returns the
- * length of its data as tcpdump counts it, or minus how parsing ended (-OPTS_BAD, -OPTS_TRUNC) when it ended here.
- * Kept apart so that printOptions stays small, and is compiled early in a long capture.
- */
-function printOtherOption(
-  ctx: PrintContext,
-  r: Reader,
-  opt: number,
-  cp: number,
-  len: number,
-  hlen: number,
-  rev: boolean,
-  thseq: number,
-  thack: number,
-  dataEnd: number,
-): number {
-  const out = ctx.out;
-  let datalen = 0;
-  let end: OptsEnd;
-  switch (opt) {
-    case TCPOPT_SACK:
-      datalen = len - 2;
-      if (datalen % 8 !== 0) out.put(' invalid sack');
-      else {
-        out.put(` ${datalen / 8} `);
-        for (let i = 0; i < datalen; i += 8) {
-          if ((end = lencheck(r, cp, hlen, i + 4)) !== OPTS_DONE) return -end;
-          let s = r.be32(cp + i);
-          if ((end = lencheck(r, cp, hlen, i + 8)) !== OPTS_DONE) return -end;
-          let e = r.be32(cp + i + 4);
-          if (rev) {
-            s = (s - thseq) >>> 0;
-            e = (e - thseq) >>> 0;
-          } else {
-            s = (s - thack) >>> 0;
-            e = (e - thack) >>> 0;
-          }
-          out.put(`{${s}:${e}}`);
-        }
-      }
-      break;
-    case TCPOPT_ECHO:
-    case TCPOPT_ECHOREPLY:
-    case TCPOPT_CC:
-    case TCPOPT_CCNEW:
-    case TCPOPT_CCECHO:
-      datalen = 4;
-      if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return -end;
-      out.put(` ${r.be32(cp)}`);
-      break;
-    case TCPOPT_SIGNATURE: {
-      datalen = 16;
-      if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return -end;
-      let s = '';
-      for (let i = 0; i < 16; i++)
-        s += r
-          .u8(cp + i)
-          .toString(16)
-          .padStart(2, '0');
-      // RFC 2385: checking needs the shared secret (tcpdump -M), which ntk does not take; say so as tcpdump does.
-      out.put(dataEnd > r.caplen ? ' snaplen too short, ' : ' shared secret not supplied with -M, ');
-      out.put("can't check - " + s);
-      break;
-    }
-    case TCPOPT_SCPS:
-      datalen = 2;
-      if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return -end;
-      out.put(` cap ${r.u8(cp).toString(16).padStart(2, '0')} id ${r.u8(cp + 1)}`);
-      break;
-    case TCPOPT_TCPAO:
-      datalen = len - 2;
-      if (datalen < 2) out.put(' (invalid)');
-      else {
-        if ((end = lencheck(r, cp, hlen, 1)) !== OPTS_DONE) return -end;
-        out.put(` keyid ${r.u8(cp)}`);
-        if ((end = lencheck(r, cp, hlen, 2)) !== OPTS_DONE) return -end;
-        out.put(` rnextkeyid ${r.u8(cp + 1)}`);
-        if (datalen > 2) {
-          out.put(' mac 0x');
-          for (let i = 2; i < datalen; i++) {
-            if ((end = lencheck(r, cp, hlen, i + 1)) !== OPTS_DONE) return -end;
-            out.put(
-              r
-                .u8(cp + i)
-                .toString(16)
-                .padStart(2, '0'),
-            );
-          }
-        }
-      }
-      break;
-    case TCPOPT_UTO: {
-      datalen = 2;
-      if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return -end;
-      let uto = r.be16(cp);
-      out.put(` 0x${uto.toString(16)}`);
-      uto = uto & 1 ? (uto >> 1) * 60 : uto >> 1;
-      out.put(` ${uto}`);
-      break;
-    }
-    case TCPOPT_FASTOPEN:
-      datalen = len - 2;
-      if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return -end;
-      // tcpdump prints a space, then the cookie text with its own leading space.
-      out.put(' ' + fastOpen(r, cp, datalen, false));
-      break;
-    case TCPOPT_EXPERIMENT2: {
-      datalen = len - 2;
-      if ((end = lencheck(r, cp, hlen, datalen)) !== OPTS_DONE) return -end;
-      if (datalen < 2) return -OPTS_BAD;
-      const magic = r.be16(cp);
-      out.put('-');
-      if (magic === TCPOPT_FASTOPEN_MAGIC) out.put(fastOpen(r, cp + 2, datalen - 2, true));
-      else out.put(magic.toString(16).padStart(4, '0'));
-      break;
-    }
-    default:
-      datalen = len - 2;
-      if (datalen) out.put(' 0x');
-      for (let i = 0; i < datalen; i++) {
-        if ((end = lencheck(r, cp, hlen, i + 1)) !== OPTS_DONE) return -end;
-        out.put(
-          r
-            .u8(cp + i)
-            .toString(16)
-            .padStart(2, '0'),
-        );
-      }
-  }
-  return datalen;
 }
 
 /** print_tcp_rst_data: " [RST <up to 30 escaped bytes>]" (RFC 1122 section 4.2.2.12). */
