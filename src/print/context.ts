@@ -56,6 +56,12 @@ const latin1Write: Latin1Write =
         return this.write(s, offset, length, 'latin1');
       };
 
+/** The two decimal digits of each number below 100, as character codes ("00" to "99"). */
+const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0')).join(''), 'latin1');
+
+/** The character codes of the hex digits, lowercase. */
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
 /**
  * The text being printed, as bytes (one per character: printers produce single-byte characters only, tcpdump
  * escapes everything else). Printers append to it; they never write to a stream. Lines are written straight
@@ -79,7 +85,14 @@ export class Out {
     let at = this.length;
     if (at + n > this.chars.length) this.grow(at + n);
     const b = this.chars;
-    for (let i = 0; i < n; i++) b[at++] = s.charCodeAt(i);
+    // Two characters a turn: most of what is put is a few characters long, and the loop is most of the cost.
+    let i = 0;
+    for (; i + 1 < n; i += 2) {
+      b[at] = s.charCodeAt(i);
+      b[at + 1] = s.charCodeAt(i + 1);
+      at += 2;
+    }
+    if (i < n) b[at++] = s.charCodeAt(i);
     this.length = at;
   }
 
@@ -104,6 +117,39 @@ export class Out {
   putByte(c: number): void {
     if (this.length >= this.chars.length) this.grow(this.length + 1);
     this.chars[this.length++] = c;
+  }
+
+  /**
+   * Makes room for `n` more bytes, so that a writer that knows its longest text can store into `chars` from
+   * `length` on without checking each byte (it then sets `length` past what it wrote).
+   */
+  reserve(n: number): void {
+    if (this.length + n > this.chars.length) this.grow(this.length + n);
+  }
+
+  /** Appends the dotted-quad text of the IPv4 address `addr` (a 32-bit value, first octet highest). */
+  putIpv4(addr: number): void {
+    this.reserve(15);
+    const b = this.chars;
+    let at = this.length;
+    for (let shift = 24; shift >= 0; shift -= 8) {
+      const v = (addr >>> shift) & 0xff;
+      if (v >= 100) {
+        const h = (v / 100) | 0;
+        const t = ((v - h * 100) / 10) | 0;
+        b[at++] = 48 + h;
+        b[at++] = 48 + t;
+        b[at++] = 48 + v - h * 100 - t * 10;
+      } else if (v >= 10) {
+        const t = (v / 10) | 0;
+        b[at++] = 48 + t;
+        b[at++] = 48 + v - t * 10;
+      } else {
+        b[at++] = 48 + v;
+      }
+      if (shift !== 0) b[at++] = 0x2e;
+    }
+    this.length = at;
   }
 
   /**
@@ -140,12 +186,32 @@ export class Out {
     if (end > this.chars.length) this.grow(end);
     const b = this.chars;
     let at = end;
-    do {
-      const q = (v / 10) | 0;
-      b[--at] = 48 + v - q * 10;
+    // Two digits per division.
+    while (v >= 100) {
+      const q = (v / 100) | 0;
+      const pair = (v - q * 100) * 2;
+      b[--at] = DIGIT_PAIRS[pair + 1] as number;
+      b[--at] = DIGIT_PAIRS[pair] as number;
       v = q;
-    } while (v !== 0);
+    }
+    if (v >= 10) {
+      b[--at] = DIGIT_PAIRS[v * 2 + 1] as number;
+      b[--at] = DIGIT_PAIRS[v * 2] as number;
+    } else b[--at] = 48 + v;
     while (at > this.length) b[--at] = 48;
+    this.length = end;
+  }
+
+  /** Appends the lowercase hex text of the 32-bit value `v`, zero-padded to `width` digits (printf's %0Nx). */
+  putHex(v: number, width: number): void {
+    let digits = 1;
+    for (let t = v >>> 4; t !== 0; t >>>= 4) digits++;
+    if (digits < width) digits = width;
+    this.reserve(digits);
+    const b = this.chars;
+    const end = this.length + digits;
+    let at = end;
+    for (let t = v >>> 0; at > this.length; t >>>= 4) b[--at] = HEX_DIGITS[t & 15] as number;
     this.length = end;
   }
 

@@ -38,6 +38,8 @@ const PAD5 = ['', '    ', '   ', '  ', ' ', ''];
 
 /** The sanity checks tcpdump makes on a record header before printing it: "" when it is fine. */
 function invalidHeader(caplen: number, len: number): string {
+  // The usual record, found without building anything.
+  if (caplen !== 0 && len >= caplen && len <= MAX_SNAPLEN) return '';
   const why: string[] = [];
   if (caplen === 0) why.push('caplen==0');
   if (len === 0) why.push('len==0');

@@ -134,14 +134,15 @@ export function printDns(ctx: PrintContext, r: Reader, off: number, len: number,
   if (flags & 0x8000) {
     // A response.
     const rcode = extendedRcode(m, body, flags & 0xf, qdcount, ancount, nscount, arcount);
+    out.num(id);
+    out.put(DNS_OPCODES[opcode] as string);
+    out.put(rcodeName(rcode));
     // AA "*", RA missing "-", TC "|", AD "$".
-    const marks =
-      (flags & 0x0400 ? '*' : '') +
-      (flags & 0x0080 ? '' : '-') +
-      (flags & 0x0200 ? '|' : '') +
-      (flags & 0x0020 ? '$' : '');
-    out.put(`${id}${DNS_OPCODES[opcode]}${rcodeName(rcode)}${marks}`);
-    if (qdcount !== 1) out.put(` [${qdcount}q]`);
+    if (flags & 0x0400) out.put('*');
+    if (!(flags & 0x0080)) out.put('-');
+    if (flags & 0x0200) out.put('|');
+    if (flags & 0x0020) out.put('$');
+    if (qdcount !== 1) putCount(out, ' [', qdcount, 'q]');
     let cp: number | null = body;
     for (let i = 0; i < qdcount; i++) {
       if (i !== 0) out.put(',');
@@ -154,7 +155,9 @@ export function printDns(ctx: PrintContext, r: Reader, off: number, len: number,
       }
       if (cp === null) truncated();
     }
-    out.put(` ${ancount}/${nscount}/${arcount}`);
+    putCount(out, ' ', ancount, '/');
+    putCount(out, '', nscount, '/');
+    out.num(arcount);
     cp = section(m, cp, bp, ancount, '');
     if (m.verbose > 1) {
       cp = section(m, cp, bp, nscount, ' ns:', true);
@@ -162,18 +165,21 @@ export function printDns(ctx: PrintContext, r: Reader, off: number, len: number,
     }
   } else {
     // A query.
-    out.put(`${id}${DNS_OPCODES[opcode]}${flags & 0x0100 ? '+' : ''}${flags & 0x0010 ? '%' : ''}`);
+    out.num(id);
+    out.put(DNS_OPCODES[opcode] as string);
+    if (flags & 0x0100) out.put('+');
+    if (flags & 0x0010) out.put('%');
     // "Any weirdness?": bits only a response should set (AA, TC, RA, RCODE) and the reserved Z bit.
     if (flags & 0x6cf) out.put(` [b2&3=0x${flags.toString(16)}]`);
     if (opcode === IQUERY) {
-      if (qdcount) out.put(` [${qdcount}q]`);
-      if (ancount !== 1) out.put(` [${ancount}a]`);
+      if (qdcount) putCount(out, ' [', qdcount, 'q]');
+      if (ancount !== 1) putCount(out, ' [', ancount, 'a]');
     } else {
-      if (ancount) out.put(` [${ancount}a]`);
-      if (qdcount !== 1) out.put(` [${qdcount}q]`);
+      if (ancount) putCount(out, ' [', ancount, 'a]');
+      if (qdcount !== 1) putCount(out, ' [', qdcount, 'q]');
     }
-    if (nscount) out.put(` [${nscount}n]`);
-    if (arcount) out.put(` [${arcount}au]`);
+    if (nscount) putCount(out, ' [', nscount, 'n]');
+    if (arcount) putCount(out, ' [', arcount, 'au]');
 
     let cp = body;
     if (qdcount) {
@@ -191,7 +197,14 @@ export function printDns(ctx: PrintContext, r: Reader, off: number, len: number,
       section(m, cp, bp, arcount, ' ar:', true);
     }
   }
-  out.put(` (${length})`);
+  putCount(out, ' (', length, ')');
+}
+
+/** Appends `before`, the decimal count `n`, then `after`. */
+function putCount(out: Out, before: string, n: number, after: string): void {
+  out.put(before);
+  out.num(n);
+  out.put(after);
 }
 
 /**
@@ -431,7 +444,8 @@ function qprint(m: Msg, cp: number, bp: number): number {
   const np = cp;
   const after = nskip(m, cp);
   if (after === null || !r.has(after, 4)) return truncated();
-  m.out.put(` ${tok2str(DNS_TYPES, 'Type%u', r.be16(after))}`);
+  m.out.put(' ');
+  m.out.put(tok2str(DNS_TYPES, 'Type%u', r.be16(after)));
   const i = r.be16(after + 2);
   const cls = m.mdns ? i & ~C_MDNS_BIT : i;
   if (cls !== C_IN) m.out.put(` ${tok2str(DNS_CLASSES, '(Class %u)', cls)}`);
@@ -483,13 +497,15 @@ function rprint(m: Msg, cp: number, bp: number): number {
   cp += 2;
   const rp = cp + len;
 
-  out.put(` ${tok2str(DNS_TYPES, 'Type%u', typ)}`);
+  out.put(' ');
+  out.put(tok2str(DNS_TYPES, 'Type%u', typ));
   if (rp > m.end) return truncated();
 
   switch (typ) {
     case T_A:
       if (!r.has(cp, 4)) return truncated();
-      out.put(` ${r.ipv4(cp)}`);
+      out.put(' ');
+      r.putIpv4(out, cp);
       break;
 
     case T_NS:
@@ -539,7 +555,8 @@ function rprint(m: Msg, cp: number, bp: number): number {
 
     case T_AAAA:
       if (!r.has(cp, 16)) return truncated();
-      out.put(` ${r.ipv6(cp)}`);
+      out.put(' ');
+      out.put(r.ipv6(cp));
       break;
 
     case T_A6: {

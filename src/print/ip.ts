@@ -142,6 +142,21 @@ const FRAG_FLAGS_TEXT: readonly string[] = Array.from({ length: 8 }, (_, i) =>
   bittok2str(IP_FRAG_FLAGS, 'none', i << 13),
 );
 
+/** "src > dst: ", the addresses of the IPv4 header at `off`. */
+function putAddrs(ctx: PrintContext, r: Reader, off: number): void {
+  const out = ctx.out;
+  r.putIpv4(out, off + 12);
+  out.put(' > ');
+  r.putIpv4(out, off + 16);
+  out.put(': ');
+}
+
+/** "TCP (6)": the name and number of each IP protocol, computed once. */
+const PROTO_TEXT: readonly string[] = Array.from(
+  { length: 256 },
+  (_, p) => `${tok2str(IPPROTOS, 'unknown', p)} (${p})`,
+);
+
 /** Prints an IPv4 packet of `length` bytes (from the link layer) at `off`. */
 export function printIp(ctx: PrintContext, r: Reader, off: number, length: number): void {
   ctx.proto = 'ip';
@@ -177,8 +192,6 @@ export function printIp(ctx: PrintContext, r: Reader, off: number, length: numbe
   len -= hlen;
   const ipOff = r.be16(off + 6);
   const proto = r.u8(off + 9);
-  const src = r.ipv4(off + 12);
-  const dst = r.ipv4(off + 16);
   if (ctx.opts.verbose > 0) {
     const tos = r.u8(off + 1);
     const ttl = r.u8(off + 8);
@@ -200,10 +213,8 @@ export function printIp(ctx: PrintContext, r: Reader, off: number, length: numbe
     out.put(', flags [');
     out.put(FRAG_FLAGS_TEXT[ipOff >>> 13] as string);
     out.put('], proto ');
-    out.put(tok2str(IPPROTOS, 'unknown', proto));
-    out.put(' (');
-    out.num(proto);
-    out.put('), length ');
+    out.put(PROTO_TEXT[proto] as string);
+    out.put(', length ');
     out.num(len + hlen);
     let truncated = false;
     if (hlen > 20) {
@@ -223,21 +234,23 @@ export function printIp(ctx: PrintContext, r: Reader, off: number, length: numbe
     }
     out.put(')\n    ');
     if (truncated) {
-      out.put(`${src} > ${dst}: `);
+      putAddrs(ctx, r, off);
       putTrunc(ctx, 'ip');
       return;
     }
   }
   if ((ipOff & IP_OFFMASK) === 0) {
     // TCP and UDP print the addresses with their ports; every other protocol gets them here.
-    if (proto !== 6 && proto !== 17) out.put(`${src} > ${dst}: `);
+    if (proto !== 6 && proto !== 17) putAddrs(ctx, r, off);
     if (!r.has(off, hlen)) {
       out.put(` [remaining caplen(${Math.max(0, r.caplen - off)}) < header length(${hlen})]`);
       r.check(off, hlen);
     }
     demux(ctx, r, off + hlen, len, 4, (ipOff & IP_MF) !== 0, proto, off);
   } else {
-    out.put(`${src} > ${dst}: ip-proto-${proto}`);
+    putAddrs(ctx, r, off);
+    out.put('ip-proto-');
+    out.num(proto);
   }
 }
 

@@ -10,7 +10,10 @@ export interface Packet {
   caplen: number;
   /** Bytes on the wire (≥ caplen). */
   len: number;
-  /** The captured bytes; owned by the consumer (sources never reuse this memory). */
+  /**
+   * The captured bytes; owned by the consumer (sources never reuse this memory), unless the consumer said it
+   * keeps nothing of a packet once it has taken it (PacketSink.transient).
+   */
   data: Uint8Array;
 }
 

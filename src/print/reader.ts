@@ -27,6 +27,16 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const IPV4_TEXT = new Map<number, string>();
 const IPV4_CACHED = 4096;
 
+/**
+ * A 32-bit view of the memory the packets being read lie in, for checksums: packets come by the thousand from
+ * one chunk, and a view made once per chunk costs less than one per packet.
+ */
+let words32: Int32Array<ArrayBufferLike> = new Int32Array(0);
+function wordsOf(b: Uint8Array): Int32Array {
+  if (words32.buffer !== b.buffer) words32 = new Int32Array(b.buffer, 0, b.buffer.byteLength >>> 2);
+  return words32;
+}
+
 export class Reader {
   /** The captured bytes of the whole packet: read only through the methods below. */
   private readonly buf: Uint8Array;
@@ -124,12 +134,20 @@ export class Reader {
    */
   putEscaped(out: Out, off: number, len: number): void {
     this.check(off, len);
+    // Each byte is at most four characters ("M-^?").
+    out.reserve(4 * len);
     const b = this.buf;
+    const o = out.chars;
+    let at = out.length;
     for (let i = off; i < off + len; i++) {
       const c = b[i] as number;
-      if (c >= 0x20 && c < 0x7f) out.putByte(c);
-      else out.put(FN_TEXT[c] as string);
+      if (c >= 0x20 && c < 0x7f) o[at++] = c;
+      else {
+        const t = FN_TEXT[c] as string;
+        for (let k = 0; k < t.length; k++) o[at++] = t.charCodeAt(k);
+      }
     }
+    out.length = at;
   }
 
   /** Lowercase two-digit hex of each of the `len` bytes at `off`, joined by `sep`. */
@@ -156,16 +174,18 @@ export class Reader {
     if (len >= 64 && LITTLE_ENDIAN) {
       // The aligned middle read 32 bits at a time: the sum of its little-endian 16-bit words is the sum of the
       // big-endian ones with its bytes swapped (RFC 1071 section 2(B)) when it starts at an even offset.
-      for (; ((b.byteOffset + i) & 3) !== 0; i++) {
+      const base = b.byteOffset;
+      for (; ((base + i) & 3) !== 0; i++) {
         if ((i - off) & 1) lo += b[i] as number;
         else hi += b[i] as number;
       }
       const n = (end - i) >>> 2;
-      const words = new Int32Array(b.buffer, b.byteOffset + i, n);
+      const words = wordsOf(b);
+      const first = (base + i) >>> 2;
       let w = 0;
       let w2 = 0;
-      let k = 0;
-      for (const stop = n - 3; k < stop; k += 4) {
+      let k = first;
+      for (const stop = first + n - 3; k < stop; k += 4) {
         const x0 = words[k] as number;
         const x1 = words[k + 1] as number;
         const x2 = words[k + 2] as number;
@@ -173,7 +193,7 @@ export class Reader {
         w += (x0 & 0xffff) + (x1 & 0xffff) + (x2 & 0xffff) + (x3 & 0xffff);
         w2 += (x0 >>> 16) + (x1 >>> 16) + (x2 >>> 16) + (x3 >>> 16);
       }
-      for (; k < n; k++) {
+      for (const stop = first + n; k < stop; k++) {
         const x = words[k] as number;
         w += (x & 0xffff) + (x >>> 16);
       }
@@ -217,6 +237,11 @@ export class Reader {
       IPV4_TEXT.set(key, t);
     }
     return t;
+  }
+
+  /** Appends the dotted-quad text of the IPv4 address at `off` to `out` (as ipv4() returns it). */
+  putIpv4(out: Out, off: number): void {
+    out.putIpv4(this.be32(off));
   }
 
   /** RFC 5952 text of the IPv6 address at `off` (as inet_ntop prints it, which tcpdump uses). */

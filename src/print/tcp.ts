@@ -60,6 +60,11 @@ const TCPOPT_EXPERIMENT2 = 254; // RFC 4727, RFC 6994
 /** The experiment ID of TCP Fast Open in an experimental option (RFC 6994, before kind 34 was assigned). */
 const TCPOPT_FASTOPEN_MAGIC = 0xf989;
 
+/** The name of each option kind as printed ("unknown-N" for kinds without one), computed once. */
+const OPTION_TEXT: readonly string[] = Array.from({ length: 256 }, (_, kind) =>
+  tok2str(TCP_OPTIONS, 'unknown-%u', kind),
+);
+
 /** How option parsing ended: after the last option, at a bad length (tcpdump's `goto bad`) or cut short (`goto trunc`). */
 const OPTS_DONE = 0;
 const OPTS_BAD = 1;
@@ -92,10 +97,13 @@ export function printTcp(
   ctx.proto = 'tcp';
   const out = ctx.out;
   const v6 = ver === 6;
-  const srcText = v6 ? r.ipv6(ipOff + 8) : r.ipv4(ipOff + 12);
-  const dstText = v6 ? r.ipv6(ipOff + 24) : r.ipv4(ipOff + 16);
+  // The addresses are printed below, but a short header ends the packet before anything is printed.
+  r.check(ipOff + (v6 ? 8 : 12), v6 ? 32 : 8);
   if (!r.has(off + 2, 2)) {
-    out.put(`${srcText} > ${dstText}:`);
+    putAddr(ctx, r, ipOff, v6, 0);
+    out.put(' > ');
+    putAddr(ctx, r, ipOff, v6, 1);
+    out.put(':');
     putTrunc(ctx, 'tcp');
     return;
   }
@@ -103,11 +111,11 @@ export function printTcp(
   const dport = r.be16(off + 2);
   const direct = r.u8(ipOff + (v6 ? 6 : 9)) === 6;
   if (direct) {
-    out.put(srcText);
+    putAddr(ctx, r, ipOff, v6, 0);
     out.put('.');
     out.num(sport);
     out.put(' > ');
-    out.put(dstText);
+    putAddr(ctx, r, ipOff, v6, 1);
     out.put('.');
   } else {
     out.num(sport);
@@ -154,7 +162,8 @@ export function printTcp(
       key[i] = r.be32((rev ? b : a) + 4 * i);
       key[n + i] = r.be32((rev ? a : b) + 4 * i);
     }
-    key[2 * n] = rev ? dport * 65536 + sport : sport * 65536 + dport;
+    // Both ports in one word (as a 32-bit pattern: the table's words are unsigned).
+    key[2 * n] = rev ? (dport << 16) | sport : (sport << 16) | dport;
     const slot = flags & TH_SYN ? -1 : table.find();
     if (slot < 0) {
       if (rev) {
@@ -184,7 +193,8 @@ export function printTcp(
   if (ctx.opts.verbose > 0 && !fragmented && r.has(off, length)) {
     const sum = v6 ? cksum6(r, ipOff, off, length, 6) : cksum4(r, ipOff, off, length, 6);
     const field = r.be16(off + 16);
-    out.put(`, cksum 0x${field.toString(16).padStart(4, '0')}`);
+    out.put(', cksum 0x');
+    out.putHex(field, 4);
     out.put(sum !== 0 ? ` (incorrect -> 0x${cksumShouldBe(field, sum).toString(16).padStart(4, '0')})` : ' (correct)');
   }
   length -= hlen;
@@ -238,6 +248,12 @@ export function printTcp(
   printPayload(ctx, r, bp, length, sport, dport);
 }
 
+/** Appends the source (`which` 0) or destination (1) address of the IPv4 or IPv6 header at `ipOff`. */
+function putAddr(ctx: PrintContext, r: Reader, ipOff: number, v6: boolean, which: 0 | 1): void {
+  if (v6) ctx.out.put(r.ipv6(ipOff + 8 + 16 * which));
+  else r.putIpv4(ctx.out, ipOff + 12 + 4 * which);
+}
+
 /** Compares the source and destination addresses as memcmp does (for the canonical direction). */
 function compareAddr(r: Reader, ipOff: number, v6: boolean): number {
   const n = v6 ? 16 : 4;
@@ -286,7 +302,7 @@ function printOptions(
     --hlen;
     let datalen = 0;
     let end: OptsEnd;
-    out.put(tok2str(TCP_OPTIONS, 'unknown-%u', opt));
+    out.put(OPTION_TEXT[opt] as string);
     switch (opt) {
       case TCPOPT_MAXSEG:
         datalen = 2;

@@ -31,7 +31,10 @@ export function truncMark(proto: string): string {
 
 /** Appends the truncation mark of `proto` (the printer running now unless named) to the line (nd_print_trunc). */
 export function putTrunc(ctx: PrintContext, proto: string = ctx.proto): void {
-  ctx.out.put(truncMark(proto));
+  // In pieces: the mark ends many lines (a response cut by the snapshot length), and needs no string of its own.
+  ctx.out.put(' [|');
+  ctx.out.put(proto);
+  ctx.out.put(']');
 }
 
 /**

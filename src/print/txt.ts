@@ -5,7 +5,7 @@
 import type { PrintContext } from './context.js';
 import type { Reader } from './reader.js';
 import { isPrint } from './util.js';
-import { truncMark } from './trunc.js';
+import { putTrunc } from './trunc.js';
 
 const MAX_TOKEN = 128;
 
@@ -88,8 +88,23 @@ function tokenIsStatus(r: Reader): boolean {
   return true;
 }
 
-/** Commands are short: a longer token is none of them, and is not made into a string to find that out. */
+/** Commands are short: a longer token is none of them. */
 const MAX_CMD = 16;
+
+/** True when the token found last is one of `cmds` (upper-case ASCII), whatever its case, as strcasecmp finds. */
+function tokenIsCommand(r: Reader, cmds: readonly string[]): boolean {
+  if (tokLen > MAX_CMD) return false;
+  next: for (const cmd of cmds) {
+    if (cmd.length !== tokLen) continue;
+    for (let i = 0; i < tokLen; i++) {
+      let c = r.u8(tokStart + i);
+      if (c >= 0x61 && c <= 0x7a) c -= 0x20;
+      if (c !== cmd.charCodeAt(i)) continue next;
+    }
+    return true;
+  }
+  return false;
+}
 
 /** The upper-case name of each protocol printed here. */
 const PROTO_TEXT = new Map<string, string>();
@@ -101,10 +116,9 @@ function printTxtLine(ctx: PrintContext, prefix: string, r: Reader, p: number, i
   for (;;) {
     if (idx >= len) {
       // Printable text without a line end: print it as a cut line.
-      const mark = truncMark(ctx.proto);
       ctx.out.put(prefix);
       r.putRaw(ctx.out, p + start, idx - start);
-      ctx.out.put(mark);
+      putTrunc(ctx);
       return 0;
     }
     // Past the captured bytes: abandon the packet as tcpdump's GET_U_1 does.
@@ -144,7 +158,7 @@ export function printTxtProto(
   if (cmds !== undefined) {
     let idx = fetchToken(r, p, 0, len);
     if (idx !== 0) {
-      if (tokLen <= MAX_CMD && cmds.includes(r.latin1(tokStart, tokLen).toUpperCase())) printThis = true;
+      if (tokenIsCommand(r, cmds)) printThis = true;
       if (respSecondToken) idx = fetchToken(r, p, idx, len);
       if (idx !== 0 && tokenIsStatus(r)) printThis = true;
     }
@@ -156,7 +170,8 @@ export function printTxtProto(
   ctx.out.put(name);
   if (!printThis) return;
   if (ctx.opts.verbose > 0) {
-    ctx.out.put(`, length: ${len}`);
+    ctx.out.put(', length: ');
+    ctx.out.num(len);
     for (let idx = 0; idx < len;) {
       const eol = printTxtLine(ctx, '\n\t', r, p, idx, len);
       if (eol === 0) break;

@@ -36,13 +36,30 @@ const PORT_PRINTERS: ReadonlyArray<readonly [readonly number[], PayloadPrinter]>
 
 /** udpipaddr_print: "src.sport > dst.dport: " (or only the ports inside IPv6 extension headers). */
 function addrs(ctx: PrintContext, r: Reader, ipOff: number, v6: boolean, sport: number, dport: number): void {
+  const out = ctx.out;
   const direct = r.u8(ipOff + (v6 ? 6 : 9)) === 17;
   if (direct) {
-    const src = v6 ? r.ipv6(ipOff + 8) : r.ipv4(ipOff + 12);
-    const dst = v6 ? r.ipv6(ipOff + 24) : r.ipv4(ipOff + 16);
-    ctx.out.put(sport < 0 ? `${src} > ${dst}: ` : `${src}.${sport} > ${dst}.${dport}: `);
+    // Both addresses are read before either is printed: a short header ends the packet with neither.
+    r.check(ipOff + (v6 ? 8 : 12), v6 ? 32 : 8);
+    if (v6) out.put(r.ipv6(ipOff + 8));
+    else r.putIpv4(out, ipOff + 12);
+    if (sport >= 0) {
+      out.put('.');
+      out.num(sport);
+    }
+    out.put(' > ');
+    if (v6) out.put(r.ipv6(ipOff + 24));
+    else r.putIpv4(out, ipOff + 16);
+    if (sport >= 0) {
+      out.put('.');
+      out.num(dport);
+    }
+    out.put(': ');
   } else if (sport >= 0) {
-    ctx.out.put(`${sport} > ${dport}: `);
+    out.num(sport);
+    out.put(' > ');
+    out.num(dport);
+    out.put(': ');
   }
 }
 

@@ -296,8 +296,12 @@ function readError(err: unknown, name: string): Error {
 
 /** Where a capture's bytes come from: a regular file (fileReader) or a stream (streamReader). */
 interface ChunkReader {
-  /** Returns `left` (the parser's incomplete record) followed by the next bytes read; null at the end. */
-  next(left: Uint8Array): Uint8Array | null | Promise<Uint8Array | null>;
+  /**
+   * Returns `left` (the parser's incomplete record) followed by the next bytes read; null at the end. With
+   * `reuse` (the consumer keeps nothing of a packet), the memory of chunks returned before may be filled again,
+   * all but the one that holds `left`.
+   */
+  next(left: Uint8Array, reuse: boolean): Uint8Array | null | Promise<Uint8Array | null>;
   /** Releases the file or stream; may be called more than once, and abandons a read that is waiting. */
   close(): void;
 }
@@ -305,13 +309,23 @@ interface ChunkReader {
 /**
  * Reads a regular file in big synchronous chunks, after a copy of the incomplete record left over, so that only
  * that record is ever copied. Synchronous on purpose: a local file read is a copy from the page cache, cheaper
- * than a trip through the thread pool.
+ * than a trip through the thread pool. When the consumer keeps nothing of a packet, two buffers are filled in
+ * turn (the record left over lies in one while the other is read into): fresh memory for every chunk costs the
+ * kernel a page fault per page, which for a large file is more than the copy itself.
  */
 function fileReader(fd: number): ChunkReader {
   let closed = false;
+  const turns: [Buffer | undefined, Buffer | undefined] = [undefined, undefined];
+  /** A buffer of at least `size` bytes that is not the memory of `left`. */
+  const take = (size: number, left: Uint8Array): Buffer => {
+    const i = turns[0] !== undefined && turns[0].buffer === left.buffer ? 1 : 0;
+    let buf = turns[i];
+    if (buf === undefined || buf.length < size) turns[i] = buf = Buffer.allocUnsafe(size);
+    return buf;
+  };
   return {
-    next(left: Uint8Array): Uint8Array | null {
-      const chunk = readChunk(fd, left);
+    next(left: Uint8Array, reuse: boolean): Uint8Array | null {
+      const chunk = readChunk(fd, left, reuse ? take : Buffer.allocUnsafe);
       return chunk.length === left.length ? null : chunk;
     },
     close(): void {
@@ -322,11 +336,13 @@ function fileReader(fd: number): ChunkReader {
   };
 }
 
-/** Reads the next chunk of the file after a copy of `left`; returns left + what was read. */
-function readChunk(fd: number, left: Uint8Array): Uint8Array {
-  // A fresh buffer each time: packets handed out are views into it and must stay valid.
+/**
+ * Reads the next chunk of the file after a copy of `left` into a buffer from `alloc` (fresh memory unless the
+ * packets handed out before, views into their chunk, are no longer needed); returns left + what was read.
+ */
+function readChunk(fd: number, left: Uint8Array, alloc: (size: number, left: Uint8Array) => Buffer): Uint8Array {
   const size = Math.max(CHUNK, left.length * 2);
-  const buf = Buffer.allocUnsafe(size);
+  const buf = alloc(size, left);
   buf.set(left, 0);
   const bytesRead = readSync(fd, buf, left.length, size - left.length, null);
   // A plain Uint8Array view: packets are cut from it by the hundred thousand, and Uint8Array.subarray is
@@ -419,7 +435,7 @@ export class PcapFileSource implements PacketSource {
     let endError: Error | undefined;
     try {
       while (parser.header === undefined) {
-        const chunk = await reader.next(parser.pending());
+        const chunk = await reader.next(parser.pending(), false);
         if (chunk === null) {
           parser.end();
           break;
@@ -461,7 +477,7 @@ export class PcapFileSource implements PacketSource {
           continue;
         }
         // Not awaited when the reader answers at once (a regular file): no extra turn per chunk.
-        const next = this.reader.next(this.parser.pending());
+        const next = this.reader.next(this.parser.pending(), sink.transient === true);
         const chunk = next instanceof Promise ? await next : next;
         if (this.closed) return {};
         if (chunk === null) {

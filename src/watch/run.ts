@@ -264,6 +264,8 @@ export async function pumpPackets(
     return lines.length >= BATCH ? flush() : true;
   };
   const sink: PacketSink = {
+    // A packet is printed, or copied into the -w file, before packet() returns.
+    transient: true,
     packet(pkt: Packet): boolean {
       if (seen >= limit) return true;
       if (filter !== undefined && !filter(pkt)) return true;

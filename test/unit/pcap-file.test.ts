@@ -217,6 +217,44 @@ describe('PcapFileSource', () => {
     expect(seen).toBeLessThan(50001);
   });
 
+  /** A file of `n` records of 1000 bytes, record i filled with the byte i & 0xff (about a thousand make a chunk read at once). */
+  function numbered(name: string, n: number): string {
+    const file = join(dir, name);
+    const recs = Array.from({ length: n }, (_, i) =>
+      pcapRecord({ tsSec: i, tsNsec: 0, caplen: 1000, len: 1000, data: Buffer.alloc(1000, i & 0xff) }),
+    );
+    writeFileSync(file, Buffer.concat([pcapFileHeader(1, 65535), ...recs]));
+    return file;
+  }
+  const intact = (p: Packet, i: number): boolean => p.caplen === 1000 && p.data.every((b) => b === (i & 0xff));
+
+  it('hands a consumer that keeps packets memory of their own, which later reads never overwrite', async () => {
+    const src = await PcapFileSource.open(numbered('kept.pcap', 5000));
+    const got: Packet[] = [];
+    expect(await src.run({ packet: (p) => void got.push(p) })).toEqual({});
+    expect(got).toHaveLength(5000);
+    expect(got.every(intact)).toBe(true);
+  });
+
+  it('reads a transient consumer every packet intact, also across pauses in the middle of a chunk', async () => {
+    const src = await PcapFileSource.open(numbered('transient.pcap', 5000));
+    let seen = 0;
+    let bad = 0;
+    let waits = 0;
+    const end = await src.run({
+      transient: true,
+      packet: (p) => {
+        if (!intact(p, seen++)) bad++;
+        return seen % 700 !== 0;
+      },
+      backlog: () => (seen % 700 === 0 && waits++ < 10 ? new Promise<void>((r) => setImmediate(r)) : undefined),
+    });
+    expect(end).toEqual({});
+    expect(seen).toBe(5000);
+    expect(bad).toBe(0);
+    expect(waits).toBeGreaterThan(0);
+  });
+
   it('fails to open a missing file with E_IO and a text file with E_FORMAT', async () => {
     await expect(PcapFileSource.open(join(dir, 'missing.pcap'))).rejects.toMatchObject({ code: 'E_IO' });
     const text = join(dir, 'text.pcap');
