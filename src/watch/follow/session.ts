@@ -94,7 +94,8 @@ export async function followSession(opts: FollowSessionOptions, io: Io, task: ()
     io.stdin.removeListener('end', onStdinEnd);
     io.interrupt.removeEventListener('abort', onInterrupt);
   }
-  const dropped = await capture.stop();
+  const { dropped, kernelDropped } = await capture.stop();
+  if (kernelDropped > 0) diag(io, `ntk: watch: ${kernelDropped} packets dropped by the kernel (capture too slow)`);
   if (dropped > 0) diag(io, `ntk: watch: ${dropped} packet lines dropped (output too slow)`);
   if (failure !== undefined) throw failure;
   return status;
@@ -104,8 +105,8 @@ export async function followSession(opts: FollowSessionOptions, io: Io, task: ()
 interface SessionCapture {
   iface: string;
   tap(ev: TapEvent): void;
-  /** Ends following once the last packets are in; resolves with the number of lines dropped. */
-  stop(): Promise<number>;
+  /** Ends following once the last packets are in; resolves with what was lost: lines, and packets. */
+  stop(): Promise<{ dropped: number; kernelDropped: number }>;
 }
 
 /**
@@ -118,6 +119,7 @@ function startCapture(start: CaptureStart, io: Io): Promise<SessionCapture> {
   if (script === null) throw createError('E_INTERNAL', CONTEXT, `${WORKER_FILE} not found`);
   const worker = startWorker(script, { workerData: start });
   let dropped = 0;
+  let kernelDropped = 0;
   let finished: () => void = () => undefined;
   const ended = new Promise<void>((resolve) => (finished = resolve));
   let opened = false;
@@ -144,14 +146,17 @@ function startCapture(start: CaptureStart, io: Io): Promise<SessionCapture> {
           stop: async () => {
             worker.postMessage({ type: 'stop' } satisfies ToCapture);
             await ended;
-            return dropped;
+            return { dropped, kernelDropped };
           },
         });
       } else if (m.type === 'failed') {
         const e = m.error;
         const code = (e.code ?? 'E_CAPTURE') as ErrorCode;
         reject(createError(code, e.context ?? CONTEXT, e.message, { details: e.details }));
-      } else finished();
+      } else {
+        kernelDropped = m.kernelDropped;
+        finished();
+      }
     });
   });
 }

@@ -48,5 +48,5 @@ export type FromCapture =
   | { type: 'failed'; error: ThreadError }
   /** Text for stderr: packet lines, annotations, summaries. */
   | { type: 'out'; text: string }
-  /** Everything was written: the capture is closed. */
-  | { type: 'done' };
+  /** Everything was written: the capture is closed; `kernelDropped` packets never reached it (pcap_stats). */
+  | { type: 'done'; kernelDropped: number };

@@ -4,6 +4,8 @@
  * a bulk transfer and the printing of its packets then run side by side. Bundled on its own as
  * watch-worker.cjs (session.ts starts it); the messages are in thread.ts.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { Writable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { NtkError } from '../../lib/errors.js';
@@ -25,6 +27,9 @@ const SETTLE_MAX_MS = 3000;
 
 if (parentPort === null) throw new Error('watch-worker.cjs runs as a worker thread');
 const port = parentPort;
+
+/** How much this thread yields to the command's (nice): printing packets comes after moving the data. */
+const CAPTURE_NICE = 5;
 const post = (m: FromCapture): void => port.postMessage(m);
 
 async function main(start: CaptureStart): Promise<void> {
@@ -69,14 +74,30 @@ async function main(start: CaptureStart): Promise<void> {
     if (m.type === 'tap') follower.tap(m.ev);
     else
       void settle(follower, () => lastPacket).then(async () => {
+        const stats = live.stats();
         live.close();
         await running;
         follower.finish();
-        post({ type: 'done' });
+        post({ type: 'done', kernelDropped: stats instanceof Error || stats === undefined ? 0 : stats.dropped });
         port.close();
       });
   });
+  yieldToCommand();
   post({ type: 'opened', iface: source.iface });
+}
+
+/**
+ * Lowers this thread's priority: on a busy machine the session's transfer goes first, and the kernel's ring
+ * holds the packets until this thread catches up (what it could not hold is counted and said at the end).
+ */
+function yieldToCommand(): void {
+  try {
+    // Linux names the calling thread's id in /proc/thread-self; setpriority(2) takes a thread id there.
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (tid > 0) setPriority(tid, CAPTURE_NICE);
+  } catch {
+    // not Linux, or not allowed: the same priority as the command
+  }
 }
 
 /** Waits for the sessions' last packets: until all are over on the wire, or the capture is quiet. */
