@@ -24,12 +24,11 @@ const QUIET_MS = 500;
 const NOTHING_MS = 150;
 /** …and this long at most. */
 const SETTLE_MAX_MS = 3000;
+/** How much this thread yields to the command's (nice): printing packets comes after moving the data. */
+const CAPTURE_NICE = 5;
 
 if (parentPort === null) throw new Error('watch-worker.cjs runs as a worker thread');
 const port = parentPort;
-
-/** How much this thread yields to the command's (nice): printing packets comes after moving the data. */
-const CAPTURE_NICE = 5;
 const post = (m: FromCapture): void => port.postMessage(m);
 
 async function main(start: CaptureStart): Promise<void> {
