@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { canCapture } from '../helpers/can-capture';
 import { startServer } from '../helpers/net';
 import { runNtk } from '../helpers/run-ntk';
 
@@ -46,5 +47,13 @@ describe('npm package', () => {
     expect(scan.stdout).toContain(`127.0.0.1 ${srv.port}/tcp open`);
     const lanes = availableParallelism() > 1 ? Math.min(availableParallelism(), 4) : 1;
     expect(scan.stderr).toContain(`ntk: scan: ${lanes} lane`);
+
+    // A followed session captures in a thread that runs the packaged dist/watch-worker.cjs.
+    if (canCapture()) {
+      const watched = await runNtk(['connect', '--watch', '127.0.0.1', String(srv.port)], { bin: which });
+      expect(watched.code, watched.stderr).toBe(0);
+      expect(watched.stdout).toBe('installed\n');
+      expect(watched.stderr).toMatch(/ {2}# handshake 1\/3: SYN, we open/);
+    }
   });
 });
