@@ -5,6 +5,7 @@
 // native capture addon is never bundled: src/watch/native.ts loads it.
 //   node scripts/build.mjs [OUTFILE]      (default dist/ntk.cjs)
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,3 +31,19 @@ for (const [entry, name] of [
 ]) {
   await build({ ...common, entryPoints: [join(root, entry)], outfile: join(dirname(outfile), name) });
 }
+
+// V8's code cache of the bundle for bin/ntk (dist/ntk.cjs.cache), taken after a run of `--help`, so that it holds
+// the command line's code compiled as well: every later start skips compiling what that run compiled.
+const cacheMaker = `
+  const { readFileSync, writeFileSync } = require('node:fs');
+  const Module = require('node:module');
+  const { dirname } = require('node:path');
+  const vm = require('node:vm');
+  const bundle = process.argv[1];
+  const script = new vm.Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle });
+  process.on('exit', () => writeFileSync(bundle + '.cache', script.createCachedData()));
+  const m = { exports: {}, filename: bundle };
+  script.runInThisContext().call(m.exports, m.exports, Module.createRequire(bundle), m, bundle, dirname(bundle));
+  m.exports.run(['--help']);
+`;
+execFileSync(process.execPath, ['-e', cacheMaker, outfile], { stdio: 'ignore' });
