@@ -196,7 +196,7 @@ export class Follower {
     if (d === undefined) return;
     const h: Held = { pkt, d, t: pkt.tsSec * 1000 + pkt.tsNsec / 1e6 };
     if (this.follow(h)) return;
-    // Not (yet) ours: keep a copy for a while (a live capture's buffer holds the next packet next).
+    // Not (yet) ours: keep a copy for a while (a live capture writes the next packet over this one).
     if (!this.opts.holdAll && !this.mayBeAnnounced(d)) return;
     // A large segment is the middle of a flowing transfer, not the start of a session: copying it would only cost.
     if (pkt.caplen > MAX_HELD_PACKET) return;
