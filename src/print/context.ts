@@ -3,6 +3,7 @@
  * (relative TCP sequence numbers, the previous timestamp for -ttt), owned by one object per run so that
  * several printers (a watch run, tests) can run side by side.
  */
+import type { TsCache } from './ts.js';
 
 /** tcpdump's printing flags. */
 export interface PrintOptions {
@@ -56,11 +57,28 @@ const latin1Write: Latin1Write =
         return this.write(s, offset, length, 'latin1');
       };
 
-/** The two decimal digits of each number below 100, as character codes ("00" to "99"). */
-const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0')).join(''), 'latin1');
+/** The two decimal digits of each number below 100 ("00" to "99"), as one little-endian 16-bit word. */
+const DIGIT_PAIRS = Uint16Array.from({ length: 100 }, (_, n) => (48 + ((n / 10) | 0)) | ((48 + (n % 10)) << 8));
 
 /** The character codes of the hex digits, lowercase. */
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
+/**
+ * A constant piece of text, encoded once as little-endian 32-bit words (the last one padded), which Out.putText
+ * stores a word at a time: a printer's fixed text costs a store per four characters instead of one per character.
+ */
+export interface Text {
+  readonly words: Int32Array;
+  /** How many characters it has (the padding is not text). */
+  readonly length: number;
+}
+
+/** The Text of `s` (single-byte characters only, as everything printed). */
+export function text(s: string): Text {
+  const words = new Int32Array(Math.ceil(s.length / 4));
+  for (let i = 0; i < s.length; i++) words[i >> 2] = (words[i >> 2] as number) | (s.charCodeAt(i) << (8 * (i & 3)));
+  return { words, length: s.length };
+}
 
 /**
  * The text being printed, as bytes (one per character: printers produce single-byte characters only, tcpdump
@@ -68,12 +86,44 @@ const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
  * into one buffer, so that a run's output costs no string per packet.
  */
 export class Out {
-  chars: Buffer;
+  private mem: Buffer;
+  /** The same memory as `mem`, for writing four characters at a time (putText). */
+  private view: DataView;
   /** How many bytes of `chars` hold text. */
   length = 0;
 
   constructor(capacity = 4096) {
-    this.chars = Buffer.allocUnsafe(capacity);
+    this.mem = Buffer.allocUnsafe(capacity);
+    this.view = new DataView(this.mem.buffer, this.mem.byteOffset, this.mem.byteLength);
+  }
+
+  /** The memory the text is written into (its first `length` bytes hold it). */
+  get chars(): Buffer {
+    return this.mem;
+  }
+
+  set chars(b: Buffer) {
+    this.mem = b;
+    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+
+  /** Appends the constant text `t`, four characters a store. */
+  putText(t: Text): void {
+    const w = t.words;
+    let at = this.length;
+    if (at + 4 * w.length > this.mem.length) this.grow(at + 4 * w.length);
+    const v = this.view;
+    for (let i = 0; i < w.length; i++, at += 4) v.setInt32(at, w[i] as number, true);
+    this.length += t.length;
+  }
+
+  /** Appends the `n` characters held as little-endian words in `words` from index `first` on. */
+  putWords(words: Int32Array, first: number, n: number): void {
+    let at = this.length;
+    if (at + n + 3 > this.mem.length) this.grow(at + n + 3);
+    const v = this.view;
+    for (let i = first, end = first + ((n + 3) >> 2); i < end; i++, at += 4) v.setInt32(at, words[i] as number, true);
+    this.length += n;
   }
 
   put(s: string): void {
@@ -83,8 +133,8 @@ export class Out {
       return;
     }
     let at = this.length;
-    if (at + n > this.chars.length) this.grow(at + n);
-    const b = this.chars;
+    if (at + n > this.mem.length) this.grow(at + n);
+    const b = this.mem;
     // Two characters a turn: most of what is put is a few characters long, and the loop is most of the cost.
     let i = 0;
     for (; i + 1 < n; i += 2) {
@@ -99,15 +149,15 @@ export class Out {
   /** put() of a long string: Buffer's own latin1 writer, without the argument checks of write(). */
   private putLong(s: string): void {
     const at = this.length;
-    if (at + s.length > this.chars.length) this.grow(at + s.length);
-    this.length = at + latin1Write.call(this.chars, s, at, s.length);
+    if (at + s.length > this.mem.length) this.grow(at + s.length);
+    this.length = at + latin1Write.call(this.mem, s, at, s.length);
   }
 
   /** Appends the `len` bytes at `off` of `src`, one character each. */
   putBytes(src: Uint8Array, off: number, len: number): void {
     let at = this.length;
-    if (at + len > this.chars.length) this.grow(at + len);
-    const b = this.chars;
+    if (at + len > this.mem.length) this.grow(at + len);
+    const b = this.mem;
     if (len > 48) b.set(src.subarray(off, off + len), at);
     else for (let i = off; i < off + len; i++) b[at++] = src[i] as number;
     this.length += len;
@@ -115,8 +165,8 @@ export class Out {
 
   /** Appends the character of byte value `c`. */
   putByte(c: number): void {
-    if (this.length >= this.chars.length) this.grow(this.length + 1);
-    this.chars[this.length++] = c;
+    if (this.length >= this.mem.length) this.grow(this.length + 1);
+    this.mem[this.length++] = c;
   }
 
   /**
@@ -124,13 +174,13 @@ export class Out {
    * `length` on without checking each byte (it then sets `length` past what it wrote).
    */
   reserve(n: number): void {
-    if (this.length + n > this.chars.length) this.grow(this.length + n);
+    if (this.length + n > this.mem.length) this.grow(this.length + n);
   }
 
   /** Appends the dotted-quad text of the IPv4 address `addr` (a 32-bit value, first octet highest). */
   putIpv4(addr: number): void {
     this.reserve(15);
-    const b = this.chars;
+    const b = this.mem;
     let at = this.length;
     for (let shift = 24; shift >= 0; shift -= 8) {
       const v = (addr >>> shift) & 0xff;
@@ -183,20 +233,20 @@ export class Out {
                         : 10;
     if (digits < width) digits = width;
     const end = this.length + digits;
-    if (end > this.chars.length) this.grow(end);
-    const b = this.chars;
+    if (end > this.mem.length) this.grow(end);
+    const b = this.mem;
+    const view = this.view;
     let at = end;
-    // Two digits per division.
+    // Two digits per division, stored in one write.
     while (v >= 100) {
       const q = (v / 100) | 0;
-      const pair = (v - q * 100) * 2;
-      b[--at] = DIGIT_PAIRS[pair + 1] as number;
-      b[--at] = DIGIT_PAIRS[pair] as number;
+      at -= 2;
+      view.setUint16(at, DIGIT_PAIRS[v - q * 100] as number, true);
       v = q;
     }
     if (v >= 10) {
-      b[--at] = DIGIT_PAIRS[v * 2 + 1] as number;
-      b[--at] = DIGIT_PAIRS[v * 2] as number;
+      at -= 2;
+      view.setUint16(at, DIGIT_PAIRS[v] as number, true);
     } else b[--at] = 48 + v;
     while (at > this.length) b[--at] = 48;
     this.length = end;
@@ -208,7 +258,7 @@ export class Out {
     for (let t = v >>> 4; t !== 0; t >>>= 4) digits++;
     if (digits < width) digits = width;
     this.reserve(digits);
-    const b = this.chars;
+    const b = this.mem;
     const end = this.length + digits;
     let at = end;
     for (let t = v >>> 0; at > this.length; t >>>= 4) b[--at] = HEX_DIGITS[t & 15] as number;
@@ -226,9 +276,9 @@ export class Out {
     for (let t = v; t >= 10; t = (t / 10) >>> 0) digits++;
     if (digits < width) digits = width;
     let at = this.length + digits;
-    if (at > this.chars.length) this.grow(at);
+    if (at > this.mem.length) this.grow(at);
     this.length = at;
-    const b = this.chars;
+    const b = this.mem;
     while (v >= 10) {
       const q = (v / 10) >>> 0;
       b[--at] = 48 + v - q * 10;
@@ -240,22 +290,88 @@ export class Out {
 
   /** All the text held. */
   get text(): string {
-    return this.chars.toString('latin1', 0, this.length);
+    return this.mem.toString('latin1', 0, this.length);
   }
 
   /** The text from byte `from` on, which is then removed. */
   take(from: number): string {
-    const t = this.chars.toString('latin1', from, this.length);
+    const t = this.mem.toString('latin1', from, this.length);
     this.length = from;
     return t;
   }
 
   private grow(need: number): void {
-    const bigger = Buffer.allocUnsafe(Math.max(need, this.chars.length * 2));
-    this.chars.copy(bigger, 0, 0, this.length);
+    const bigger = Buffer.allocUnsafe(Math.max(need, this.mem.length * 2));
+    this.mem.copy(bigger, 0, 0, this.length);
     this.chars = bigger;
   }
 }
+
+/**
+ * Texts that repeat from packet to packet, such as a connection's "addr.port > addr.port: ", remembered by a key
+ * of three 32-bit words in a small direct-mapped table: a text found there is copied out four characters a store
+ * instead of being formatted again. Each entry holds at most MEMO_CHARS characters.
+ */
+export class TextMemo {
+  private static readonly SLOTS = 256;
+  /** Key words of each slot (three per slot) and whether it holds a text at all. */
+  private readonly keys = new Int32Array(TextMemo.SLOTS * 3);
+  private readonly used = new Uint8Array(TextMemo.SLOTS);
+  /** The text of each slot, as little-endian words, and its length. */
+  private readonly words = new Int32Array(TextMemo.SLOTS * (MEMO_CHARS / 4));
+  private readonly lens = new Int32Array(TextMemo.SLOTS);
+
+  /** The slot of the key (a, b, c): ≥ 0 when it holds that key's text, else -1 - the slot to remember it in. */
+  find(a: number, b: number, c: number): number {
+    // As signed 32-bit words, the form the key table holds.
+    a |= 0;
+    b |= 0;
+    c |= 0;
+    let h = Math.imul(a ^ Math.imul(b, 0x01000193) ^ Math.imul(c, 0x2c1b3c6d), 0x9e3779b1);
+    h = (h ^ (h >>> 16)) & (TextMemo.SLOTS - 1);
+    const k = h * 3;
+    const keys = this.keys;
+    return this.used[h] === 1 && keys[k] === a && keys[k + 1] === b && keys[k + 2] === c ? h : -1 - h;
+  }
+
+  /** Appends the text of `slot` (a find() result ≥ 0) to `out`. */
+  put(out: Out, slot: number): void {
+    out.putWords(this.words, slot * (MEMO_CHARS / 4), this.lens[slot] as number);
+  }
+
+  /**
+   * Remembers, in the slot find() named (`missed`, its negative result), the text `out` holds from `from` on,
+   * under the key (a, b, c); a text too long to keep is not remembered.
+   */
+  remember(out: Out, missed: number, from: number, a: number, b: number, c: number): void {
+    const slot = -1 - missed;
+    const n = out.length - from;
+    if (n > MEMO_CHARS) {
+      this.used[slot] = 0;
+      return;
+    }
+    const w = this.words;
+    const base = slot * (MEMO_CHARS / 4);
+    const chars = out.chars;
+    for (let i = 0; i < (n + 3) >> 2; i++) {
+      const at = from + 4 * i;
+      w[base + i] =
+        (chars[at] as number) |
+        ((chars[at + 1] as number) << 8) |
+        ((chars[at + 2] as number) << 16) |
+        ((chars[at + 3] as number) << 24);
+    }
+    this.lens[slot] = n;
+    const k = slot * 3;
+    this.keys[k] = a | 0;
+    this.keys[k + 1] = b | 0;
+    this.keys[k + 2] = c | 0;
+    this.used[slot] = 1;
+  }
+}
+
+/** The longest text a TextMemo keeps: "255.255.255.255.65535 > 255.255.255.255.65535: " is 47. */
+const MEMO_CHARS = 48;
 
 /** State kept across packets of one run (tcpdump's statics), plus the packet being printed. */
 export class PrintContext {
@@ -276,6 +392,10 @@ export class PrintContext {
    */
   internalErrors = 0;
   onInternalError: ((err: unknown) => void) | undefined;
+  /** The wall-clock text of the second printed last (ts.ts). */
+  clock: TsCache | undefined;
+  /** TCP over IPv4: the "src.sport > dst.dport: " text of the connections seen last. */
+  tcpEndpoints: TextMemo | undefined;
   /** Per-run protocol state (e.g. TCP's relative sequence table), keyed by the protocol that owns it. */
   readonly state = new Map<string, unknown>();
 

@@ -3,7 +3,7 @@
  *
  *   | ver/ihl | tos | total length | id | flags/offset | ttl | proto | cksum | src(4) | dst(4) | options … |
  */
-import type { PrintContext } from './context.js';
+import { text, type PrintContext, type Text } from './context.js';
 import type { Reader } from './reader.js';
 import {
   IPPROTO_ICMP,
@@ -157,6 +157,18 @@ const PROTO_TEXT: readonly string[] = Array.from(
   (_, p) => `${tok2str(IPPROTOS, 'unknown', p)} (${p})`,
 );
 
+/** ", flags [DF], proto TCP (6), length " for each value of the fragment flags (high byte) and protocol. */
+const FLAGS_PROTO_TEXT: (Text | undefined)[] = new Array<Text | undefined>(8 * 256).fill(undefined);
+function flagsProtoText(i: number): Text {
+  return (FLAGS_PROTO_TEXT[i] ??= text(`, flags [${FRAG_FLAGS_TEXT[i >> 8]}], proto ${PROTO_TEXT[i & 0xff]}, length `));
+}
+const T_IP = text('IP ');
+const T_TOS = text('(tos 0x');
+const T_TTL = text(', ttl ');
+const T_ID = text(', id ');
+const T_OFFSET = text(', offset ');
+const T_END_V = text(')\n    ');
+
 /** Prints an IPv4 packet of `length` bytes (from the link layer) at `off`. */
 export function printIp(ctx: PrintContext, r: Reader, off: number, length: number): void {
   ctx.proto = 'ip';
@@ -168,7 +180,7 @@ export function printIp(ctx: PrintContext, r: Reader, off: number, length: numbe
     out.put(' (invalid)');
     return;
   }
-  if (!ctx.opts.linkHeader) out.put('IP ');
+  if (!ctx.opts.linkHeader) out.putText(T_IP);
   if (!r.has(off, 20)) {
     putTrunc(ctx, 'ip');
     return;
@@ -196,25 +208,21 @@ export function printIp(ctx: PrintContext, r: Reader, off: number, length: numbe
     const tos = r.u8(off + 1);
     const ttl = r.u8(off + 8);
     const id = r.be16(off + 4);
-    out.put('(tos 0x');
+    out.putText(T_TOS);
     out.put(HEX[tos] as string);
     const ecn = tos & 3;
     if (ecn === 1) out.put(',ECT(1)');
     else if (ecn === 2) out.put(',ECT(0)');
     else if (ecn === 3) out.put(',CE');
     if (ttl >= 1) {
-      out.put(', ttl ');
+      out.putText(T_TTL);
       out.num(ttl);
     }
-    out.put(', id ');
+    out.putText(T_ID);
     out.num(id);
-    out.put(', offset ');
+    out.putText(T_OFFSET);
     out.num((ipOff & IP_OFFMASK) * 8);
-    out.put(', flags [');
-    out.put(FRAG_FLAGS_TEXT[ipOff >>> 13] as string);
-    out.put('], proto ');
-    out.put(PROTO_TEXT[proto] as string);
-    out.put(', length ');
+    out.putText(flagsProtoText(((ipOff >>> 13) << 8) | proto));
     out.num(len + hlen);
     let truncated = false;
     if (hlen > 20) {
@@ -232,7 +240,7 @@ export function printIp(ctx: PrintContext, r: Reader, off: number, length: numbe
         out.put(`, bad cksum ${field.toString(16)} (->${cksumShouldBe(field, sum).toString(16)})!`);
       }
     }
-    out.put(')\n    ');
+    out.putText(T_END_V);
     if (truncated) {
       putAddrs(ctx, r, off);
       putTrunc(ctx, 'ip');

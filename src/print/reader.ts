@@ -150,6 +150,22 @@ export class Reader {
     out.length = at;
   }
 
+  /**
+   * The offset of the first byte in [off, end) that is neither printable ASCII nor a tab, or `end` when there is
+   * none; throws Truncated on reaching a byte that was not captured (as reading each with u8() would).
+   */
+  textRun(off: number, end: number): number {
+    const b = this.buf;
+    const stop = Math.min(end, this.caplen);
+    let i = off;
+    for (; i < stop; i++) {
+      const c = b[i] as number;
+      if ((c < 0x20 || c >= 0x7f) && c !== 0x09) return i;
+    }
+    if (i < end) truncated();
+    return i;
+  }
+
   /** Lowercase two-digit hex of each of the `len` bytes at `off`, joined by `sep`. */
   hex(off: number, len: number, sep: string): string {
     this.check(off, len);

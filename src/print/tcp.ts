@@ -5,7 +5,7 @@
  *
  *   | sport | dport | seq(4) | ack(4) | off/flags(2) | win | cksum | urg | options … |
  */
-import type { PrintContext } from './context.js';
+import { TextMemo, text, type PrintContext, type Text } from './context.js';
 import type { Reader } from './reader.js';
 import { TCP_FLAGS, TCP_OPTIONS, bittok2str, tok2str } from './tables.js';
 import { cksum4, cksum6, cksumShouldBe, fnChar } from './util.js';
@@ -36,7 +36,20 @@ const SEQ_STATE = 'tcp.seq';
 const newSeqTables = (): SeqTables => ({ v4: undefined, v6: undefined });
 
 /** "Flags [S.]" for each value of the flags byte, computed once. */
-const FLAG_TEXT: string[] = Array.from({ length: 256 }, (_, f) => `Flags [${bittok2str(TCP_FLAGS, 'none', f, '')}]`);
+const FLAG_TEXT: (Text | undefined)[] = new Array<Text | undefined>(256).fill(undefined);
+const flagText = (f: number): Text => (FLAG_TEXT[f] ??= text(`Flags [${bittok2str(TCP_FLAGS, 'none', f, '')}]`));
+const T_CKSUM = text(', cksum 0x');
+const T_CORRECT = text(' (correct)');
+const T_SEQ = text(', seq ');
+const T_ACK = text(', ack ');
+const T_WIN = text(', win ');
+const T_OPTIONS = text(', options [');
+const T_OPTIONS_TS = text(', options [nop,nop,TS val ');
+/** The first four option bytes of a segment with only a timestamp: NOP, NOP, kind 8, length 10. */
+const NOP_NOP_TS = 0x0101080a;
+const T_LENGTH = text(', length ');
+const T_VAL = text(' val ');
+const T_ECR = text(' ecr ');
 
 // TCP option kinds, as tcpdump's tcp.h names them (IANA "TCP Option Kind Numbers").
 const TCPOPT_EOL = 0;
@@ -61,9 +74,8 @@ const TCPOPT_EXPERIMENT2 = 254; // RFC 4727, RFC 6994
 const TCPOPT_FASTOPEN_MAGIC = 0xf989;
 
 /** The name of each option kind as printed ("unknown-N" for kinds without one), computed once. */
-const OPTION_TEXT: readonly string[] = Array.from({ length: 256 }, (_, kind) =>
-  tok2str(TCP_OPTIONS, 'unknown-%u', kind),
-);
+const OPTION_TEXT: (Text | undefined)[] = new Array<Text | undefined>(256).fill(undefined);
+const optionText = (kind: number): Text => (OPTION_TEXT[kind] ??= text(tok2str(TCP_OPTIONS, 'unknown-%u', kind)));
 
 /** How option parsing ended: after the last option, at a bad length (tcpdump's `goto bad`) or cut short (`goto trunc`). */
 const OPTS_DONE = 0;
@@ -110,19 +122,41 @@ export function printTcp(
   const sport = r.be16(off);
   const dport = r.be16(off + 2);
   const direct = r.u8(ipOff + (v6 ? 6 : 9)) === 6;
-  if (direct) {
+  if (direct && !v6) {
+    // "src.sport > dst.dport: ", the same for every segment of a connection: remembered once formatted.
+    const memo = (ctx.tcpEndpoints ??= new TextMemo());
+    const src = r.be32(ipOff + 12);
+    const dst = r.be32(ipOff + 16);
+    const ports = (sport << 16) | dport;
+    const slot = memo.find(src, dst, ports);
+    if (slot >= 0) memo.put(out, slot);
+    else {
+      const from = out.length;
+      out.putIpv4(src);
+      out.putByte(0x2e);
+      out.num(sport);
+      out.put(' > ');
+      out.putIpv4(dst);
+      out.putByte(0x2e);
+      out.num(dport);
+      out.put(': ');
+      memo.remember(out, slot, from, src, dst, ports);
+    }
+  } else if (direct) {
     putAddr(ctx, r, ipOff, v6, 0);
     out.put('.');
     out.num(sport);
     out.put(' > ');
     putAddr(ctx, r, ipOff, v6, 1);
     out.put('.');
+    out.num(dport);
+    out.put(': ');
   } else {
     out.num(sport);
     out.put(' > ');
+    out.num(dport);
+    out.put(': ');
   }
-  out.num(dport);
-  out.put(': ');
   if (!r.has(off, 20)) {
     putTrunc(ctx, 'tcp');
     return;
@@ -142,7 +176,7 @@ export function printTcp(
     return;
   }
   const flags = r.u8(off + 13);
-  out.put(FLAG_TEXT[flags] as string);
+  out.putText(flagText(flags));
   let rev = false;
   let thseq = 0;
   let thack = 0;
@@ -193,13 +227,14 @@ export function printTcp(
   if (ctx.opts.verbose > 0 && !fragmented && r.has(off, length)) {
     const sum = v6 ? cksum6(r, ipOff, off, length, 6) : cksum4(r, ipOff, off, length, 6);
     const field = r.be16(off + 16);
-    out.put(', cksum 0x');
+    out.putText(T_CKSUM);
     out.putHex(field, 4);
-    out.put(sum !== 0 ? ` (incorrect -> 0x${cksumShouldBe(field, sum).toString(16).padStart(4, '0')})` : ' (correct)');
+    if (sum === 0) out.putText(T_CORRECT);
+    else out.put(` (incorrect -> 0x${cksumShouldBe(field, sum).toString(16).padStart(4, '0')})`);
   }
   length -= hlen;
   if (ctx.opts.verbose > 1 || length > 0 || flags & (TH_SYN | TH_FIN | TH_RST)) {
-    out.put(', seq ');
+    out.putText(T_SEQ);
     out.num(seq);
     if (length > 0) {
       out.put(':');
@@ -207,17 +242,24 @@ export function printTcp(
     }
   }
   if (flags & TH_ACK) {
-    out.put(', ack ');
+    out.putText(T_ACK);
     out.num(ack);
   }
-  out.put(', win ');
+  out.putText(T_WIN);
   out.num(win);
   if (flags & TH_URG) {
     out.put(', urg ');
     out.num(urp);
   }
-  if (hlen > 20) {
-    out.put(', options [');
+  if (hlen === 32 && r.has(off + 20, 12) && r.be32(off + 20) === NOP_NOP_TS) {
+    // The options of nearly every segment Linux sends: printed as printOptions would, without its walk.
+    out.putText(T_OPTIONS_TS);
+    out.num(r.be32(off + 24));
+    out.putText(T_ECR);
+    out.num(r.be32(off + 28));
+    out.putByte(0x5d);
+  } else if (hlen > 20) {
+    out.putText(T_OPTIONS);
     const count = { n: 0 };
     const end = printOptions(ctx, r, off + 20, hlen - 20, rev, thseq, thack, off + hlen + length, count);
     if (end !== OPTS_DONE) {
@@ -232,7 +274,7 @@ export function printTcp(
     }
     out.put(']');
   }
-  out.put(', length ');
+  out.putText(T_LENGTH);
   out.num(length);
   if (length <= 0) return;
   const headerLen = (r.u8(off + 12) >> 4) * 4;
@@ -302,7 +344,7 @@ function printOptions(
     --hlen;
     let datalen = 0;
     let end: OptsEnd;
-    out.put(OPTION_TEXT[opt] as string);
+    out.putText(optionText(opt));
     switch (opt) {
       case TCPOPT_MAXSEG:
         datalen = 2;
@@ -352,9 +394,9 @@ function printOptions(
         {
           const val = r.be32(cp);
           const ecr = r.be32(cp + 4);
-          out.put(' val ');
+          out.putText(T_VAL);
           out.num(val);
-          out.put(' ecr ');
+          out.putText(T_ECR);
           out.num(ecr);
         }
         break;

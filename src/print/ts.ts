@@ -3,12 +3,14 @@
  * tcpdump without --nano: default "HH:MM:SS.uuuuuu", -t none, -tt "sec.uuuuuu", -ttt delta since the
  * previous packet, -tttt with the date, -ttttt delta since the first packet. Local time unless opts.utc.
  */
-import type { Out, PrintContext } from './context.js';
+import { text, type Out, type PrintContext, type Text } from './context.js';
 
 /** Per-run cache of the "HH:MM:SS" / "YYYY-MM-DD HH:MM:SS" text of the last second printed. */
-interface TsCache {
+export interface TsCache {
   sec: number;
   hms: string;
+  /** "HH:MM:SS.", as the default style starts every line of that second. */
+  hmsDot: Text;
   date: string;
 }
 
@@ -20,10 +22,8 @@ function usecText(usec: number): string {
   return s.length >= 6 ? s : '000000'.slice(s.length) + s;
 }
 
-const newTsCache = (): TsCache => ({ sec: NaN, hms: '', date: '' });
-
 function wallClock(ctx: PrintContext, sec: number): TsCache {
-  const c = ctx.stateOf<TsCache>('ts', newTsCache);
+  const c = (ctx.clock ??= { sec: NaN, hms: '', hmsDot: text(''), date: '' });
   if (c.sec === sec) return c;
   const d = new Date(sec * 1000);
   let y: number, mo: number, da: number, h: number, mi: number, s: number;
@@ -44,6 +44,7 @@ function wallClock(ctx: PrintContext, sec: number): TsCache {
   }
   c.sec = sec;
   c.hms = `${pad2(h)}:${pad2(mi)}:${pad2(s)}`;
+  c.hmsDot = text(c.hms + '.');
   c.date = `${y}-${pad2(mo)}-${pad2(da)}`;
   return c;
 }
@@ -94,8 +95,7 @@ export function putTimestamp(ctx: PrintContext, out: Out, tsSec: number, tsNsec:
     out.put(formatTimestamp(ctx, tsSec, tsNsec));
     return;
   }
-  out.put(wallClock(ctx, tsSec).hms);
-  out.put('.');
+  out.putText(wallClock(ctx, tsSec).hmsDot);
   out.num(Math.floor(tsNsec / 1000) >>> 0, 6);
-  out.put(' ');
+  out.putByte(0x20);
 }

@@ -2,7 +2,7 @@
  * One-line summaries of text protocols over TCP (print-txtproto / util-print.c txtproto_print, print-ssh.c):
  * HTTP, RTSP, FTP, SMTP and WHOIS request/response lines, and the SSH version banner (RFC 4253 section 4.2).
  */
-import type { PrintContext } from './context.js';
+import { text, type PrintContext, type Text } from './context.js';
 import type { Reader } from './reader.js';
 import { isPrint } from './util.js';
 import { putTrunc } from './trunc.js';
@@ -110,40 +110,31 @@ function tokenIsCommand(r: Reader, cmds: readonly string[]): boolean {
 const PROTO_TEXT = new Map<string, string>();
 
 /** print_txt_line: prints one line after `prefix`; returns the index after its end, 0 when not a text line. */
-function printTxtLine(ctx: PrintContext, prefix: string, r: Reader, p: number, idx: number, len: number): number {
+function printTxtLine(ctx: PrintContext, prefix: Text, r: Reader, p: number, idx: number, len: number): number {
   const start = idx;
-  let lineLen: number;
-  for (;;) {
-    if (idx >= len) {
-      // Printable text without a line end: print it as a cut line.
-      ctx.out.put(prefix);
-      r.putRaw(ctx.out, p + start, idx - start);
-      putTrunc(ctx);
-      return 0;
-    }
-    // Past the captured bytes: abandon the packet as tcpdump's GET_U_1 does.
-    const c = r.u8(p + idx);
-    if (c === 0x0a) {
-      lineLen = idx - start;
-      idx++;
-      break;
-    }
-    if (c === 0x0d) {
-      if (idx + 1 >= len) return 0;
-      if (r.u8(p + idx + 1) === 0x0a) {
-        lineLen = idx - start;
-        idx += 2;
-        break;
-      }
-      return 0;
-    }
-    if (!isPrint(c) && c !== 0x09) return 0;
-    idx++;
+  // The printable run from idx on; past the captured bytes the packet is abandoned, as tcpdump's GET_U_1 does.
+  const stop = idx < len ? r.textRun(p + idx, p + len) - p : idx;
+  if (stop >= len) {
+    // Printable text without a line end: print it as a cut line.
+    ctx.out.putText(prefix);
+    r.putRaw(ctx.out, p + start, stop - start);
+    putTrunc(ctx);
+    return 0;
   }
-  ctx.out.put(prefix);
-  r.putRaw(ctx.out, p + start, lineLen);
+  const c = r.u8(p + stop);
+  if (c === 0x0a) idx = stop + 1;
+  else if (c === 0x0d) {
+    if (stop + 1 >= len || r.u8(p + stop + 1) !== 0x0a) return 0;
+    idx = stop + 2;
+  } else return 0;
+  ctx.out.putText(prefix);
+  r.putRaw(ctx.out, p + start, stop - start);
   return idx;
 }
+
+const T_LINE = text('\n\t');
+const T_FIRST = text(': ');
+const T_LENGTH = text(', length: ');
 
 /** txtproto_print: "HTTP: GET / HTTP/1.1" (-v: every line); `cmds` undefined means always a text protocol. */
 export function printTxtProto(
@@ -170,15 +161,15 @@ export function printTxtProto(
   ctx.out.put(name);
   if (!printThis) return;
   if (ctx.opts.verbose > 0) {
-    ctx.out.put(', length: ');
+    ctx.out.putText(T_LENGTH);
     ctx.out.num(len);
     for (let idx = 0; idx < len;) {
-      const eol = printTxtLine(ctx, '\n\t', r, p, idx, len);
+      const eol = printTxtLine(ctx, T_LINE, r, p, idx, len);
       if (eol === 0) break;
       idx = eol;
     }
   } else {
-    printTxtLine(ctx, ': ', r, p, 0, len);
+    printTxtLine(ctx, T_FIRST, r, p, 0, len);
   }
 }
 

@@ -15,7 +15,6 @@
  *   puts it there. No environment variable (XDG_CACHE_HOME, HOME, TMPDIR, NODE_OPTIONS …) is consulted then.
  */
 import { EventEmitter } from 'node:events';
-import { createHash } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
@@ -314,6 +313,10 @@ function loadFromSea(sea: SeaModule, env: NodeJS.ProcessEnv): LoadedCap {
 export function materialize(bytes: Buffer, env: NodeJS.ProcessEnv): { path: string; fallback?: string } {
   const version = ntkVersion();
   // The digest in the name keeps two different builds of one version from sharing (or fighting over) a file.
+  // node:crypto is loaded here, not with this module: only the single executable writes its addon out, and
+  // loading it costs every other start a few milliseconds.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   const name = `cap-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.node`;
   // XDG Base Directory: a relative XDG_CACHE_HOME is invalid and ignored.
   const cacheRoot = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache');
