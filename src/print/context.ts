@@ -3,6 +3,7 @@
  * (relative TCP sequence numbers, the previous timestamp for -ttt), owned by one object per run so that
  * several printers (a watch run, tests) can run side by side.
  */
+import type { FlowTable } from './flows.js';
 import type { TsCache } from './ts.js';
 
 /** tcpdump's printing flags. */
@@ -392,6 +393,12 @@ export class PrintContext {
    */
   internalErrors = 0;
   onInternalError: ((err: unknown) => void) | undefined;
+  /**
+   * TCP's first sequence numbers of each connection (seq and ack, in tcpdump's canonical direction), one table
+   * per address family; bounded, unlike tcpdump's, or a long capture would keep every connection ever seen.
+   */
+  tcpSeq4: FlowTable | undefined;
+  tcpSeq6: FlowTable | undefined;
   /** The wall-clock text of the second printed last (ts.ts). */
   clock: TsCache | undefined;
   /** TCP over IPv4: the "src.sport > dst.dport: " text of the connections seen last. */

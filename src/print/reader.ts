@@ -71,6 +71,11 @@ export class Reader {
     return this.buf[off] as number;
   }
 
+  /** The byte at `off`, or -1 when it was not captured. */
+  peek(off: number): number {
+    return off >= 0 && off < this.caplen ? (this.buf[off] as number) : -1;
+  }
+
   be16(off: number): number {
     this.check(off, 2);
     return ((this.buf[off] as number) << 8) | (this.buf[off + 1] as number);

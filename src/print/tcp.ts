@@ -24,17 +24,6 @@ const MAX_RST_DATA_LEN = 30;
 /** Connections (4-tuples) whose first sequence numbers are kept for relative numbering; the oldest goes first. */
 export const MAX_SEQ_FLOWS = MAX_FLOWS;
 
-/**
- * The first sequence numbers of each connection (seq and ack, in tcpdump's canonical direction), one table per
- * address family; bounded, unlike tcpdump's, or a long capture would keep every connection ever seen.
- */
-export interface SeqTables {
-  v4: FlowTable | undefined;
-  v6: FlowTable | undefined;
-}
-const SEQ_STATE = 'tcp.seq';
-const newSeqTables = (): SeqTables => ({ v4: undefined, v6: undefined });
-
 /** "Flags [S.]" for each value of the flags byte, computed once. */
 const FLAG_TEXT: (Text | undefined)[] = new Array<Text | undefined>(256).fill(undefined);
 const flagText = (f: number): Text => (FLAG_TEXT[f] ??= text(`Flags [${bittok2str(TCP_FLAGS, 'none', f, '')}]`));
@@ -184,10 +173,9 @@ export function printTcp(
     if (sport > dport) rev = true;
     else if (sport === dport) rev = compareAddr(r, ipOff, v6) > 0;
     // The key, in tcpdump's canonical direction: lower address/port first.
-    const tables = ctx.stateOf(SEQ_STATE, newSeqTables);
     const table = v6
-      ? (tables.v6 ??= new FlowTable(9, MAX_SEQ_FLOWS))
-      : (tables.v4 ??= new FlowTable(3, MAX_SEQ_FLOWS));
+      ? (ctx.tcpSeq6 ??= new FlowTable(9, MAX_SEQ_FLOWS))
+      : (ctx.tcpSeq4 ??= new FlowTable(3, MAX_SEQ_FLOWS));
     const key = table.key;
     const a = ipOff + (v6 ? 8 : 12);
     const b = ipOff + (v6 ? 24 : 16);

@@ -43,23 +43,18 @@ export const RTSP_CMDS = [
   'RECORD',
 ];
 
-/** The byte at p + idx, or -1 when it was not captured (a token cut by the capture is no token). */
-function byteAt(r: Reader, p: number, idx: number): number {
-  return r.has(p + idx, 1) ? r.u8(p + idx) : -1;
-}
-
 /** Where the token fetchToken found last starts, and its length. */
 let tokStart = 0;
 let tokLen = 0;
 
 /**
- * fetch_token: reads one token at `idx`; returns the index after it and its trailing blanks (the token's place
+ * fetch_token: reads one token at `idx` (a token cut by the capture is no token); returns the index after it and its trailing blanks (the token's place
  * in tokStart/tokLen), or 0 when there is none.
  */
 function fetchToken(r: Reader, p: number, idx: number, len: number): number {
   const start = idx;
   for (; idx < len; idx++) {
-    const c = byteAt(r, p, idx);
+    const c = r.peek(p + idx);
     if (c < 0 || c >= 0x80) return 0;
     if (c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a) break;
     if (!isPrint(c)) return 0;
@@ -69,7 +64,7 @@ function fetchToken(r: Reader, p: number, idx: number, len: number): number {
   tokStart = p + start;
   tokLen = idx - start;
   for (; idx < len; idx++) {
-    const c = byteAt(r, p, idx);
+    const c = r.peek(p + idx);
     if (c < 0) break;
     if (c === 0x0d || c === 0x0a) break;
     if (!isPrint(c)) break;

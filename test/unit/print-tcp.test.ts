@@ -4,7 +4,7 @@ import { packetOf } from '../helpers/packets';
 import { LINKTYPE } from '../../src/print/packet';
 import { PrintContext, type PrintOptions } from '../../src/print/context';
 import { formatPacket } from '../../src/print/dispatch';
-import { MAX_SEQ_FLOWS, type SeqTables } from '../../src/print/tcp';
+import { MAX_SEQ_FLOWS } from '../../src/print/tcp';
 
 const ETH = '00112233445566778899aabb0800';
 const line = (
@@ -113,7 +113,7 @@ describe('relative sequence numbers', () => {
       b.writeUInt16BE(80 + Math.floor(i / 60000), 22);
       formatPacket(ctx, LINKTYPE.RAW, packetOf(b));
     }
-    const table = (ctx.state.get('tcp.seq') as SeqTables).v4;
+    const table = ctx.tcpSeq4;
     expect(table?.size).toBe(MAX_SEQ_FLOWS);
     // The first connection was the oldest: it is new again, printed with its absolute number.
     expect(print(1, 7000)).toContain(', ack 7000,');
