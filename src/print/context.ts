@@ -70,6 +70,8 @@ const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
  */
 export interface Text {
   readonly words: Int32Array;
+  /** How many words (words.length, kept as a plain number for the reason Out.cap is). */
+  readonly count: number;
   /** How many characters it has (the padding is not text). */
   readonly length: number;
 }
@@ -78,7 +80,7 @@ export interface Text {
 export function text(s: string): Text {
   const words = new Int32Array(Math.ceil(s.length / 4));
   for (let i = 0; i < s.length; i++) words[i >> 2] = (words[i >> 2] as number) | (s.charCodeAt(i) << (8 * (i & 3)));
-  return { words, length: s.length };
+  return { words, count: words.length, length: s.length };
 }
 
 /**
@@ -90,12 +92,18 @@ export class Out {
   private mem: Buffer;
   /** The same memory as `mem`, for writing four characters at a time (putText). */
   private view: DataView;
+  /**
+   * The size of `mem`, kept as a plain number: V8 reads a typed array's length as a 64-bit value it checks on
+   * every use, which costs more than the write it guards.
+   */
+  private cap: number;
   /** How many bytes of `chars` hold text. */
   length = 0;
 
   constructor(capacity = 4096) {
     this.mem = Buffer.allocUnsafe(capacity);
     this.view = new DataView(this.mem.buffer, this.mem.byteOffset, this.mem.byteLength);
+    this.cap = capacity;
   }
 
   /** The memory the text is written into (its first `length` bytes hold it). */
@@ -106,22 +114,24 @@ export class Out {
   set chars(b: Buffer) {
     this.mem = b;
     this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.cap = b.length;
   }
 
   /** Appends the constant text `t`, four characters a store. */
   putText(t: Text): void {
     const w = t.words;
+    const n = t.count;
     let at = this.length;
-    if (at + 4 * w.length > this.mem.length) this.grow(at + 4 * w.length);
+    if (at + 4 * n > this.cap) this.grow(at + 4 * n);
     const v = this.view;
-    for (let i = 0; i < w.length; i++, at += 4) v.setInt32(at, w[i] as number, true);
+    for (let i = 0; i < n; i++, at += 4) v.setInt32(at, w[i] as number, true);
     this.length += t.length;
   }
 
   /** Appends the `n` characters held as little-endian words in `words` from index `first` on. */
   putWords(words: Int32Array, first: number, n: number): void {
     let at = this.length;
-    if (at + n + 3 > this.mem.length) this.grow(at + n + 3);
+    if (at + n + 3 > this.cap) this.grow(at + n + 3);
     const v = this.view;
     for (let i = first, end = first + ((n + 3) >> 2); i < end; i++, at += 4) v.setInt32(at, words[i] as number, true);
     this.length += n;
@@ -134,7 +144,7 @@ export class Out {
       return;
     }
     let at = this.length;
-    if (at + n > this.mem.length) this.grow(at + n);
+    if (at + n > this.cap) this.grow(at + n);
     const b = this.mem;
     // Two characters a turn: most of what is put is a few characters long, and the loop is most of the cost.
     let i = 0;
@@ -150,14 +160,14 @@ export class Out {
   /** put() of a long string: Buffer's own latin1 writer, without the argument checks of write(). */
   private putLong(s: string): void {
     const at = this.length;
-    if (at + s.length > this.mem.length) this.grow(at + s.length);
+    if (at + s.length > this.cap) this.grow(at + s.length);
     this.length = at + latin1Write.call(this.mem, s, at, s.length);
   }
 
   /** Appends the `len` bytes at `off` of `src`, one character each. */
   putBytes(src: Uint8Array, off: number, len: number): void {
     let at = this.length;
-    if (at + len > this.mem.length) this.grow(at + len);
+    if (at + len > this.cap) this.grow(at + len);
     const b = this.mem;
     if (len > 48) b.set(src.subarray(off, off + len), at);
     else for (let i = off; i < off + len; i++) b[at++] = src[i] as number;
@@ -166,7 +176,7 @@ export class Out {
 
   /** Appends the character of byte value `c`. */
   putByte(c: number): void {
-    if (this.length >= this.mem.length) this.grow(this.length + 1);
+    if (this.length >= this.cap) this.grow(this.length + 1);
     this.mem[this.length++] = c;
   }
 
@@ -175,7 +185,7 @@ export class Out {
    * `length` on without checking each byte (it then sets `length` past what it wrote).
    */
   reserve(n: number): void {
-    if (this.length + n > this.mem.length) this.grow(this.length + n);
+    if (this.length + n > this.cap) this.grow(this.length + n);
   }
 
   /** Appends the dotted-quad text of the IPv4 address `addr` (a 32-bit value, first octet highest). */
@@ -234,7 +244,7 @@ export class Out {
                         : 10;
     if (digits < width) digits = width;
     const end = this.length + digits;
-    if (end > this.mem.length) this.grow(end);
+    if (end > this.cap) this.grow(end);
     const b = this.mem;
     const view = this.view;
     let at = end;
@@ -277,7 +287,7 @@ export class Out {
     for (let t = v; t >= 10; t = (t / 10) >>> 0) digits++;
     if (digits < width) digits = width;
     let at = this.length + digits;
-    if (at > this.mem.length) this.grow(at);
+    if (at > this.cap) this.grow(at);
     this.length = at;
     const b = this.mem;
     while (v >= 10) {
@@ -302,7 +312,7 @@ export class Out {
   }
 
   private grow(need: number): void {
-    const bigger = Buffer.allocUnsafe(Math.max(need, this.mem.length * 2));
+    const bigger = Buffer.allocUnsafe(Math.max(need, this.cap * 2));
     this.mem.copy(bigger, 0, 0, this.length);
     this.chars = bigger;
   }

@@ -113,5 +113,5 @@ export function printPacket(ctx: PrintContext, linktype: number, pkt: Packet): v
     // The dumps stay within the captured bytes: a failure here is a bug.
     internalError(ctx, err);
   }
-  out.put('\n');
+  out.putByte(0x0a);
 }

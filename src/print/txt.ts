@@ -102,7 +102,18 @@ function tokenIsCommand(r: Reader, cmds: readonly string[]): boolean {
 }
 
 /** The upper-case name of each protocol printed here. */
-const PROTO_TEXT = new Map<string, string>();
+const PROTO_TEXT = new Map<string, Text>();
+/** The protocol named last, and its name: a run prints the same one packet after packet. */
+let lastProto = '';
+let lastText = text('');
+function protoText(proto: string): Text {
+  if (proto === lastProto) return lastText;
+  let t = PROTO_TEXT.get(proto);
+  if (t === undefined) PROTO_TEXT.set(proto, (t = text(proto.toUpperCase())));
+  lastProto = proto;
+  lastText = t;
+  return t;
+}
 
 /** print_txt_line: prints one line after `prefix`; returns the index after its end, 0 when not a text line. */
 function printTxtLine(ctx: PrintContext, prefix: Text, r: Reader, p: number, idx: number, len: number): number {
@@ -151,9 +162,7 @@ export function printTxtProto(
   } else {
     printThis = true;
   }
-  let name = PROTO_TEXT.get(ctx.proto);
-  if (name === undefined) PROTO_TEXT.set(ctx.proto, (name = ctx.proto.toUpperCase()));
-  ctx.out.put(name);
+  ctx.out.putText(protoText(ctx.proto));
   if (!printThis) return;
   if (ctx.opts.verbose > 0) {
     ctx.out.putText(T_LENGTH);
