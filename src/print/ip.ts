@@ -158,9 +158,17 @@ const PROTO_TEXT: readonly string[] = Array.from(
 );
 
 /** ", flags [DF], proto TCP (6), length " for each value of the fragment flags (high byte) and protocol. */
-const FLAGS_PROTO_TEXT: (Text | undefined)[] = new Array<Text | undefined>(8 * 256).fill(undefined);
-function flagsProtoText(i: number): Text {
-  return (FLAGS_PROTO_TEXT[i] ??= text(`, flags [${FRAG_FLAGS_TEXT[i >> 8]}], proto ${PROTO_TEXT[i & 0xff]}, length `));
+const FLAGS_PROTO_TEXT: (Text | undefined)[] = new Array<Text | undefined>(2 * 8 * 256).fill(undefined);
+/** The same, after ", offset 0" when `offsetZero` (the fragment offset of nearly every packet). */
+function flagsProtoText(i: number, offsetZero: boolean): Text {
+  return (FLAGS_PROTO_TEXT[offsetZero ? i + 8 * 256 : i] ??= text(
+    `${offsetZero ? ', offset 0' : ''}, flags [${FRAG_FLAGS_TEXT[i >> 8]}], proto ${PROTO_TEXT[i & 0xff]}, length `,
+  ));
+}
+/** "(tos 0x0, ttl 64, id " for each TTL, the start of the -v line of nearly every packet. */
+const TOS_ZERO_TTL_TEXT: (Text | undefined)[] = new Array<Text | undefined>(256).fill(undefined);
+function tosZeroTtlText(ttl: number): Text {
+  return (TOS_ZERO_TTL_TEXT[ttl] ??= text(`(tos 0x0${ttl >= 1 ? `, ttl ${ttl}` : ''}, id `));
 }
 const T_IP = text('IP ');
 const T_TOS = text('(tos 0x');
@@ -208,21 +216,27 @@ export function printIp(ctx: PrintContext, r: Reader, off: number, length: numbe
     const tos = r.u8(off + 1);
     const ttl = r.u8(off + 8);
     const id = r.be16(off + 4);
-    out.putText(T_TOS);
-    out.put(HEX[tos] as string);
-    const ecn = tos & 3;
-    if (ecn === 1) out.put(',ECT(1)');
-    else if (ecn === 2) out.put(',ECT(0)');
-    else if (ecn === 3) out.put(',CE');
-    if (ttl >= 1) {
-      out.putText(T_TTL);
-      out.num(ttl);
+    if (tos === 0) out.putText(tosZeroTtlText(ttl));
+    else {
+      out.putText(T_TOS);
+      out.put(HEX[tos] as string);
+      const ecn = tos & 3;
+      if (ecn === 1) out.put(',ECT(1)');
+      else if (ecn === 2) out.put(',ECT(0)');
+      else if (ecn === 3) out.put(',CE');
+      if (ttl >= 1) {
+        out.putText(T_TTL);
+        out.num(ttl);
+      }
+      out.putText(T_ID);
     }
-    out.putText(T_ID);
     out.num(id);
-    out.putText(T_OFFSET);
-    out.num((ipOff & IP_OFFMASK) * 8);
-    out.putText(flagsProtoText(((ipOff >>> 13) << 8) | proto));
+    const fragOff = (ipOff & IP_OFFMASK) * 8;
+    if (fragOff !== 0) {
+      out.putText(T_OFFSET);
+      out.num(fragOff);
+    }
+    out.putText(flagsProtoText(((ipOff >>> 13) << 8) | proto, fragOff === 0));
     out.num(len + hlen);
     let truncated = false;
     if (hlen > 20) {

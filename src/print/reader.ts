@@ -156,18 +156,24 @@ export class Reader {
   }
 
   /**
-   * The offset of the first byte in [off, end) that is neither printable ASCII nor a tab, or `end` when there is
-   * none; throws Truncated on reaching a byte that was not captured (as reading each with u8() would).
+   * Appends to `out` the bytes from `off` on, up to `end` or to the first byte that is neither printable ASCII
+   * nor a tab, and returns where that run ended; on reaching a byte that was not captured it throws Truncated
+   * having appended nothing (as reading each byte with u8() first would).
    */
-  textRun(off: number, end: number): number {
+  putTextRun(out: Out, off: number, end: number): number {
     const b = this.buf;
     const stop = Math.min(end, this.caplen);
+    out.reserve(stop - off);
+    const o = out.chars;
+    let at = out.length;
     let i = off;
     for (; i < stop; i++) {
       const c = b[i] as number;
-      if ((c < 0x20 || c >= 0x7f) && c !== 0x09) return i;
+      if ((c < 0x20 || c >= 0x7f) && c !== 0x09) break;
+      o[at++] = c;
     }
-    if (i < end) truncated();
+    if (i === stop && i < end) truncated();
+    out.length = at;
     return i;
   }
 

@@ -5,7 +5,7 @@
 import { text, type PrintContext, type Text } from './context.js';
 import type { Reader } from './reader.js';
 import { isPrint } from './util.js';
-import { putTrunc } from './trunc.js';
+import { putTrunc, truncated } from './trunc.js';
 
 const MAX_TOKEN = 128;
 
@@ -117,25 +117,35 @@ function protoText(proto: string): Text {
 
 /** print_txt_line: prints one line after `prefix`; returns the index after its end, 0 when not a text line. */
 function printTxtLine(ctx: PrintContext, prefix: Text, r: Reader, p: number, idx: number, len: number): number {
-  const start = idx;
-  // The printable run from idx on; past the captured bytes the packet is abandoned, as tcpdump's GET_U_1 does.
-  const stop = idx < len ? r.textRun(p + idx, p + len) - p : idx;
+  const out = ctx.out;
+  const before = out.length;
+  out.putText(prefix);
+  // The printable run from idx on, copied as it is read; past the captured bytes the packet is abandoned, as
+  // tcpdump's GET_U_1 does.
+  let stop: number;
+  try {
+    stop = r.putTextRun(out, p + idx, p + len) - p;
+  } catch (err) {
+    out.length = before;
+    throw err;
+  }
   if (stop >= len) {
-    // Printable text without a line end: print it as a cut line.
-    ctx.out.putText(prefix);
-    r.putRaw(ctx.out, p + start, stop - start);
+    // Printable text without a line end: printed as a cut line.
     putTrunc(ctx);
     return 0;
   }
   const c = r.u8(p + stop);
-  if (c === 0x0a) idx = stop + 1;
-  else if (c === 0x0d) {
-    if (stop + 1 >= len || r.u8(p + stop + 1) !== 0x0a) return 0;
-    idx = stop + 2;
-  } else return 0;
-  ctx.out.putText(prefix);
-  r.putRaw(ctx.out, p + start, stop - start);
-  return idx;
+  if (c === 0x0a) return stop + 1;
+  if (c === 0x0d && stop + 1 < len) {
+    if (!r.has(p + stop + 1, 1)) {
+      out.length = before;
+      truncated();
+    }
+    if (r.u8(p + stop + 1) === 0x0a) return stop + 2;
+  }
+  // Not a text line after all: nothing of it is printed.
+  out.length = before;
+  return 0;
 }
 
 const T_LINE = text('\n\t');

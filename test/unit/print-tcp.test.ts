@@ -119,3 +119,48 @@ describe('relative sequence numbers', () => {
     expect(print(1, 7000)).toContain(', ack 7000,');
   });
 });
+
+describe('text protocol lines at -v', () => {
+  /** 10.0.0.1.40000 > 10.0.0.2.80, PSH/ACK, seq 1000, ack 5000, carrying `payload` (hex), with IP and TCP checksums. */
+  const frames: Record<string, string> = {
+    full: '4500004400014000400626b10a0000010a0000029c400050000003e800001388501803e8c9750000474554202f7820485454502f312e310d0a486f73743a20610d0a0d0a',
+    control:
+      '4500004500014000400626b00a0000010a0000029c400050000003e800001388501803e855e70000474554202f7820485454502f312e310d0a486f0173743a20610d0a0d0a',
+    noEnd:
+      '4500003d00014000400626b80a0000010a0000029c400050000003e800001388501803e8042c0000474554202f7820485454502f312e310d0a486f7374',
+    bareCr:
+      '4500003b00014000400626ba0a0000010a0000029c400050000003e800001388501803e88fdc0000474554202f7820485454502f312e310d580d0a',
+  };
+  const head = (len: number, cksum?: string): string =>
+    `IP (tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto TCP (6), length ${len + 40})\n` +
+    `    10.0.0.1.40000 > 10.0.0.2.80: Flags [P.], ${cksum ? `cksum 0x${cksum} (correct), ` : ''}` +
+    `seq 1000:${1000 + len}, ack 5000, win 1000, length ${len}: HTTP, length: ${len}`;
+  /** The frame of `name` as captured up to `caplen` bytes (the whole frame when omitted). */
+  const cut = (name: string, caplen?: number): string => {
+    const hex = ETH + (frames[name] as string);
+    const wire = hex.length / 2;
+    const pkt = packetOf(hex.slice(0, 2 * (caplen ?? wire)), 0, 0, wire);
+    return formatPacket(new PrintContext({ tsStyle: 1, verbose: 1 }), LINKTYPE.ETHERNET, pkt);
+  };
+
+  // Each expected text is what tcpdump 4.99 -v prints for the same bytes.
+  it('prints every line, a blank one included', () => {
+    expect(cut('full')).toBe(`${head(28, 'c975')}\n\tGET /x HTTP/1.1\n\tHost: a\n\t\n`);
+  });
+  it('stops before a line with a control character', () => {
+    expect(cut('control')).toBe(`${head(29, '55e7')}\n\tGET /x HTTP/1.1\n`);
+  });
+  it('prints text without a line end as a cut line', () => {
+    expect(cut('noEnd')).toBe(`${head(21, '042c')}\n\tGET /x HTTP/1.1\n\tHost [|http]\n`);
+  });
+  it('prints no line that ends in a carriage return without a line feed', () => {
+    expect(cut('bareCr')).toBe(`${head(19, '8fdc')}\n`);
+  });
+  it('abandons a line the capture cut, printing nothing of it', () => {
+    // Cut inside "Host: a": the first line is printed, the second is not.
+    expect(cut('full', 54 + 20)).toBe(`${head(28)}\n\tGET /x HTTP/1.1 [|http]\n`);
+    // Cut between a carriage return and its line feed: the line is not printed either.
+    expect(cut('full', 54 + 25)).toBe(`${head(28)}\n\tGET /x HTTP/1.1 [|http]\n`);
+    expect(cut('full', 54 + 16)).toBe(`${head(28)} [|http]\n`);
+  });
+});
