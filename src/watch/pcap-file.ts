@@ -6,7 +6,7 @@
  * whenever the sink asks it to, and reads anything but a regular file as a stream. The writer writes classic
  * pcap with microsecond timestamps, as tcpdump -w does.
  */
-import { close, createReadStream, fstatSync, open, readSync } from 'node:fs';
+import { close, closeSync, createReadStream, fstatSync, open, readSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -329,8 +329,15 @@ function fileReader(fd: number): ChunkReader {
       return chunk.length === left.length ? null : chunk;
     },
     close(): void {
-      // Once only: the descriptor's number may already belong to a file opened since.
-      if (!closed) closeFile(fd).catch(() => undefined);
+      // Once only: the descriptor's number may already belong to a file opened since. Closing a regular file
+      // never blocks, and done here it costs no trip through the thread pool.
+      if (!closed) {
+        try {
+          closeSync(fd);
+        } catch {
+          // nothing to do: the descriptor is gone either way
+        }
+      }
       closed = true;
     },
   };
