@@ -85,6 +85,12 @@ function fastOpen(r: Reader, cp: number, datalen: number, exp: boolean): string 
   return s;
 }
 
+/**
+ * The relative numbering of the segment printed last (relate()): its sequence and acknowledgment numbers as
+ * printed, the connection's first numbers, and whether it goes against the canonical direction.
+ */
+const rel = { seq: 0, ack: 0, thseq: 0, thack: 0, rev: false };
+
 /** Prints a TCP segment of `length` bytes at `off`, inside the IP header at `ipOff`. */
 export function printTcp(
   ctx: PrintContext,
@@ -101,18 +107,69 @@ export function printTcp(
   // The addresses are printed below, but a short header ends the packet before anything is printed.
   r.check(ipOff + (v6 ? 8 : 12), v6 ? 32 : 8);
   if (!r.has(off + 2, 2)) {
-    putAddr(ctx, r, ipOff, v6, 0);
-    out.put(' > ');
-    putAddr(ctx, r, ipOff, v6, 1);
-    out.put(':');
-    putTrunc(ctx, 'tcp');
+    putCutPorts(ctx, r, ipOff, v6);
     return;
   }
   const sport = r.be16(off);
   const dport = r.be16(off + 2);
+  putEndpoints(ctx, r, ipOff, v6, sport, dport);
+  if (!r.has(off, 20)) {
+    putTrunc(ctx, 'tcp');
+    return;
+  }
+  const hlen = (r.u8(off + 12) >> 4) * 4;
+  if (hlen < 20 || ctx.opts.quick) {
+    putShort(ctx, length, hlen);
+    return;
+  }
+  const flags = r.u8(off + 13);
+  out.putText(flagText(flags));
+  relate(ctx, r, off, ipOff, v6, sport, dport, flags);
+  if (hlen > length) {
+    out.put(` [bad hdr length ${hlen} - too long, > ${length}]`);
+    return;
+  }
+  if (ctx.opts.verbose > 0 && !fragmented && r.has(off, length)) putChecksum(ctx, r, off, length, ipOff, v6);
+  length -= hlen;
+  if (ctx.opts.verbose > 1 || length > 0 || flags & (TH_SYN | TH_FIN | TH_RST)) {
+    out.putText(T_SEQ);
+    out.num(rel.seq);
+    if (length > 0) {
+      out.putByte(0x3a);
+      out.num((rel.seq + length) >>> 0);
+    }
+  }
+  if (flags & TH_ACK) {
+    out.putText(T_ACK);
+    out.num(rel.ack);
+  }
+  out.putText(T_WIN);
+  out.num(r.be16(off + 14));
+  if (flags & TH_URG) {
+    out.put(', urg ');
+    out.num(r.be16(off + 18));
+  }
+  if (hlen > 20 && !putOptions(ctx, r, off, hlen, length)) return;
+  out.putText(T_LENGTH);
+  out.num(length);
+  if (length > 0) printData(ctx, r, off, length, flags, sport, dport);
+}
+
+/** The addresses of a segment too short for its ports, and the truncation mark. */
+function putCutPorts(ctx: PrintContext, r: Reader, ipOff: number, v6: boolean): void {
+  putAddr(ctx, r, ipOff, v6, 0);
+  ctx.out.put(' > ');
+  putAddr(ctx, r, ipOff, v6, 1);
+  ctx.out.put(':');
+  putTrunc(ctx, 'tcp');
+}
+
+/** "src.sport > dst.dport: " (only the ports inside IPv6 extension headers and tunnels' inner headers). */
+function putEndpoints(ctx: PrintContext, r: Reader, ipOff: number, v6: boolean, sport: number, dport: number): void {
+  const out = ctx.out;
   const direct = r.u8(ipOff + (v6 ? 6 : 9)) === 6;
   if (direct && !v6) {
-    // "src.sport > dst.dport: ", the same for every segment of a connection: remembered once formatted.
+    // The same text for every segment of a connection: remembered once formatted.
     const memo = (ctx.tcpEndpoints ??= new TextMemo());
     const src = r.be32(ipOff + 12);
     const dst = r.be32(ipOff + 16);
@@ -131,41 +188,49 @@ export function printTcp(
       out.put(': ');
       memo.remember(out, slot, from, src, dst, ports);
     }
-  } else if (direct) {
-    putAddr(ctx, r, ipOff, v6, 0);
-    out.put('.');
-    out.num(sport);
-    out.put(' > ');
-    putAddr(ctx, r, ipOff, v6, 1);
-    out.put('.');
-    out.num(dport);
-    out.put(': ');
-  } else {
-    out.num(sport);
-    out.put(' > ');
-    out.num(dport);
-    out.put(': ');
-  }
-  if (!r.has(off, 20)) {
-    putTrunc(ctx, 'tcp');
     return;
   }
-  const hlen = (r.u8(off + 12) >> 4) * 4;
+  if (direct) {
+    putAddr(ctx, r, ipOff, v6, 0);
+    out.put('.');
+  }
+  out.num(sport);
+  out.put(' > ');
+  if (direct) {
+    putAddr(ctx, r, ipOff, v6, 1);
+    out.put('.');
+  }
+  out.num(dport);
+  out.put(': ');
+}
+
+/** -q's "tcp N", or the report of a header length below 20 bytes. */
+function putShort(ctx: PrintContext, length: number, hlen: number): void {
+  const out = ctx.out;
   if (hlen < 20) {
     out.put(` tcp ${(length - hlen) >>> 0} [bad hdr length ${hlen} - too short, < 20]`);
     return;
   }
+  out.put(`tcp ${(length - hlen) >>> 0}`);
+  if (hlen > length) out.put(` [bad hdr length ${hlen} - too long, > ${length}]`);
+}
+
+/**
+ * Sets `rel` for the segment at `off`: its numbers relative to the first ones seen in its connection (unless -S,
+ * and only once the other side's number is known, from the first ACK on), as tcpdump's tcp_seq_hash does.
+ */
+function relate(
+  ctx: PrintContext,
+  r: Reader,
+  off: number,
+  ipOff: number,
+  v6: boolean,
+  sport: number,
+  dport: number,
+  flags: number,
+): void {
   let seq = r.be32(off + 4);
   let ack = r.be32(off + 8);
-  const win = r.be16(off + 14);
-  const urp = r.be16(off + 18);
-  if (ctx.opts.quick) {
-    out.put(`tcp ${(length - hlen) >>> 0}`);
-    if (hlen > length) out.put(` [bad hdr length ${hlen} - too long, > ${length}]`);
-    return;
-  }
-  const flags = r.u8(off + 13);
-  out.putText(flagText(flags));
   let rev = false;
   let thseq = 0;
   let thack = 0;
@@ -208,37 +273,30 @@ export function printTcp(
       }
     }
   }
-  if (hlen > length) {
-    out.put(` [bad hdr length ${hlen} - too long, > ${length}]`);
-    return;
-  }
-  if (ctx.opts.verbose > 0 && !fragmented && r.has(off, length)) {
-    const sum = v6 ? cksum6(r, ipOff, off, length, 6) : cksum4(r, ipOff, off, length, 6);
-    const field = r.be16(off + 16);
-    out.putText(T_CKSUM);
-    out.putHex(field, 4);
-    if (sum === 0) out.putText(T_CORRECT);
-    else out.put(` (incorrect -> 0x${cksumShouldBe(field, sum).toString(16).padStart(4, '0')})`);
-  }
-  length -= hlen;
-  if (ctx.opts.verbose > 1 || length > 0 || flags & (TH_SYN | TH_FIN | TH_RST)) {
-    out.putText(T_SEQ);
-    out.num(seq);
-    if (length > 0) {
-      out.put(':');
-      out.num((seq + length) >>> 0);
-    }
-  }
-  if (flags & TH_ACK) {
-    out.putText(T_ACK);
-    out.num(ack);
-  }
-  out.putText(T_WIN);
-  out.num(win);
-  if (flags & TH_URG) {
-    out.put(', urg ');
-    out.num(urp);
-  }
+  rel.seq = seq;
+  rel.ack = ack;
+  rel.thseq = thseq;
+  rel.thack = thack;
+  rel.rev = rev;
+}
+
+/** ", cksum 0x1234 (correct)" (-v), for the `length` bytes of the segment at `off`, all captured. */
+function putChecksum(ctx: PrintContext, r: Reader, off: number, length: number, ipOff: number, v6: boolean): void {
+  const out = ctx.out;
+  const sum = v6 ? cksum6(r, ipOff, off, length, 6) : cksum4(r, ipOff, off, length, 6);
+  const field = r.be16(off + 16);
+  out.putText(T_CKSUM);
+  out.putHex(field, 4);
+  if (sum === 0) out.putText(T_CORRECT);
+  else out.put(` (incorrect -> 0x${cksumShouldBe(field, sum).toString(16).padStart(4, '0')})`);
+}
+
+/**
+ * ", options [...]" of the segment at `off` with a header of `hlen` bytes (over 20) and `length` bytes of data;
+ * false when the options ended the line (bad or cut).
+ */
+function putOptions(ctx: PrintContext, r: Reader, off: number, hlen: number, length: number): boolean {
+  const out = ctx.out;
   if (hlen === 32 && r.has(off + 20, 12) && r.be32(off + 20) === NOP_NOP_TS) {
     // The options of nearly every segment Linux sends: printed as printOptions would, without its walk.
     out.putText(T_OPTIONS_TS);
@@ -246,28 +304,38 @@ export function printTcp(
     out.putText(T_ECR);
     out.num(r.be32(off + 28));
     out.putByte(0x5d);
-  } else if (hlen > 20) {
-    out.putText(T_OPTIONS);
-    const count = { n: 0 };
-    const end = printOptions(ctx, r, off + 20, hlen - 20, rev, thseq, thack, off + hlen + length, count);
-    if (end !== OPTS_DONE) {
-      // tcpdump closes with a bracket (or, when cut, its old '>') only after at least one whole option.
-      const after = count.n > 0;
-      if (end === OPTS_BAD) out.put(after ? '[bad opt]]' : '[bad opt]');
-      else {
-        putTrunc(ctx, 'tcp');
-        if (after) out.put('>');
-      }
-      return;
-    }
-    out.put(']');
+    return true;
   }
-  out.putText(T_LENGTH);
-  out.num(length);
-  if (length <= 0) return;
+  out.putText(T_OPTIONS);
+  const count = { n: 0 };
+  const end = printOptions(ctx, r, off + 20, hlen - 20, rel.rev, rel.thseq, rel.thack, off + hlen + length, count);
+  if (end === OPTS_DONE) {
+    out.put(']');
+    return true;
+  }
+  // tcpdump closes with a bracket (or, when cut, its old '>') only after at least one whole option.
+  const after = count.n > 0;
+  if (end === OPTS_BAD) out.put(after ? '[bad opt]]' : '[bad opt]');
+  else {
+    putTrunc(ctx, 'tcp');
+    if (after) out.put('>');
+  }
+  return false;
+}
+
+/** What follows ", length N" for the `length` (> 0) bytes of data of the segment at `off`. */
+function printData(
+  ctx: PrintContext,
+  r: Reader,
+  off: number,
+  length: number,
+  flags: number,
+  sport: number,
+  dport: number,
+): void {
   const headerLen = (r.u8(off + 12) >> 4) * 4;
   if (!r.has(off, headerLen)) {
-    out.put(` [remaining caplen(${Math.max(0, r.caplen - off)}) < header length(${headerLen})]`);
+    ctx.out.put(` [remaining caplen(${Math.max(0, r.caplen - off)}) < header length(${headerLen})]`);
     r.check(off, headerLen);
   }
   const bp = off + headerLen;
