@@ -253,10 +253,13 @@ export async function pumpPackets(
     if (broken) return true;
     if (writer !== undefined) return writer.flush();
     if (lines.length === 0) return !out.writableNeedDrain;
-    const data = lines.chars.subarray(0, lines.length);
-    lines.chars = Buffer.allocUnsafe(2 * BATCH);
+    const ok = out.write(lines.chars.subarray(0, lines.length));
     lines.length = 0;
-    return out.write(data);
+    // A stream that holds nothing after write() returned has passed the bytes on (a file, /dev/null, a pipe
+    // with room): the batch's memory is free again. Otherwise the stream still holds it, and the next batch
+    // goes to fresh memory.
+    if (out.writableLength > 0) lines.chars = Buffer.allocUnsafe(2 * BATCH);
+    return ok;
   };
   /** Prints one packet into the batch; false when the stream wants the caller to wait for 'drain'. */
   const print = (pkt: Packet): boolean => {
