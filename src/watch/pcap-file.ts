@@ -394,10 +394,12 @@ export class PcapFileSource implements PacketSource {
     private readonly name: string,
     private readonly reader: ChunkReader,
     private readonly parser: CaptureParser,
-    /** Packets that came with the header's chunk, delivered first. */
+    /** The packet parsed with the header, delivered first. */
     private pending: Packet[],
     /** An error found after those packets, reported after them (libpcap prints packets up to a bad block). */
     private readonly endError: Error | undefined,
+    /** The parser stopped with complete records left in its buffer. */
+    private readonly rest: boolean,
   ) {
     const header = parser.header as CaptureHeader;
     this.linktype = header.linktype;
@@ -440,6 +442,7 @@ export class PcapFileSource implements PacketSource {
     const parser = new CaptureParser();
     const pending: Packet[] = [];
     let endError: Error | undefined;
+    let rest = false;
     try {
       while (parser.header === undefined) {
         const chunk = await reader.next(parser.pending(), false);
@@ -447,7 +450,13 @@ export class PcapFileSource implements PacketSource {
           parser.end();
           break;
         }
-        parser.feed(chunk, (p) => void pending.push(p), true);
+        // Only the header is wanted here: parsing stops after the first packet, and run() parses the rest of
+        // the chunk, with the one function that takes every later packet.
+        const first = (p: Packet): boolean => {
+          pending.push(p);
+          return false;
+        };
+        rest = !parser.feed(chunk, first, true);
       }
     } catch (err) {
       if (parser.header !== undefined && err instanceof CaptureFormatError) endError = readError(err, name);
@@ -460,7 +469,7 @@ export class PcapFileSource implements PacketSource {
       reader.close();
       throw createError('E_FORMAT', 'watch', `${name}: no interface description in the file`);
     }
-    return new PcapFileSource(name, reader, parser, pending, endError);
+    return new PcapFileSource(name, reader, parser, pending, endError, rest);
   }
 
   async run(sink: PacketSink): Promise<SourceEnd> {
@@ -472,8 +481,8 @@ export class PcapFileSource implements PacketSource {
       }
       this.pending = [];
       if (this.endError !== undefined) return { error: this.endError };
-      // True when the parser stopped for the sink with complete records left in its buffer.
-      let rest = false;
+      // True when the parser stopped (for the sink, or after the header) with complete records left in its buffer.
+      let rest = this.rest;
       for (;;) {
         if (this.closed) return {};
         const wait = sink.backlog?.();

@@ -181,10 +181,23 @@ describe('PcapFileSource', () => {
     writeFileSync(file, Buffer.concat([LE_MICRO, LE_MICRO.subarray(24), LE_MICRO.subarray(24)]));
     const src = await PcapFileSource.open(file);
     let got = 0;
+    // An output that is full after the first packet, until release() drains it.
+    let full = false;
     let release = (): void => undefined;
     const run = src.run({
-      packet: () => ++got !== 1,
-      backlog: () => (got === 1 ? new Promise<void>((r) => (release = r)) : undefined),
+      packet: () => {
+        full = ++got === 1;
+        return !full;
+      },
+      backlog: () =>
+        full
+          ? new Promise<void>((r) => {
+              release = () => {
+                full = false;
+                r();
+              };
+            })
+          : undefined,
     });
     await new Promise((r) => setImmediate(r));
     expect(got).toBe(1);
