@@ -50,13 +50,17 @@ export const DEFAULT_PRINT_OPTIONS: PrintOptions = {
  * Node's Buffer has a latin1 writer of its own that write() calls after checking its arguments; it is not public
  * API, so it is used only where present, with write() itself as the fallback.
  */
-type Latin1Write = (this: Buffer, s: string, offset: number, length: number) => number;
-const latin1Write: Latin1Write =
-  typeof (Buffer.prototype as { latin1Write?: unknown }).latin1Write === 'function'
-    ? (Buffer.prototype as unknown as { latin1Write: Latin1Write }).latin1Write
+export type Latin1Write = (this: Buffer, s: string, offset: number, length: number) => number;
+/** The latin1 writer `proto` (Buffer.prototype) has, or one calling write(). */
+export function latin1Writer(proto: object): Latin1Write {
+  const own = (proto as { latin1Write?: unknown }).latin1Write;
+  return typeof own === 'function'
+    ? (own as Latin1Write)
     : function (this: Buffer, s, offset, length) {
         return this.write(s, offset, length, 'latin1');
       };
+}
+const latin1Write = latin1Writer(Buffer.prototype);
 
 /** The two decimal digits of each number below 100 ("00" to "99"), as one little-endian 16-bit word. */
 const DIGIT_PAIRS = Uint16Array.from({ length: 100 }, (_, n) => (48 + ((n / 10) | 0)) | ((48 + (n % 10)) << 8));

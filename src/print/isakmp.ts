@@ -526,7 +526,7 @@ function v1Generic(label: string): PayloadPrinter {
 }
 
 /** ikev1_sa_print: DOI and situation, then the proposals. */
-const v1Sa: PayloadPrinter = (m, np, ext, _itemLen, phase, proto, depth) => {
+const v1Sa: PayloadPrinter = (m, _np, ext, _itemLen, phase, proto, depth) => {
   const { r } = m;
   const out = m.ctx.out;
   out.put(`${npstr(NP_SA)}:`);

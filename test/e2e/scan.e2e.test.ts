@@ -188,7 +188,7 @@ describe('ntk scan on loopback', () => {
       echo.close();
       silent.close();
     });
-    echo.on('message', (m, from) => echo.send('pong', from.port, from.address));
+    echo.on('message', (_m, from) => echo.send('pong', from.port, from.address));
     await new Promise<void>((r) => echo.bind(0, '127.0.0.1', r));
     await new Promise<void>((r) => silent.bind(0, '127.0.0.1', r));
     const e = echo.address().port;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Out } from '../../src/print/context';
+import { Out, TextMemo, latin1Writer, text as textOf } from '../../src/print/context';
 import { Reader } from '../../src/print/reader';
 import { fnChar } from '../../src/print/util';
 
@@ -11,6 +11,42 @@ function text(fill: (out: Out) => void): string {
 }
 
 describe('Out', () => {
+  it('writes fixed texts of every length, four characters a store, growing as it goes', () => {
+    const pieces = Array.from({ length: 14 }, (_, n) => 'abcdefghijklmn'.slice(0, n));
+    const backwards = [...pieces].reverse();
+    const out = new Out(1);
+    for (const p of [...pieces, ...backwards]) out.putText(textOf(p));
+    expect(out.text).toBe(pieces.join('') + backwards.join(''));
+  });
+
+  it('remembers a text by its key, and gives it back only for that key', () => {
+    const memo = new TextMemo();
+    const out = new Out(1);
+    const a = 0xc0a80001; // above 2^31: keys are compared as 32-bit patterns
+    const missed = memo.find(a, 2, 3);
+    expect(missed).toBeLessThan(0);
+    out.put('192.168.0.1.80 > 10.0.0.2.40000: ');
+    memo.remember(out, missed, 0, a, 2, 3);
+    const slot = memo.find(a, 2, 3);
+    expect(slot).toBeGreaterThanOrEqual(0);
+    memo.put(out, slot);
+    expect(out.text).toBe('192.168.0.1.80 > 10.0.0.2.40000: '.repeat(2));
+    expect(memo.find(a, 2, 4)).toBeLessThan(0);
+    // A text longer than an entry holds is not remembered.
+    const long = new Out(1);
+    long.put('x'.repeat(49));
+    memo.remember(long, memo.find(5, 6, 7), 0, 5, 6, 7);
+    expect(memo.find(5, 6, 7)).toBeLessThan(0);
+  });
+
+  it("writes latin1 through write() where Buffer's own writer is missing", () => {
+    const fallback = latin1Writer({});
+    expect(fallback).not.toBe(latin1Writer(Buffer.prototype));
+    const b = Buffer.alloc(8, 0x2e);
+    expect(fallback.call(b, 'ab\xffcd', 2, 4)).toBe(4);
+    expect(b.toString('latin1')).toBe('..ab\xffc..');
+  });
+
   it('writes numbers as String() does, zero-padded to a width', () => {
     const values = [0, 7, 9, 10, 99, 100, 101, 999, 1000, 65535, 1e6 - 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32];
     for (const v of values) {
