@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds dist/ntk, a single executable: Node's own single-executable support (a SEA blob injected into a copy
-// of this node binary with postject). The bundle dist/ntk.cjs is the main script; the capture addon cap.node
+// of this node binary with postject). Its main script is scripts/sea-main.cjs, which runs the bundle, carried
+// as the asset ntk.cjs with its code cache ntk.cjs.cache; the capture addon cap.node
 // travels as the asset "cap.node" and is written to a cache directory and dlopen'ed on first use of watch
 // (src/watch/native.ts); the worker threads scan-worker.cjs and watch-worker.cjs travel as the assets of those
 // names, which a large scan and a followed session start as source text (lib/worker-script.ts). Runs offline:
@@ -44,13 +45,12 @@ try {
   const bundle = join(work, 'ntk.cjs');
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), bundle], { stdio: 'inherit' });
 
-  const snapshot = process.env.NTK_SEA_SNAPSHOT !== '0';
-  let main = bundle;
-  if (snapshot) {
-    // A snapshot's entry script runs as a plain script, without CommonJS's module object: give it one.
-    main = join(work, 'ntk-snapshot.cjs');
-    writeFileSync(main, `(function (module, exports) {\n${readFileSync(bundle, 'utf8')}\n})({ exports: {} }, {});\n`);
-  }
+  // The main script is a small launcher (scripts/sea-main.cjs) with V8's code cache of it: `--version` answers
+  // without the bundle, and every other command loads the bundle from its asset with the bundle's code cache,
+  // written by build.mjs next to it.
+  const main = join(work, 'sea-main.cjs');
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  writeFileSync(main, readFileSync(join(root, 'scripts/sea-main.cjs'), 'utf8').replace('__NTK_VERSION__', version));
   const config = join(work, 'sea-config.json');
   const blob = join(work, 'ntk.blob');
   writeFileSync(
@@ -59,11 +59,10 @@ try {
       main,
       output: blob,
       disableExperimentalSEAWarning: true,
-      // The bundle runs once at build time and the executable starts from that heap (v8.startupSnapshot, see
-      // src/main.ts): no parsing or compiling at start-up. Node ignores useCodeCache when useSnapshot is set.
-      useSnapshot: snapshot,
-      useCodeCache: !snapshot,
+      useCodeCache: true,
       assets: {
+        'ntk.cjs': bundle,
+        'ntk.cjs.cache': `${bundle}.cache`,
         'cap.node': addon,
         'scan-worker.cjs': join(work, 'scan-worker.cjs'),
         'watch-worker.cjs': join(work, 'watch-worker.cjs'),

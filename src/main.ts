@@ -2,10 +2,12 @@
  * Entry point: parse the command line, run the command, map the outcome to an exit status. The only place in
  * the tree that calls process.exit.
  */
+import { writeSync } from 'node:fs';
 import { commandOf, onlyVersion, version } from './cli/about.js';
 import { reportError, statusAfterAbort } from './cli/exit.js';
 import { processIo, type Io } from './lib/io.js';
-import { isNtkError } from './lib/errors.js';
+import { createError, isNtkError } from './lib/errors.js';
+import { errnoWords } from './lib/errno.js';
 
 /** Runs ntk with `args` (without node and script) on `io`; resolves with the exit status. Never rejects. */
 export async function main(args: string[], io: Io): Promise<number> {
@@ -45,6 +47,13 @@ const STDOUT_GRACE_MS = 1000;
 
 /** Runs ntk as this process: exits with the status once stdout and stderr are flushed. */
 export function run(args: string[]): void {
+  if (onlyVersion(args)) {
+    const status = versionNow();
+    if (status !== undefined) {
+      process.exitCode = status;
+      return;
+    }
+  }
   const io = processIo((status) => process.exit(status), commandOf(args));
   void main(args, io).then((code) => {
     const abortedBefore = io.interrupt.aborted;
@@ -63,32 +72,23 @@ export function run(args: string[]): void {
   });
 }
 
-/** True inside a single executable, where this bundle is the main script and must start itself. */
-function inSingleExecutable(): boolean {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require('node:sea') as { isSea(): boolean }).isSea();
-  } catch {
-    return false; // Node without node:sea, or a test runner without require
-  }
-}
-
 /**
- * True while Node builds a start-up snapshot of this bundle (the single executable's `useSnapshot`): the run then
- * starts from the snapshot, with the bundle already loaded, instead of here.
+ * `ntk --version` written straight to standard output: no stream, no signal handler, nothing else to set up.
+ * Returns the exit status, or undefined when the line cannot be written now (a full non-blocking pipe), for the
+ * usual way to wait for the reader. The line is far below PIPE_BUF, which a pipe takes whole or not at all.
  */
-function buildingSnapshot(): boolean {
+function versionNow(): number | undefined {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require('node:v8') as typeof import('node:v8')).startupSnapshot.isBuildingSnapshot();
-  } catch {
-    return false;
+    writeSync(1, `${version()}\n`);
+    return 0;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EAGAIN') return undefined;
+    // The reader has gone (`ntk --version | true`): answered, as for every command.
+    if (code === 'EPIPE') return 0;
+    return reportError(
+      createError('E_IO', '', `writing to stdout failed: ${errnoWords(err)}`, { cause: err }),
+      process.stderr,
+    );
   }
 }
-
-if (buildingSnapshot()) {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('node:v8') as typeof import('node:v8')).startupSnapshot.setDeserializeMainFunction(() =>
-    run(process.argv.slice(2)),
-  );
-} else if (inSingleExecutable()) run(process.argv.slice(2));

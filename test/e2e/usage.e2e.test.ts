@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { expectUsageError, runNtk } from '../helpers/run-ntk';
+import { expectUsageError, NTK_BIN, runNtk } from '../helpers/run-ntk';
 
 describe('usage errors: one line, exit 2, no stack trace', () => {
   const cases: string[][] = [
@@ -43,6 +43,23 @@ describe('--version and --help', () => {
     const r = await runNtk(['--version']);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+  it('a stdout that fails (a full disk: /dev/full) is reported in one line, exit 1', () => {
+    const full = openSync('/dev/full', 'w');
+    onTestFinished(() => closeSync(full));
+    const r = spawnSync(NTK_BIN, ['--version'], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+    expect(r.stderr).toBe('ntk: writing to stdout failed: No space left on device\n');
+    expect(r.status).toBe(1);
+  });
+  it('a reader gone before the version is written is no error, exit 0', async () => {
+    const child = spawn(NTK_BIN, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Closed at once, long before ntk has started: its write finds no reader (EPIPE).
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((res) => child.on('close', (c) => res(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
   it('shows examples for each command', async () => {
     for (const cmd of ['connect', 'listen', 'scan', 'watch']) {
