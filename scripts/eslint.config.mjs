@@ -24,5 +24,10 @@ export default tseslint.config(
     files: ['test/**'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // CommonJS scripts (the single executable's main script) load modules with require().
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   prettier,
 );
