@@ -87,6 +87,12 @@ export function text(s: string): Text {
   return { words, count: words.length, length: s.length };
 }
 
+/** The Texts of `size` values (a table lookup), each made from `make`'s string the first time it is asked for. */
+export function lazyTexts(size: number, make: (i: number) => string): (i: number) => Text {
+  const table = new Array<Text | undefined>(size).fill(undefined);
+  return (i) => (table[i] ??= text(make(i)));
+}
+
 /**
  * The text being printed, as bytes (one per character: printers produce single-byte characters only, tcpdump
  * escapes everything else). Printers append to it; they never write to a stream. Lines are written straight

@@ -3,7 +3,7 @@
  *
  *   | ver/ihl | tos | total length | id | flags/offset | ttl | proto | cksum | src(4) | dst(4) | options … |
  */
-import { text, type PrintContext, type Text } from './context.js';
+import { lazyTexts, text, type PrintContext } from './context.js';
 import type { Reader } from './reader.js';
 import {
   IPPROTO_ICMP,
@@ -157,19 +157,16 @@ const PROTO_TEXT: readonly string[] = Array.from(
   (_, p) => `${tok2str(IPPROTOS, 'unknown', p)} (${p})`,
 );
 
-/** ", flags [DF], proto TCP (6), length " for each value of the fragment flags (high byte) and protocol. */
-const FLAGS_PROTO_TEXT: (Text | undefined)[] = new Array<Text | undefined>(2 * 8 * 256).fill(undefined);
-/** The same, after ", offset 0" when `offsetZero` (the fragment offset of nearly every packet). */
-function flagsProtoText(i: number, offsetZero: boolean): Text {
-  return (FLAGS_PROTO_TEXT[offsetZero ? i + 8 * 256 : i] ??= text(
-    `${offsetZero ? ', offset 0' : ''}, flags [${FRAG_FLAGS_TEXT[i >> 8]}], proto ${PROTO_TEXT[i & 0xff]}, length `,
-  ));
-}
+/**
+ * ", flags [DF], proto TCP (6), length " for each value of the fragment flags (bits 8-10) and protocol (bits 0-7),
+ * after ", offset 0" when bit 11 is set (the fragment offset of nearly every packet).
+ */
+const flagsProtoText = lazyTexts(2 * 8 * 256, (i) => {
+  const offsetZero = i >= 8 * 256 ? ', offset 0' : '';
+  return `${offsetZero}, flags [${FRAG_FLAGS_TEXT[(i >> 8) & 7]}], proto ${PROTO_TEXT[i & 0xff]}, length `;
+});
 /** "(tos 0x0, ttl 64, id " for each TTL, the start of the -v line of nearly every packet. */
-const TOS_ZERO_TTL_TEXT: (Text | undefined)[] = new Array<Text | undefined>(256).fill(undefined);
-function tosZeroTtlText(ttl: number): Text {
-  return (TOS_ZERO_TTL_TEXT[ttl] ??= text(`(tos 0x0${ttl >= 1 ? `, ttl ${ttl}` : ''}, id `));
-}
+const tosZeroTtlText = lazyTexts(256, (ttl) => `(tos 0x0${ttl >= 1 ? `, ttl ${ttl}` : ''}, id `);
 const T_IP = text('IP ');
 const T_TOS = text('(tos 0x');
 const T_TTL = text(', ttl ');
@@ -236,7 +233,7 @@ export function printIp(ctx: PrintContext, r: Reader, off: number, length: numbe
       out.putText(T_OFFSET);
       out.num(fragOff);
     }
-    out.putText(flagsProtoText(((ipOff >>> 13) << 8) | proto, fragOff === 0));
+    out.putText(flagsProtoText((fragOff === 0 ? 8 * 256 : 0) | ((ipOff >>> 13) << 8) | proto));
     out.num(len + hlen);
     let truncated = false;
     if (hlen > 20) {

@@ -5,7 +5,7 @@
  *
  *   | sport | dport | seq(4) | ack(4) | off/flags(2) | win | cksum | urg | options … |
  */
-import { TextMemo, text, type PrintContext, type Text } from './context.js';
+import { TextMemo, lazyTexts, text, type PrintContext } from './context.js';
 import type { Reader } from './reader.js';
 import { TCP_FLAGS, TCP_OPTIONS, bittok2str, tok2str } from './tables.js';
 import { cksum4, cksum6, cksumShouldBe, fnChar } from './util.js';
@@ -25,8 +25,7 @@ const MAX_RST_DATA_LEN = 30;
 export const MAX_SEQ_FLOWS = MAX_FLOWS;
 
 /** "Flags [S.]" for each value of the flags byte, computed once. */
-const FLAG_TEXT: (Text | undefined)[] = new Array<Text | undefined>(256).fill(undefined);
-const flagText = (f: number): Text => (FLAG_TEXT[f] ??= text(`Flags [${bittok2str(TCP_FLAGS, 'none', f, '')}]`));
+const flagText = lazyTexts(256, (f) => `Flags [${bittok2str(TCP_FLAGS, 'none', f, '')}]`);
 const T_CKSUM = text(', cksum 0x');
 const T_CORRECT = text(' (correct)');
 const T_SEQ = text(', seq ');
@@ -63,8 +62,7 @@ const TCPOPT_EXPERIMENT2 = 254; // RFC 4727, RFC 6994
 const TCPOPT_FASTOPEN_MAGIC = 0xf989;
 
 /** The name of each option kind as printed ("unknown-N" for kinds without one), computed once. */
-const OPTION_TEXT: (Text | undefined)[] = new Array<Text | undefined>(256).fill(undefined);
-const optionText = (kind: number): Text => (OPTION_TEXT[kind] ??= text(tok2str(TCP_OPTIONS, 'unknown-%u', kind)));
+const optionText = lazyTexts(256, (kind) => tok2str(TCP_OPTIONS, 'unknown-%u', kind));
 
 /** How option parsing ended: after the last option, at a bad length (tcpdump's `goto bad`) or cut short (`goto trunc`). */
 const OPTS_DONE = 0;
