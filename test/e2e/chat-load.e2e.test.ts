@@ -125,6 +125,7 @@ describe('ntk listen --chat under load', () => {
     await until(
       () => unread(port) === 0,
       () => `the joins read (${unread(port)} bytes unread)`,
+      30_000,
     );
     const baseline = rssKiB(ntk.pid);
     const sent = await clients.next('sent', 90_000);
