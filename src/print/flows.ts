@@ -22,6 +22,8 @@ export class FlowTable {
   /** Slots in insertion order, a ring starting at `head`. */
   private readonly ring: Int32Array;
   private head = 0;
+  /** The slot find() found last (it may hold another key by now, or none). */
+  private last = 0;
   /** Connections held. */
   size = 0;
   /** The key being looked up, filled by the caller through `key` before find/insert. */
@@ -56,9 +58,13 @@ export class FlowTable {
 
   /** Returns the slot holding `key`, or -1. */
   find(): number {
+    // The connection of the last packet first: packets come in runs of one connection. The slot is checked
+    // against the key, so that it does not matter what has moved since.
+    const last = this.last;
+    if (this.pos[last] !== 0 && this.matches(last)) return last;
     for (let s = this.home(this.key, 0); ; s = (s + 1) & this.mask) {
       if (this.pos[s] === 0) return -1;
-      if (this.matches(s)) return s;
+      if (this.matches(s)) return (this.last = s);
     }
   }
 

@@ -578,46 +578,44 @@ const HTTP_PORT_ALT = 8080;
 const RTSP_PORT_ALT = 8554;
 const BEEP_PORT = 10288; // RFC 3080
 
-/** True when either port of the segment is `p`. */
-function onPort(sport: number, dport: number, p: number): boolean {
-  return sport === p || dport === p;
+type PayloadPrinter = (ctx: PrintContext, r: Reader, bp: number, length: number) => void;
+
+/** A text protocol's printer (txtproto_print), after ": ". */
+function textProto(proto: string, cmds?: string[], respSecondToken = false): PayloadPrinter {
+  return (ctx, r, bp, length) => {
+    ctx.out.put(': ');
+    ctx.proto = proto;
+    printTxtProto(ctx, r, bp, length, cmds, respSecondToken);
+  };
 }
 
-/** The payload printers tcpdump chooses by port, in its order. */
+/**
+ * The payload printers tcpdump chooses by port, in its order (print-tcp.c): the first entry that names either
+ * port of the segment prints its data; an entry without a printer prints nothing more.
+ */
+const PAYLOADS: { ports: number[]; print?: PayloadPrinter }[] = [
+  { ports: [TELNET_PORT] }, // only IAC sequences are printed, which ntk does not decode
+  { ports: [SMTP_PORT], print: textProto('smtp') },
+  { ports: [WHOIS_PORT], print: textProto('whois') },
+  { ports: [BGP_PORT, PPTP_PORT, REDIS_PORT] },
+  { ports: [SSH_PORT], print: printSsh },
+  { ports: [BEEP_PORT, OPENFLOW_PORT_OLD, OPENFLOW_PORT_IANA] },
+  { ports: [FTP_PORT], print: textProto('ftp') },
+  { ports: [HTTP_PORT, HTTP_PORT_ALT], print: textProto('http', HTTP_CMDS, true) },
+  { ports: [RTSP_PORT, RTSP_PORT_ALT], print: textProto('rtsp', RTSP_CMDS, true) },
+  { ports: [NAMESERVER_PORT], print: (ctx, r, bp, length) => dns(ctx, r, bp, length, true) },
+];
+
+/** Per port: 1 + the index of the first entry of PAYLOADS that names it, 0 for none (a lookup, not a search). */
+const PAYLOAD_RANK = new Uint8Array(65536);
+PAYLOADS.forEach((entry, i) => {
+  for (const port of entry.ports) if (PAYLOAD_RANK[port] === 0) PAYLOAD_RANK[port] = i + 1;
+});
+
+/** Prints the `length` bytes of data at `bp` with the printer the ports choose. */
 function printPayload(ctx: PrintContext, r: Reader, bp: number, length: number, sport: number, dport: number): void {
-  const out = ctx.out;
-  if (onPort(sport, dport, TELNET_PORT)) return; // telnet: only IAC sequences are printed, which ntk does not decode
-  if (onPort(sport, dport, SMTP_PORT)) {
-    out.put(': ');
-    ctx.proto = 'smtp';
-    printTxtProto(ctx, r, bp, length, undefined, false);
-  } else if (onPort(sport, dport, WHOIS_PORT)) {
-    out.put(': ');
-    ctx.proto = 'whois';
-    printTxtProto(ctx, r, bp, length, undefined, false);
-  } else if (onPort(sport, dport, BGP_PORT) || onPort(sport, dport, PPTP_PORT) || onPort(sport, dport, REDIS_PORT)) {
-    return;
-  } else if (onPort(sport, dport, SSH_PORT)) {
-    printSsh(ctx, r, bp, length);
-  } else if (
-    onPort(sport, dport, BEEP_PORT) ||
-    onPort(sport, dport, OPENFLOW_PORT_OLD) ||
-    onPort(sport, dport, OPENFLOW_PORT_IANA)
-  ) {
-    return;
-  } else if (onPort(sport, dport, FTP_PORT)) {
-    out.put(': ');
-    ctx.proto = 'ftp';
-    printTxtProto(ctx, r, bp, length, undefined, false);
-  } else if (onPort(sport, dport, HTTP_PORT) || onPort(sport, dport, HTTP_PORT_ALT)) {
-    out.put(': ');
-    ctx.proto = 'http';
-    printTxtProto(ctx, r, bp, length, HTTP_CMDS, true);
-  } else if (onPort(sport, dport, RTSP_PORT) || onPort(sport, dport, RTSP_PORT_ALT)) {
-    out.put(': ');
-    ctx.proto = 'rtsp';
-    printTxtProto(ctx, r, bp, length, RTSP_CMDS, true);
-  } else if (onPort(sport, dport, NAMESERVER_PORT)) {
-    dns(ctx, r, bp, length, true);
-  }
+  const a = PAYLOAD_RANK[sport] as number;
+  const b = PAYLOAD_RANK[dport] as number;
+  const rank = a === 0 ? b : b === 0 ? a : Math.min(a, b);
+  if (rank !== 0) PAYLOADS[rank - 1]?.print?.(ctx, r, bp, length);
 }

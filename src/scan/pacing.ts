@@ -3,15 +3,20 @@
 /** Tells when the next probe may start. */
 export class Pacer {
   private started = 0;
-  private readonly t0 = performance.now();
+  private readonly t0: number;
 
-  /** `rate`: starts per second at most; 0 for no limit. */
-  constructor(private readonly rate: number) {}
+  /** `rate`: starts per second at most; 0 for no limit. `now`: the clock, in milliseconds. */
+  constructor(
+    private readonly rate: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.t0 = now();
+  }
 
   /** Milliseconds until the next start is due; 0 when it may start now. */
   wait(): number {
     if (this.rate <= 0) return 0;
-    return Math.max(0, this.t0 + (this.started * 1000) / this.rate - performance.now());
+    return Math.max(0, this.t0 + (this.started * 1000) / this.rate - this.now());
   }
 
   /** Counts a start. */

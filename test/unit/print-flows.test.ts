@@ -38,6 +38,13 @@ describe('FlowTable', () => {
       model.set(ks, i);
       key(t, ...k).set(i, i + 1);
       expect(t.size).toBe(model.size);
+      // Lookups between changes: the slot found last is tried first, whatever has moved since.
+      for (const probe of [k, [rnd(), rnd() & 3, rnd() & 7]]) {
+        const s = key(t, ...probe).find();
+        const want = model.get(probe.join(','));
+        if (want === undefined) expect(s).toBe(-1);
+        else expect(t.value(s, 0)).toBe(want);
+      }
     }
     for (let a = 0; a < 97; a++) {
       for (let b = 0; b < 4; b++) {

@@ -32,11 +32,19 @@ describe('Pacer', () => {
     const free = new Pacer(0);
     free.start();
     expect(free.wait()).toBe(0);
-    const paced = new Pacer(10);
+    let clock = 1000;
+    const paced = new Pacer(10, () => clock);
     expect(paced.wait()).toBe(0);
     paced.start();
-    expect(paced.wait()).toBeGreaterThan(90);
-    expect(paced.wait()).toBeLessThanOrEqual(100);
+    expect(paced.wait()).toBe(100);
+    clock += 40;
+    expect(paced.wait()).toBe(60);
+    clock += 60;
+    expect(paced.wait()).toBe(0);
+    paced.start();
+    clock += 150;
+    // Late: the next start is due at once, not a full interval after the late one.
+    expect(paced.wait()).toBe(0);
   });
 });
 
