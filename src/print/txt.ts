@@ -48,8 +48,8 @@ let tokStart = 0;
 let tokLen = 0;
 
 /**
- * fetch_token: reads one token at `idx` (a token cut by the capture is no token); returns the index after it and its trailing blanks (the token's place
- * in tokStart/tokLen), or 0 when there is none.
+ * fetch_token: reads one token at `idx` (a token cut by the capture is no token); returns the index after it
+ * and its trailing blanks (the token's place in tokStart/tokLen), or 0 when there is none.
  */
 function fetchToken(r: Reader, p: number, idx: number, len: number): number {
   const start = idx;
