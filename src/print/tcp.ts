@@ -8,7 +8,7 @@
 import { TextMemo, lazyTexts, text, type PrintContext } from './context.js';
 import type { Reader } from './reader.js';
 import { TCP_FLAGS, TCP_OPTIONS, bittok2str, tok2str } from './tables.js';
-import { cksum4, cksum6, cksumShouldBe, fnChar } from './util.js';
+import { cksum4, cksum6, cksumShouldBe, fnChar, putEndpoint } from './util.js';
 import { HTTP_CMDS, RTSP_CMDS, printSsh, printTxtProto } from './txt.js';
 import { dns } from './udp.js';
 import { FlowTable, MAX_FLOWS } from './flows.js';
@@ -155,9 +155,9 @@ export function printTcp(
 
 /** The addresses of a segment too short for its ports, and the truncation mark. */
 function putCutPorts(ctx: PrintContext, r: Reader, ipOff: number, v6: boolean): void {
-  putAddr(ctx, r, ipOff, v6, 0);
+  putEndpoint(ctx.out, r, ipOff, v6, 0, -1);
   ctx.out.put(' > ');
-  putAddr(ctx, r, ipOff, v6, 1);
+  putEndpoint(ctx.out, r, ipOff, v6, 1, -1);
   ctx.out.put(':');
   putTrunc(ctx, 'tcp');
 }
@@ -165,41 +165,29 @@ function putCutPorts(ctx: PrintContext, r: Reader, ipOff: number, v6: boolean): 
 /** "src.sport > dst.dport: " (only the ports inside IPv6 extension headers and tunnels' inner headers). */
 function putEndpoints(ctx: PrintContext, r: Reader, ipOff: number, v6: boolean, sport: number, dport: number): void {
   const out = ctx.out;
-  const direct = r.u8(ipOff + (v6 ? 6 : 9)) === 6;
-  if (direct && !v6) {
-    // The same text for every segment of a connection: remembered once formatted.
-    const memo = (ctx.tcpEndpoints ??= new TextMemo());
-    const src = r.be32(ipOff + 12);
-    const dst = r.be32(ipOff + 16);
-    const ports = (sport << 16) | dport;
-    const slot = memo.find(src, dst, ports);
-    if (slot >= 0) memo.put(out, slot);
-    else {
-      const from = out.length;
-      out.putIpv4(src);
-      out.putByte(0x2e);
-      out.num(sport);
-      out.put(' > ');
-      out.putIpv4(dst);
-      out.putByte(0x2e);
-      out.num(dport);
-      out.put(': ');
-      memo.remember(out, slot, from, src, dst, ports);
-    }
+  if (r.u8(ipOff + (v6 ? 6 : 9)) !== 6) {
+    out.num(sport);
+    out.put(' > ');
+    out.num(dport);
+    out.put(': ');
     return;
   }
-  if (direct) {
-    putAddr(ctx, r, ipOff, v6, 0);
-    out.put('.');
+  // Over IPv4 the same text for every segment of a connection: remembered once formatted.
+  const memo = v6 ? undefined : (ctx.tcpEndpoints ??= new TextMemo());
+  const src = v6 ? 0 : r.be32(ipOff + 12);
+  const dst = v6 ? 0 : r.be32(ipOff + 16);
+  const ports = (sport << 16) | dport;
+  const slot = memo ? memo.find(src, dst, ports) : -1;
+  if (memo && slot >= 0) {
+    memo.put(out, slot);
+    return;
   }
-  out.num(sport);
+  const from = out.length;
+  putEndpoint(out, r, ipOff, v6, 0, sport);
   out.put(' > ');
-  if (direct) {
-    putAddr(ctx, r, ipOff, v6, 1);
-    out.put('.');
-  }
-  out.num(dport);
+  putEndpoint(out, r, ipOff, v6, 1, dport);
   out.put(': ');
+  memo?.remember(out, slot, from, src, dst, ports);
 }
 
 /** -q's "tcp N", or the report of a header length below 20 bytes. */
@@ -342,12 +330,6 @@ function printData(
     return;
   }
   printPayload(ctx, r, bp, length, sport, dport);
-}
-
-/** Appends the source (`which` 0) or destination (1) address of the IPv4 or IPv6 header at `ipOff`. */
-function putAddr(ctx: PrintContext, r: Reader, ipOff: number, v6: boolean, which: 0 | 1): void {
-  if (v6) ctx.out.put(r.ipv6(ipOff + 8 + 16 * which));
-  else r.putIpv4(ctx.out, ipOff + 12 + 4 * which);
 }
 
 /** Compares the source and destination addresses as memcmp does (for the canonical direction). */

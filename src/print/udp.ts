@@ -7,7 +7,7 @@
 import type { PrintContext } from './context.js';
 import type { Reader } from './reader.js';
 import { orTrunc, putTrunc } from './trunc.js';
-import { cksum4, cksum6, cksumShouldBe } from './util.js';
+import { cksum4, cksum6, cksumShouldBe, putEndpoint } from './util.js';
 import { hex } from './tables.js';
 import { printDns } from './dns.js';
 import { printNtp } from './ntp.js';
@@ -41,19 +41,9 @@ function addrs(ctx: PrintContext, r: Reader, ipOff: number, v6: boolean, sport: 
   if (direct) {
     // Both addresses are read before either is printed: a short header ends the packet with neither.
     r.check(ipOff + (v6 ? 8 : 12), v6 ? 32 : 8);
-    if (v6) out.put(r.ipv6(ipOff + 8));
-    else r.putIpv4(out, ipOff + 12);
-    if (sport >= 0) {
-      out.put('.');
-      out.num(sport);
-    }
+    putEndpoint(out, r, ipOff, v6, 0, sport);
     out.put(' > ');
-    if (v6) out.put(r.ipv6(ipOff + 24));
-    else r.putIpv4(out, ipOff + 16);
-    if (sport >= 0) {
-      out.put('.');
-      out.num(dport);
-    }
+    putEndpoint(out, r, ipOff, v6, 1, sport >= 0 ? dport : -1);
     out.put(': ');
   } else if (sport >= 0) {
     out.num(sport);

@@ -2,6 +2,7 @@
  * Helpers shared by the printers (util-print.c, in_cksum.c): printable-character escaping, Internet checksums
  * (RFC 1071) with the pseudo-headers of RFC 793/768 and RFC 8200 section 8.1.
  */
+import type { Out } from './context.js';
 import type { Reader } from './reader.js';
 
 /** fn_print_char: non-ASCII bytes as "M-" + the low 7 bits, control characters as "^" + (c ^ 0x40). */
@@ -87,4 +88,17 @@ export function cksum6(r: Reader, ipOff: number, off: number, len: number, proto
   sum = r.sumWords(finalDst(r, ipOff), 16, sum);
   sum += (len >>> 16) + (len & 0xffff) + proto;
   return foldSum(r.sumWords(off, len, sum));
+}
+
+/**
+ * "addr.port" of the source (`which` 0) or destination (1) of the IPv4 or IPv6 header at `ipOff`, the address
+ * alone when `port` is negative: each half of the "src.sport > dst.dport: " that TCP and UDP print.
+ */
+export function putEndpoint(out: Out, r: Reader, ipOff: number, v6: boolean, which: 0 | 1, port: number): void {
+  if (v6) out.put(r.ipv6(ipOff + 8 + 16 * which));
+  else r.putIpv4(out, ipOff + 12 + 4 * which);
+  if (port >= 0) {
+    out.putByte(0x2e);
+    out.num(port);
+  }
 }
