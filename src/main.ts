@@ -28,12 +28,13 @@ export async function main(args: string[], io: Io): Promise<number> {
   };
   try {
     if (onlyVersion(args)) {
-      // The one answer that needs no parser: start without loading yargs and the commands.
-      io.stdout.write(`${version()}\n`);
-      return 0;
+      // The one answer that needs no parser: start without loading yargs and the commands. Waited for, so that
+      // a failed write decides the status below, as it does for every command.
+      await new Promise<void>((resolve) => io.stdout.write(`${version()}\n`, () => resolve()));
+    } else {
+      const { buildCli } = await import('./cli/build.js');
+      await buildCli(ctx, args).parseAsync();
     }
-    const { buildCli } = await import('./cli/build.js');
-    await buildCli(ctx, args).parseAsync();
   } catch (err) {
     return reportError(err, io.stderr, io.env);
   }
