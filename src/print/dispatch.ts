@@ -78,7 +78,7 @@ export function printPacket(ctx: PrintContext, linktype: number, pkt: Packet): v
     return;
   }
   putTimestamp(ctx, out, pkt.tsSec, pkt.tsNsec);
-  const r = new Reader(pkt.data, pkt.caplen);
+  const r = new Reader(pkt.data, pkt.caplen, pkt.offset);
   const printer = LINK_PRINTERS.get(linktype);
   let hdrlen = 0;
   try {

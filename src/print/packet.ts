@@ -6,15 +6,23 @@ export interface Packet {
   tsSec: number;
   /** Capture time: nanoseconds within the second (files with microsecond precision have multiples of 1000). */
   tsNsec: number;
-  /** Bytes captured (data.length). */
+  /** Bytes captured (those of `data` from `offset` on). */
   caplen: number;
   /** Bytes on the wire (≥ caplen). */
   len: number;
   /**
-   * The captured bytes; owned by the consumer (sources never reuse this memory), unless the consumer said it
-   * keeps nothing of a packet once it has taken it (PacketSink.transient).
+   * The memory the captured bytes lie in, from `offset` on (a file's chunk holds thousands of packets, and a view
+   * of each would cost an allocation per packet); owned by the consumer (sources never reuse this memory), unless
+   * the consumer said it keeps nothing of a packet once it has taken it (PacketSink.transient).
    */
   data: Uint8Array;
+  /** Where the packet's first byte is in `data`. */
+  offset: number;
+}
+
+/** The captured bytes of `pkt` as a view of their own. */
+export function packetBytes(pkt: Packet): Uint8Array {
+  return pkt.data.subarray(pkt.offset, pkt.offset + pkt.caplen);
 }
 
 /** libpcap's largest snapshot length for ordinary link types (MAXIMUM_SNAPLEN), and tcpdump's default -s. */

@@ -38,14 +38,21 @@ function wordsOf(b: Uint8Array): Int32Array {
 }
 
 export class Reader {
-  /** The captured bytes of the whole packet: read only through the methods below. */
+  /** The memory the packet lies in, from `base` on: read only through the methods below. */
   private readonly buf: Uint8Array;
   /** How many bytes were captured (reads at or past this throw Truncated). */
   readonly caplen: number;
+  /** Where the packet's first byte is in `buf` (offsets given to the methods are from there). */
+  private readonly base: number;
 
-  constructor(buf: Uint8Array, caplen: number = buf.length) {
+  /**
+   * A reader of the packet whose `caplen` captured bytes start at `base` in `buf`. A file's chunk holds
+   * thousands of packets: reading each in place costs less than a view made for it.
+   */
+  constructor(buf: Uint8Array, caplen: number = buf.length, base = 0) {
     this.buf = buf;
-    this.caplen = Math.min(caplen, buf.length);
+    this.base = base;
+    this.caplen = Math.max(0, Math.min(caplen, buf.length - base));
   }
 
   /**
@@ -53,7 +60,7 @@ export class Reader {
    * datagram's length can never widen what an enclosing one allows (tcpdump's nd_push_snaplen).
    */
   narrow(end: number): Reader {
-    return end < this.caplen ? new Reader(this.buf, Math.max(0, end)) : this;
+    return end < this.caplen ? new Reader(this.buf, Math.max(0, end), this.base) : this;
   }
 
   /** True when `len` bytes at `off` were captured. */
@@ -68,49 +75,54 @@ export class Reader {
 
   u8(off: number): number {
     if (off < 0 || off >= this.caplen) truncated();
-    return this.buf[off] as number;
+    return this.buf[this.base + off] as number;
   }
 
   /** The byte at `off`, or -1 when it was not captured. */
   peek(off: number): number {
-    return off >= 0 && off < this.caplen ? (this.buf[off] as number) : -1;
+    return off >= 0 && off < this.caplen ? (this.buf[this.base + off] as number) : -1;
   }
 
   be16(off: number): number {
     this.check(off, 2);
-    return ((this.buf[off] as number) << 8) | (this.buf[off + 1] as number);
+    const at = this.base + off;
+    return ((this.buf[at] as number) << 8) | (this.buf[at + 1] as number);
   }
 
   be24(off: number): number {
     this.check(off, 3);
-    return ((this.buf[off] as number) << 16) | ((this.buf[off + 1] as number) << 8) | (this.buf[off + 2] as number);
+    const at = this.base + off;
+    return ((this.buf[at] as number) << 16) | ((this.buf[at + 1] as number) << 8) | (this.buf[at + 2] as number);
   }
 
   be32(off: number): number {
     this.check(off, 4);
     const b = this.buf;
+    const at = this.base + off;
     return (
-      (((b[off] as number) << 24) |
-        ((b[off + 1] as number) << 16) |
-        ((b[off + 2] as number) << 8) |
-        (b[off + 3] as number)) >>>
+      (((b[at] as number) << 24) |
+        ((b[at + 1] as number) << 16) |
+        ((b[at + 2] as number) << 8) |
+        (b[at + 3] as number)) >>>
       0
     );
   }
 
   le16(off: number): number {
     this.check(off, 2);
-    return (this.buf[off] as number) | ((this.buf[off + 1] as number) << 8);
+    const at = this.base + off;
+    return (this.buf[at] as number) | ((this.buf[at + 1] as number) << 8);
   }
 
   le32(off: number): number {
     this.check(off, 4);
     const b = this.buf;
+    const at = this.base + off;
     return (
-      ((b[off] as number) |
-        ((b[off + 1] as number) << 8) |
-        ((b[off + 2] as number) << 16) |
-        ((b[off + 3] as number) << 24)) >>>
+      ((b[at] as number) |
+        ((b[at + 1] as number) << 8) |
+        ((b[at + 2] as number) << 16) |
+        ((b[at + 3] as number) << 24)) >>>
       0
     );
   }
@@ -119,18 +131,19 @@ export class Reader {
   latin1(off: number, len: number): string {
     this.check(off, len);
     // Short text (tokens, names) is cheaper built here than through a Buffer view made for it.
+    const at = this.base + off;
     if (len <= 32) {
       let t = '';
-      for (let i = off; i < off + len; i++) t += LATIN1[this.buf[i] as number] as string;
+      for (let i = at; i < at + len; i++) t += LATIN1[this.buf[i] as number] as string;
       return t;
     }
-    return Buffer.from(this.buf.buffer, this.buf.byteOffset + off, len).toString('latin1');
+    return Buffer.from(this.buf.buffer, this.buf.byteOffset + at, len).toString('latin1');
   }
 
   /** Appends the `len` bytes at `off` to `out` as they are (latin1); throws Truncated unless all were captured. */
   putRaw(out: Out, off: number, len: number): void {
     this.check(off, len);
-    out.putBytes(this.buf, off, len);
+    out.putBytes(this.buf, this.base + off, len);
   }
 
   /**
@@ -144,7 +157,7 @@ export class Reader {
     const b = this.buf;
     const o = out.chars;
     let at = out.length;
-    for (let i = off; i < off + len; i++) {
+    for (let i = this.base + off, stop = i + len; i < stop; i++) {
       const c = b[i] as number;
       if (c >= 0x20 && c < 0x7f) o[at++] = c;
       else {
@@ -162,13 +175,14 @@ export class Reader {
    */
   putTextRun(out: Out, off: number, end: number): number {
     const b = this.buf;
+    const base = this.base;
     const stop = Math.min(end, this.caplen);
     out.reserve(stop - off);
     const o = out.chars;
     let at = out.length;
     let i = off;
     for (; i < stop; i++) {
-      const c = b[i] as number;
+      const c = b[base + i] as number;
       if ((c < 0x20 || c >= 0x7f) && c !== 0x09) break;
       o[at++] = c;
     }
@@ -181,7 +195,7 @@ export class Reader {
   hex(off: number, len: number, sep: string): string {
     this.check(off, len);
     const parts: string[] = [];
-    for (let i = off; i < off + len; i++) parts.push(HEX2[this.buf[i] as number] as string);
+    for (let i = this.base + off, stop = i + len; i < stop; i++) parts.push(HEX2[this.buf[i] as number] as string);
     return parts.join(sep);
   }
 
@@ -189,9 +203,10 @@ export class Reader {
    * Adds the big-endian 16-bit words of the `len` bytes at `off` to `sum`, an odd last byte as the high half of
    * a word (the Internet checksum's sum, RFC 1071); the result is not folded.
    */
-  sumWords(off: number, len: number, sum: number): number {
-    this.check(off, len);
+  sumWords(from: number, len: number, sum: number): number {
+    this.check(from, len);
     const b = this.buf;
+    const off = this.base + from;
     const end = off + len;
     // Bytes in the high and in the low half of a word summed apart (a byte sum stays a small integer for any
     // packet length); the word sum is hi * 256 + lo.
@@ -201,14 +216,14 @@ export class Reader {
     if (len >= 64 && LITTLE_ENDIAN) {
       // The aligned middle read 32 bits at a time: the sum of its little-endian 16-bit words is the sum of the
       // big-endian ones with its bytes swapped (RFC 1071 section 2(B)) when it starts at an even offset.
-      const base = b.byteOffset;
-      for (; ((base + i) & 3) !== 0; i++) {
+      const memOff = b.byteOffset;
+      for (; ((memOff + i) & 3) !== 0; i++) {
         if ((i - off) & 1) lo += b[i] as number;
         else hi += b[i] as number;
       }
       const n = (end - i) >>> 2;
       const words = wordsOf(b);
-      const first = (base + i) >>> 2;
+      const first = (memOff + i) >>> 2;
       let w = 0;
       let w2 = 0;
       let k = first;
@@ -250,16 +265,10 @@ export class Reader {
 
   /** Dotted-quad text of the IPv4 address at `off`. */
   ipv4(off: number): string {
-    this.check(off, 4);
-    const b = this.buf;
-    const key =
-      ((b[off] as number) << 24) |
-      ((b[off + 1] as number) << 16) |
-      ((b[off + 2] as number) << 8) |
-      (b[off + 3] as number);
+    const key = this.be32(off) | 0;
     let t = IPV4_TEXT.get(key);
     if (t === undefined) {
-      t = `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+      t = `${key >>> 24}.${(key >>> 16) & 0xff}.${(key >>> 8) & 0xff}.${key & 0xff}`;
       if (IPV4_TEXT.size >= IPV4_CACHED) IPV4_TEXT.clear();
       IPV4_TEXT.set(key, t);
     }
@@ -275,8 +284,7 @@ export class Reader {
   ipv6(off: number): string {
     this.check(off, 16);
     const words: number[] = [];
-    for (let i = 0; i < 8; i++)
-      words.push(((this.buf[off + 2 * i] as number) << 8) | (this.buf[off + 2 * i + 1] as number));
+    for (let i = 0; i < 8; i++) words.push(this.be16(off + 2 * i));
     return formatIpv6(words);
   }
 
@@ -284,7 +292,8 @@ export class Reader {
   mac(off: number): string {
     this.check(off, 6);
     const b = this.buf;
-    const h = (i: number): string => HEX2[b[off + i] as number] as string;
+    const at = this.base + off;
+    const h = (i: number): string => HEX2[b[at + i] as number] as string;
     return `${h(0)}:${h(1)}:${h(2)}:${h(3)}:${h(4)}:${h(5)}`;
   }
 }

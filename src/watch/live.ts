@@ -187,13 +187,14 @@ class LiveCapture implements LiveSource {
           const caplen = Math.min(nbytes, snaplen);
           const at = off + BATCH_HEADER;
           // A consumer that keeps nothing is done with the packet before cap writes the next batch.
-          const data = sink.transient ? new Uint8Array(batch.buffer, batch.byteOffset + at, caplen) : copy(at, caplen);
+          const transient = sink.transient === true;
           const pkt: Packet = {
             tsSec: words[w + 2] as number,
             tsNsec: words[w + 3] as number,
             caplen,
             len: words[w + 1] as number,
-            data,
+            data: transient ? batch : copy(at, caplen),
+            offset: transient ? at : 0,
           };
           off = (at + nbytes + 7) & ~7;
           try {

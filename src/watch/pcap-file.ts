@@ -11,7 +11,7 @@ import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { type PacketSink, type PacketSource, type SourceEnd } from './source.js';
-import { MAX_SNAPLEN, type Packet } from '../print/packet.js';
+import { MAX_SNAPLEN, packetBytes, type Packet } from '../print/packet.js';
 import { createError } from '../lib/errors.js';
 import { errnoWords } from '../lib/errno.js';
 
@@ -186,11 +186,11 @@ export class CaptureParser {
       const len = u32(b, off + 12, e);
       // Like libpcap: a record longer than the file's snapshot length is cut to it.
       const keep = Math.min(caplen, snaplen);
-      const data = b.subarray(off + hdr, off + hdr + keep);
+      const at = off + hdr;
       // libpcap scales nanoseconds down as a signed 32-bit number; damaged files keep that quirk visible.
       const tsNsec = this.nano ? (frac < 1e9 ? frac : Math.trunc((frac | 0) / 1000) * 1000) : frac * 1000;
       off += hdr + caplen;
-      if (emit({ tsSec: sec, tsNsec, caplen: keep, len, data }) === false) {
+      if (emit({ tsSec: sec, tsNsec, caplen: keep, len, data: b, offset: at }) === false) {
         stop.early = true;
         break;
       }
@@ -267,12 +267,13 @@ export class CaptureParser {
           tsNsec: Number(nsec),
           caplen,
           len: wire,
-          data: b.subarray(body + 20, body + 20 + caplen),
+          data: b,
+          offset: body + 20,
         };
       } else if (type === BT_SPB && bodyEnd - body >= 4) {
         const wire = u32(b, body, e);
         const caplen = Math.min(wire, bodyEnd - body - 4);
-        pkt = { tsSec: 0, tsNsec: 0, caplen, len: wire, data: b.subarray(body + 4, body + 4 + caplen) };
+        pkt = { tsSec: 0, tsNsec: 0, caplen, len: wire, data: b, offset: body + 4 };
       }
       off += len;
       if (pkt !== undefined && emit(pkt) === false) {
@@ -539,7 +540,7 @@ export function pcapRecord(pkt: Packet): Buffer {
   rec.writeUInt32LE(Math.floor(pkt.tsNsec / 1000) >>> 0, 4);
   rec.writeUInt32LE(pkt.caplen, 8);
   rec.writeUInt32LE(pkt.len >>> 0, 12);
-  rec.set(pkt.data.subarray(0, pkt.caplen), 16);
+  rec.set(packetBytes(pkt), 16);
   return rec;
 }
 

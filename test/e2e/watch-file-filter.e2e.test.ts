@@ -13,7 +13,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { CaptureParser, type CaptureHeader } from '../../src/watch/pcap-file';
 import { compileFilterFor } from '../../src/watch/native';
 import { bpfProgram, bpfRun } from '../../src/watch/bpf';
-import type { Packet } from '../../src/print/packet';
+import { packetBytes, type Packet } from '../../src/print/packet';
 import { errorLines, hasStackTrace, runNtk } from '../helpers/run-ntk';
 
 const GOLDEN = resolve(__dirname, '../golden');
@@ -74,7 +74,7 @@ function captures(): string[] {
 function readCapture(path: string): CaptureHeader & { pkts: Packet[] } {
   const parser = new CaptureParser();
   const pkts: Packet[] = [];
-  parser.feed(readFileSync(path), (p) => void pkts.push({ ...p, data: Uint8Array.from(p.data) }));
+  parser.feed(readFileSync(path), (p) => void pkts.push({ ...p, data: Uint8Array.from(packetBytes(p)), offset: 0 }));
   parser.end();
   const h = parser.header as CaptureHeader;
   return { ...h, pkts };

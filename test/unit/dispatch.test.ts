@@ -37,9 +37,9 @@ describe('formatPacket', () => {
 
   it('reports record headers tcpdump refuses to print', () => {
     const ctx = new PrintContext();
-    expect(formatPacket(ctx, LINKTYPE.RAW, { tsSec: 0, tsNsec: 0, caplen: 0, len: 0, data: new Uint8Array(0) })).toBe(
-      '[Invalid header: caplen==0, len==0]\n',
-    );
+    expect(
+      formatPacket(ctx, LINKTYPE.RAW, { tsSec: 0, tsNsec: 0, caplen: 0, len: 0, data: new Uint8Array(0), offset: 0 }),
+    ).toBe('[Invalid header: caplen==0, len==0]\n');
   });
 
   it('counts a printer failure other than truncation, and still prints the line', () => {
@@ -96,16 +96,19 @@ describe('formatPacket', () => {
       const ctx = new PrintContext({ ...flagSets[i % flagSets.length], utc: true });
       const linktype = i % 3 === 0 ? (linktypes[i % linktypes.length] as number) : LINKTYPE.ETHERNET;
       const wire = len + Math.floor(rand() * 3) * Math.floor(rand() * 70000);
-      const text = formatPacket(ctx, linktype, {
-        tsSec: Math.floor(rand() * 2 ** 32),
-        tsNsec: Math.floor(rand() * 1e9),
-        caplen: len,
-        len: wire,
-        data,
-      });
+      const pkt = { tsSec: Math.floor(rand() * 2 ** 32), tsNsec: Math.floor(rand() * 1e9), caplen: len, len: wire };
+      const text = formatPacket(ctx, linktype, { ...pkt, data, offset: 0 });
       expect(text.endsWith('\n')).toBe(true);
       // Only a short packet may end a line early: any other exception is a printer bug.
       expect(ctx.internalErrors, `packet ${i}: ${data.toString('hex')}`).toBe(0);
+      // Read in place, inside memory holding other bytes before and after it (as a file's chunk does): the same
+      // text, so no printer reads outside the packet's captured bytes.
+      const around = Buffer.alloc(len + 80);
+      for (let j = 0; j < around.length; j++) around[j] = Math.floor(rand() * 256);
+      const at = 1 + Math.floor(rand() * 39);
+      data.copy(around, at);
+      const again = new PrintContext({ ...flagSets[i % flagSets.length], utc: true });
+      expect(formatPacket(again, linktype, { ...pkt, data: around, offset: at }), `packet ${i} at ${at}`).toBe(text);
     }
   });
 

@@ -159,6 +159,11 @@ describe('TcpSession: the tutorial session from the connect side', () => {
 });
 
 /** An IPv4/TCP packet (LINKTYPE_RAW) from `src` to `dst`. */
+/** A packet of which the first `caplen` bytes of `data` were captured. */
+function rawPacket(data: Uint8Array, caplen: number): Packet {
+  return { tsSec: 0, tsNsec: 0, caplen, len: data.length, data, offset: 0 };
+}
+
 function tcpPacket(t: number, src: [string, number], dst: [string, number], f: TcpFields): Packet {
   const b = Buffer.alloc(40 + f.payload);
   b[0] = 0x45;
@@ -181,6 +186,7 @@ function tcpPacket(t: number, src: [string, number], dst: [string, number], f: T
     caplen: b.length,
     len: b.length,
     data: Uint8Array.from(b),
+    offset: 0,
   };
 }
 
@@ -259,7 +265,7 @@ describe('decodePacket', () => {
     [10, 0, 0, 2].forEach((o, i) => (ip[12 + i] = o));
     [10, 0, 0, 1].forEach((o, i) => (ip[16 + i] = o));
     const data = Uint8Array.from(Buffer.concat([ip, icmp]));
-    const d = decodePacket(LINKTYPE.RAW, data, data.length);
+    const d = decodePacket(LINKTYPE.RAW, rawPacket(data, data.length));
     expect(d?.icmp).toMatchObject({
       type: 3,
       code: 1,
@@ -269,8 +275,8 @@ describe('decodePacket', () => {
 
   it('never throws on cut packets', () => {
     const full = tcpPacket(0, ['10.0.0.1', 1], ['10.0.0.2', 2], seg(1, 2, TH_SYN)).data;
-    for (let n = 0; n <= full.length; n++) expect(() => decodePacket(LINKTYPE.RAW, full, n)).not.toThrow();
-    expect(decodePacket(LINKTYPE.RAW, full, 10)).toBeUndefined();
+    for (let n = 0; n <= full.length; n++) expect(() => decodePacket(LINKTYPE.RAW, rawPacket(full, n))).not.toThrow();
+    expect(decodePacket(LINKTYPE.RAW, rawPacket(full, 10))).toBeUndefined();
   });
 });
 

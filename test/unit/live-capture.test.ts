@@ -5,8 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { listDevices, openLive, type LiveSource } from '../../src/watch/live';
-import type { Packet } from '../../src/print/packet';
-import { LINKTYPE } from '../../src/print/packet';
+import { LINKTYPE, packetBytes, type Packet } from '../../src/print/packet';
 import { canCapture } from '../helpers/can-capture';
 import { freePort, startServer } from '../helpers/net';
 
@@ -46,12 +45,12 @@ async function session(port: number, local: number, bytes: Buffer): Promise<void
 }
 
 const tcpPorts = (p: Packet): [number, number] => {
-  const d = Buffer.from(p.data);
+  const d = Buffer.from(packetBytes(p));
   const ihl = ((d[14] as number) & 0x0f) * 4;
   return [d.readUInt16BE(14 + ihl), d.readUInt16BE(14 + ihl + 2)];
 };
 const tcpFlags = (p: Packet): number => {
-  const d = Buffer.from(p.data);
+  const d = Buffer.from(packetBytes(p));
   return d[14 + ((d[14] as number) & 0x0f) * 4 + 13] as number;
 };
 

@@ -11,7 +11,7 @@ import {
   pcapFileHeader,
   pcapRecord,
 } from '../../src/watch/pcap-file';
-import type { Packet } from '../../src/print/packet';
+import { packetBytes, type Packet } from '../../src/print/packet';
 import { pumpPackets, type WatchOptions } from '../../src/watch/run';
 import { isNtkError } from '../../src/lib/errors';
 import { PrintContext } from '../../src/print/context';
@@ -41,7 +41,7 @@ describe('CaptureParser', () => {
     expect(parser.header).toEqual({ linktype: 1, snaplen: 65535, bigEndian: false });
     expect(pkts).toHaveLength(1);
     expect(pkts[0]).toMatchObject({ tsSec: 1, tsNsec: 2000, caplen: 4, len: 60 });
-    expect(Buffer.from(pkts[0]!.data).toString('hex')).toBe('deadbeef');
+    expect(Buffer.from(packetBytes(pkts[0]!)).toString('hex')).toBe('deadbeef');
     parser.end();
   });
 
@@ -105,7 +105,7 @@ describe('CaptureParser: pcapng sections and interfaces', () => {
 
   it('reads a second section in the other byte order in the same chunk', () => {
     const { pkts } = parseAll([Buffer.concat([shbLe, idbLe(1), epbLe, shbBe, idbBe, epbBe])]);
-    expect(pkts.map((p) => Buffer.from(p.data).toString('hex'))).toEqual(['deadbeef', 'cafef00d']);
+    expect(pkts.map((p) => Buffer.from(packetBytes(p)).toString('hex'))).toEqual(['deadbeef', 'cafef00d']);
     expect(pkts[1]).toMatchObject({ tsSec: 0, tsNsec: 2000, caplen: 4, len: 60 });
   });
 
@@ -135,7 +135,7 @@ describe('PcapWriter', () => {
     const chunks: Buffer[] = [];
     out.on('data', (c: Buffer) => chunks.push(c));
     const w = new PcapWriter(out, 113, 262144);
-    w.write({ tsSec: 7, tsNsec: 123_456_789, caplen: 3, len: 10, data: Uint8Array.from([1, 2, 3]) });
+    w.write({ tsSec: 7, tsNsec: 123_456_789, caplen: 3, len: 10, data: Uint8Array.from([1, 2, 3]), offset: 0 });
     w.flush();
     await new Promise((r) => setImmediate(r));
     const file = Buffer.concat(chunks);
@@ -151,7 +151,7 @@ describe('PcapWriter backpressure', () => {
   it('says when the stream wants a wait for drain, so that -w from a file waits instead of queueing', () => {
     const out = new Writable({ highWaterMark: 1024, write: () => undefined });
     const w = new PcapWriter(out, 1, 262144);
-    const pkt = { tsSec: 0, tsNsec: 0, caplen: 1000, len: 1000, data: new Uint8Array(1000) };
+    const pkt = { tsSec: 0, tsNsec: 0, caplen: 1000, len: 1000, data: new Uint8Array(1000), offset: 0 };
     let answers = 0;
     while (answers < 1000 && w.write(pkt)) answers++;
     expect(answers).toBeLessThan(100);
@@ -234,12 +234,12 @@ describe('PcapFileSource', () => {
   function numbered(name: string, n: number): string {
     const file = join(dir, name);
     const recs = Array.from({ length: n }, (_, i) =>
-      pcapRecord({ tsSec: i, tsNsec: 0, caplen: 1000, len: 1000, data: Buffer.alloc(1000, i & 0xff) }),
+      pcapRecord({ tsSec: i, tsNsec: 0, caplen: 1000, len: 1000, data: Buffer.alloc(1000, i & 0xff), offset: 0 }),
     );
     writeFileSync(file, Buffer.concat([pcapFileHeader(1, 65535), ...recs]));
     return file;
   }
-  const intact = (p: Packet, i: number): boolean => p.caplen === 1000 && p.data.every((b) => b === (i & 0xff));
+  const intact = (p: Packet, i: number): boolean => p.caplen === 1000 && packetBytes(p).every((b) => b === (i & 0xff));
 
   it('hands a consumer that keeps packets memory of their own, which later reads never overwrite', async () => {
     const src = await PcapFileSource.open(numbered('kept.pcap', 5000));

@@ -83,6 +83,7 @@ describe('UDP application printers', () => {
             caplen: cut,
             len: whole.length,
             data: whole.subarray(0, cut),
+            offset: 0,
           });
           expect(text.endsWith('\n')).toBe(true);
           expect(ctx.internalErrors, `${dport} cut at ${cut}, -v x${verbose}`).toBe(0);
@@ -92,7 +93,14 @@ describe('UDP application printers', () => {
         const data = Buffer.from(whole);
         for (let j = 28; j < data.length; j++) if (rand() < 0.08) data[j] = Math.floor(rand() * 256);
         const ctx = new PrintContext({ tsStyle: 1, utc: true, verbose: i % 4 });
-        formatPacket(ctx, LINKTYPE.RAW, { tsSec: 0, tsNsec: 0, caplen: data.length, len: data.length, data });
+        formatPacket(ctx, LINKTYPE.RAW, {
+          tsSec: 0,
+          tsNsec: 0,
+          caplen: data.length,
+          len: data.length,
+          data,
+          offset: 0,
+        });
         expect(ctx.internalErrors, `${dport}: ${data.toString('hex')}`).toBe(0);
       }
     }

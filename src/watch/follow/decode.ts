@@ -7,6 +7,7 @@
  *   IPv6: | ver/tc/flow(4) | plen(2) | next | hops | src(16) | dst(16) |
  *   TCP:  | sport | dport | seq(4) | ack(4) | off/flags(2) | win | cksum | urg | options … |
  */
+import type { Packet } from '../../print/packet.js';
 import { Reader } from '../../print/reader.js';
 import { networkLayer } from '../../print/link.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../../print/tables.js';
@@ -59,9 +60,9 @@ export interface Decoded {
 }
 
 /** Decodes the parts of a captured packet session following uses; undefined when it is not IP or is cut short. */
-export function decodePacket(linktype: number, data: Uint8Array, caplen: number): Decoded | undefined {
+export function decodePacket(linktype: number, pkt: Packet): Decoded | undefined {
   try {
-    const r = new Reader(data, caplen);
+    const r = new Reader(pkt.data, pkt.caplen, pkt.offset);
     const net = networkLayer(linktype, r);
     if (net === undefined) return undefined;
     if (net.type === 0x0800) return ipv4(r, net.off);

@@ -6,7 +6,7 @@
  * summary follows once it is over (or when following stops).
  */
 import type { Writable } from 'node:stream';
-import type { Packet } from '../../print/packet.js';
+import { packetBytes, type Packet } from '../../print/packet.js';
 import { PrintContext, type PrintOptions } from '../../print/context.js';
 import { formatPacket } from '../../print/dispatch.js';
 import type { Endpoint, TapEvent } from '../../lib/sockets-tap.js';
@@ -192,7 +192,7 @@ export class Follower {
 
   /** Takes one captured packet. */
   packet(pkt: Packet): void {
-    const d = decodePacket(this.linktype, pkt.data, pkt.caplen);
+    const d = decodePacket(this.linktype, pkt);
     if (d === undefined) return;
     const h: Held = { pkt, d, t: pkt.tsSec * 1000 + pkt.tsNsec / 1e6 };
     if (this.follow(h)) return;
@@ -200,7 +200,7 @@ export class Follower {
     if (!this.opts.holdAll && !this.mayBeAnnounced(d)) return;
     // A large segment is the middle of a flowing transfer, not the start of a session: copying it would only cost.
     if (pkt.caplen > MAX_HELD_PACKET) return;
-    this.hold({ ...h, pkt: { ...pkt, data: new Uint8Array(pkt.data.subarray(0, pkt.caplen)) } });
+    this.hold({ ...h, pkt: { ...pkt, data: new Uint8Array(packetBytes(pkt)), offset: 0 } });
   }
 
   /** Queues an unmatched packet; forgets the oldest past KEEP_UNMATCHED_MS or the queue's bound. */
