@@ -6,7 +6,7 @@
  * whenever the sink asks it to, and reads anything but a regular file as a stream. The writer writes classic
  * pcap with microsecond timestamps, as tcpdump -w does.
  */
-import { close, closeSync, createReadStream, fstatSync, open, readSync } from 'node:fs';
+import { close, closeSync, createReadStream, fstatSync, open, read, readSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -307,54 +307,85 @@ interface ChunkReader {
   close(): void;
 }
 
+/** Room kept before each chunk read ahead, for the incomplete record left over from the chunk before it. */
+const LEFT_ROOM = MAX_SNAPLEN + 64;
+
 /**
- * Reads a regular file in big synchronous chunks, after a copy of the incomplete record left over, so that only
- * that record is ever copied. Synchronous on purpose: a local file read is a copy from the page cache, cheaper
- * than a trip through the thread pool. When the consumer keeps nothing of a packet, two buffers are filled in
- * turn (the record left over lies in one while the other is read into): fresh memory for every chunk costs the
- * kernel a page fault per page, which for a large file is more than the copy itself.
+ * Reads a regular file in big chunks, after a copy of the incomplete record left over, so that only that record
+ * is ever copied. While the consumer takes the packets of one chunk, the next is read in the thread pool: the
+ * copy from the page cache then costs the thread that prints nothing. That needs a consumer that keeps nothing of
+ * a packet, so that two buffers can be filled in turn (fresh memory for every chunk would also cost the kernel a
+ * page fault per page, which for a large file is more than the copy itself). For any other consumer, and for the
+ * first chunk (read with the header), each chunk is read synchronously into fresh memory.
  */
 function fileReader(fd: number): ChunkReader {
   let closed = false;
-  const turns: [Buffer | undefined, Buffer | undefined] = [undefined, undefined];
-  /** A buffer of at least `size` bytes that is not the memory of `left`. */
-  const take = (size: number, left: Uint8Array): Buffer => {
-    const i = turns[0] !== undefined && turns[0].buffer === left.buffer ? 1 : 0;
-    let buf = turns[i];
-    if (buf === undefined || buf.length < size) turns[i] = buf = Buffer.allocUnsafe(size);
-    return buf;
+  /** The read of the next chunk into `aheadBuf` (after LEFT_ROOM bytes), while one is under way or done. */
+  let ahead: Promise<number> | undefined;
+  let aheadBuf: Buffer | undefined;
+  let reading = false;
+  /** The buffer of the chunk handed out last: the next read ahead goes into it once its leftover is copied. */
+  let spare: Buffer | undefined;
+  const closeFd = (): void => {
+    // The descriptor's number may belong to a file opened since: closed once only, and never under a read.
+    try {
+      closeSync(fd);
+    } catch {
+      // nothing to do: the descriptor is gone either way
+    }
+  };
+  const readAhead = (buf: Buffer): void => {
+    aheadBuf = buf;
+    reading = true;
+    ahead = new Promise<number>((resolve, reject) => {
+      read(fd, buf, LEFT_ROOM, CHUNK, null, (err, n) => {
+        reading = false;
+        if (closed) closeFd();
+        if (err) reject(err);
+        else resolve(n);
+      });
+    });
+    // A read abandoned by close() may fail with nobody waiting for it.
+    ahead.catch(() => undefined);
+  };
+  const nextAhead = async (left: Uint8Array): Promise<Uint8Array | null> => {
+    if (ahead === undefined) readAhead(Buffer.allocUnsafe(LEFT_ROOM + CHUNK));
+    const n = await (ahead as Promise<number>);
+    const buf = aheadBuf as Buffer;
+    ahead = undefined;
+    if (n === 0 || closed) return null;
+    const chunk =
+      left.length <= LEFT_ROOM
+        ? new Uint8Array(buf.buffer, buf.byteOffset + LEFT_ROOM - left.length, left.length + n)
+        : concat(left, buf.subarray(LEFT_ROOM, LEFT_ROOM + n));
+    if (left.length <= LEFT_ROOM) chunk.set(left, 0);
+    // `left` is copied: the memory it lay in (the chunk before, nothing of which is kept) takes the next read.
+    const next = spare !== undefined && spare !== buf ? spare : Buffer.allocUnsafe(LEFT_ROOM + CHUNK);
+    spare = buf;
+    readAhead(next);
+    return chunk;
   };
   return {
-    next(left: Uint8Array, reuse: boolean): Uint8Array | null {
-      const chunk = readChunk(fd, left, reuse ? take : Buffer.allocUnsafe);
+    next(left: Uint8Array, reuse: boolean): Uint8Array | null | Promise<Uint8Array | null> {
+      if (reuse || ahead !== undefined) return nextAhead(left);
+      const chunk = readChunk(fd, left);
       return chunk.length === left.length ? null : chunk;
     },
     close(): void {
-      // Once only: the descriptor's number may already belong to a file opened since. Closing a regular file
-      // never blocks, and done here it costs no trip through the thread pool.
-      if (!closed) {
-        try {
-          closeSync(fd);
-        } catch {
-          // nothing to do: the descriptor is gone either way
-        }
-      }
+      // Closing a regular file never blocks, and done here it costs no trip through the thread pool.
+      if (!closed && !reading) closeFd();
       closed = true;
     },
   };
 }
 
-/**
- * Reads the next chunk of the file after a copy of `left` into a buffer from `alloc` (fresh memory unless the
- * packets handed out before, views into their chunk, are no longer needed); returns left + what was read.
- */
-function readChunk(fd: number, left: Uint8Array, alloc: (size: number, left: Uint8Array) => Buffer): Uint8Array {
+/** Reads the next chunk of the file, after a copy of `left`, into fresh memory; returns left + what was read. */
+function readChunk(fd: number, left: Uint8Array): Uint8Array {
   const size = Math.max(CHUNK, left.length * 2);
-  const buf = alloc(size, left);
+  const buf = Buffer.allocUnsafe(size);
   buf.set(left, 0);
   const bytesRead = readSync(fd, buf, left.length, size - left.length, null);
-  // A plain Uint8Array view: packets are cut from it by the hundred thousand, and Uint8Array.subarray is
-  // cheaper than Buffer's.
+  // A plain Uint8Array view: the printers' reads of it are cheaper than through a Buffer.
   return new Uint8Array(buf.buffer, buf.byteOffset, left.length + bytesRead);
 }
 

@@ -81,7 +81,7 @@ function readCapture(path: string): CaptureHeader & { pkts: Packet[] } {
 }
 
 /** A packet as compared: its lengths and bytes. */
-const key = (p: Packet): string => `${p.caplen}/${p.len}/${Buffer.from(p.data.subarray(0, p.caplen)).toString('hex')}`;
+const key = (p: Packet): string => `${p.caplen}/${p.len}/${Buffer.from(packetBytes(p)).toString('hex')}`;
 
 /** The packets tcpdump selects from `path` with `filter`: its -w - output, parsed; or its error line. */
 function tcpdumpSelects(path: string, filter: string): string[] | string {

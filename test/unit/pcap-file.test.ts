@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -266,6 +266,63 @@ describe('PcapFileSource', () => {
     expect(seen).toBe(5000);
     expect(bad).toBe(0);
     expect(waits).toBeGreaterThan(0);
+  });
+
+  it('reads a transient consumer pcapng blocks larger than a whole record, across chunks, intact', async () => {
+    // Enhanced packet blocks of 262144 bytes with a 200-byte comment: longer than any classic pcap record, so
+    // the part of one left at a chunk's end does not fit the room kept before the next chunk.
+    const shb = hex('0a0d0d0a 1c000000 4d3c2b1a 0100 0000 ffffffffffffffff 1c000000');
+    const idb = hex('01000000 14000000 0100 0000 00000000 14000000');
+    const block = (i: number): Buffer => {
+      const body = Buffer.alloc(20 + 262144 + 4 + 200 + 4);
+      body.writeUInt32LE(0, 0);
+      body.writeUInt32LE(i, 8);
+      body.writeUInt32LE(262144, 12);
+      body.writeUInt32LE(262144, 16);
+      body.fill(i & 0xff, 20, 20 + 262144);
+      body.writeUInt16LE(1, 20 + 262144); // opt_comment
+      body.writeUInt16LE(200, 20 + 262144 + 2);
+      const len = 8 + body.length + 4;
+      const h = Buffer.alloc(8);
+      h.writeUInt32LE(6, 0);
+      h.writeUInt32LE(len, 4);
+      const t = Buffer.alloc(4);
+      t.writeUInt32LE(len, 0);
+      return Buffer.concat([h, body, t]);
+    };
+    const file = join(dir, 'big-blocks.pcapng');
+    writeFileSync(file, Buffer.concat([shb, idb, ...Array.from({ length: 12 }, (_, i) => block(i))]));
+    const src = await PcapFileSource.open(file);
+    let seen = 0;
+    let bad = 0;
+    const end = await src.run({
+      transient: true,
+      packet: (p) => {
+        if (p.caplen !== 262144 || !packetBytes(p).every((b) => b === (seen & 0xff))) bad++;
+        seen++;
+      },
+    });
+    expect(end).toEqual({});
+    expect(seen).toBe(12);
+    expect(bad).toBe(0);
+  });
+
+  it('closes the file when stopped while the next chunk is being read', async () => {
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const src = await PcapFileSource.open(numbered('stopped.pcap', 5000));
+    let seen = 0;
+    const end = await src.run({
+      transient: true,
+      packet: () => {
+        // The first packet of the second chunk: the read of the third is under way.
+        if (++seen === 1100) src.close();
+      },
+    });
+    expect(end).toEqual({});
+    expect(seen).toBe(1100);
+    for (let i = 0; i < 100 && fds() > before; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(fds()).toBe(before);
   });
 
   it('fails to open a missing file with E_IO and a text file with E_FORMAT', async () => {
