@@ -26,6 +26,7 @@ export const MAX_SEQ_FLOWS = MAX_FLOWS;
 
 /** "Flags [S.]" for each value of the flags byte, computed once. */
 const flagText = lazyTexts(256, (f) => `Flags [${bittok2str(TCP_FLAGS, 'none', f, '')}]`);
+const T_COLON = text(': ');
 const T_CKSUM = text(', cksum 0x');
 const T_CORRECT = text(' (correct)');
 const T_SEQ = text(', seq ');
@@ -565,7 +566,7 @@ type PayloadPrinter = (ctx: PrintContext, r: Reader, bp: number, length: number)
 /** A text protocol's printer (txtproto_print), after ": ". */
 function textProto(proto: string, cmds?: string[], respSecondToken = false): PayloadPrinter {
   return (ctx, r, bp, length) => {
-    ctx.out.put(': ');
+    ctx.out.putText(T_COLON);
     ctx.proto = proto;
     printTxtProto(ctx, r, bp, length, cmds, respSecondToken);
   };
