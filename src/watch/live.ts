@@ -163,6 +163,9 @@ class LiveCapture implements LiveSource {
     const snaplen = Math.max(1, this.snaplen);
     const batch = Buffer.alloc(Math.max(BATCH_BYTES, this.shared.length + BATCH_HEADER + 8));
     const words = new Uint32Array(batch.buffer, batch.byteOffset, batch.length >>> 2);
+    // The packets of a transient consumer are read where cap put them, through a plain Uint8Array as those of a
+    // file are (the printers' reads stay of one kind).
+    const bytes = new Uint8Array(batch.buffer, batch.byteOffset, batch.length);
     let slab = new ArrayBuffer(0);
     let used = 0;
     // A copy: cap writes the next batch over `batch`.
@@ -193,7 +196,7 @@ class LiveCapture implements LiveSource {
             tsNsec: words[w + 3] as number,
             caplen,
             len: words[w + 1] as number,
-            data: transient ? batch : copy(at, caplen),
+            data: transient ? bytes : copy(at, caplen),
             offset: transient ? at : 0,
           };
           off = (at + nbytes + 7) & ~7;

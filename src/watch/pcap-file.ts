@@ -354,11 +354,11 @@ function fileReader(fd: number): ChunkReader {
     const buf = aheadBuf as Buffer;
     ahead = undefined;
     if (n === 0 || closed) return null;
-    const chunk =
-      left.length <= LEFT_ROOM
-        ? new Uint8Array(buf.buffer, buf.byteOffset + LEFT_ROOM - left.length, left.length + n)
-        : concat(left, buf.subarray(LEFT_ROOM, LEFT_ROOM + n));
-    if (left.length <= LEFT_ROOM) chunk.set(left, 0);
+    let chunk: Uint8Array;
+    if (left.length <= LEFT_ROOM) {
+      chunk = new Uint8Array(buf.buffer, buf.byteOffset + LEFT_ROOM - left.length, left.length + n);
+      chunk.set(left, 0);
+    } else chunk = concat(left, buf.subarray(LEFT_ROOM, LEFT_ROOM + n));
     // `left` is copied: the memory it lay in (the chunk before, nothing of which is kept) takes the next read.
     const next = spare !== undefined && spare !== buf ? spare : Buffer.allocUnsafe(LEFT_ROOM + CHUNK);
     spare = buf;

@@ -269,19 +269,23 @@ describe('PcapFileSource', () => {
   });
 
   it('reads a transient consumer pcapng blocks larger than a whole record, across chunks, intact', async () => {
-    // Enhanced packet blocks of 262144 bytes with a 200-byte comment: longer than any classic pcap record, so
-    // the part of one left at a chunk's end does not fit the room kept before the next chunk.
+    // Enhanced packet blocks of 262144 bytes with two comments of 53900 bytes: 369988 bytes each, longer than any
+    // classic pcap record. Two fit the first chunk, and the 308552 bytes of the third left at its end do not fit
+    // the room kept before the next chunk.
     const shb = hex('0a0d0d0a 1c000000 4d3c2b1a 0100 0000 ffffffffffffffff 1c000000');
     const idb = hex('01000000 14000000 0100 0000 00000000 14000000');
+    const COMMENT = 53900;
     const block = (i: number): Buffer => {
-      const body = Buffer.alloc(20 + 262144 + 4 + 200 + 4);
-      body.writeUInt32LE(0, 0);
+      const body = Buffer.alloc(20 + 262144 + 2 * (4 + COMMENT) + 4);
       body.writeUInt32LE(i, 8);
       body.writeUInt32LE(262144, 12);
       body.writeUInt32LE(262144, 16);
       body.fill(i & 0xff, 20, 20 + 262144);
-      body.writeUInt16LE(1, 20 + 262144); // opt_comment
-      body.writeUInt16LE(200, 20 + 262144 + 2);
+      for (const at of [20 + 262144, 20 + 262144 + 4 + COMMENT]) {
+        body.writeUInt16LE(1, at); // opt_comment
+        body.writeUInt16LE(COMMENT, at + 2);
+        body.fill(0x78, at + 4, at + 4 + COMMENT);
+      }
       const len = 8 + body.length + 4;
       const h = Buffer.alloc(8);
       h.writeUInt32LE(6, 0);
@@ -290,6 +294,7 @@ describe('PcapFileSource', () => {
       t.writeUInt32LE(len, 0);
       return Buffer.concat([h, body, t]);
     };
+    expect(block(0).length).toBe(369988);
     const file = join(dir, 'big-blocks.pcapng');
     writeFileSync(file, Buffer.concat([shb, idb, ...Array.from({ length: 12 }, (_, i) => block(i))]));
     const src = await PcapFileSource.open(file);
