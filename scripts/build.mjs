@@ -6,7 +6,7 @@
 //   node scripts/build.mjs [OUTFILE]      (default dist/ntk.cjs)
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,18 +32,24 @@ for (const [entry, name] of [
   await build({ ...common, entryPoints: [join(root, entry)], outfile: join(dirname(outfile), name) });
 }
 
-// V8's code cache of the bundle for bin/ntk (dist/ntk.cjs.cache), taken after a run of `--help`, so that it holds
-// the command line's code compiled as well: every later start skips compiling what that run compiled.
+// V8's code cache of the bundle for bin/ntk (dist/ntk.cjs.cache), taken after a run of `watch -v -r` on one of the
+// project's own captures, so that it holds compiled what starting a command needs (the command line, its help
+// text, which the parser renders on every run) and what reading a capture needs: every later start skips
+// compiling what that run compiled. The cache is opened before the run, which may give up root. Without the
+// capture, a run of `--help` makes it.
+const sample = join(root, 'test/golden/loopback.pcap');
+const trainingRun = existsSync(sample) ? ['watch', '-n', '-v', '-r', sample] : ['--help'];
 const cacheMaker = `
-  const { readFileSync, writeFileSync } = require('node:fs');
+  const { openSync, readFileSync, writeSync } = require('node:fs');
   const Module = require('node:module');
   const { dirname } = require('node:path');
   const vm = require('node:vm');
-  const bundle = process.argv[1];
+  const [bundle, ...args] = process.argv.slice(1);
+  const fd = openSync(bundle + '.cache', 'w');
   const script = new vm.Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle });
-  process.on('exit', () => writeFileSync(bundle + '.cache', script.createCachedData()));
+  process.on('exit', () => writeSync(fd, script.createCachedData()));
   const m = { exports: {}, filename: bundle };
   script.runInThisContext().call(m.exports, m.exports, Module.createRequire(bundle), m, bundle, dirname(bundle));
-  m.exports.run(['--help']);
+  m.exports.run(args);
 `;
-execFileSync(process.execPath, ['-e', cacheMaker, outfile], { stdio: 'ignore' });
+execFileSync(process.execPath, ['-e', cacheMaker, outfile, ...trainingRun], { stdio: 'ignore' });
