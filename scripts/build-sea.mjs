@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds dist/ntk, a single executable: Node's own single-executable support (a SEA blob injected into a copy
 // of this node binary with postject). Its main script is scripts/sea-main.cjs, which runs the bundle, carried
-// as the asset ntk.cjs with its code cache ntk.cjs.cache; the capture addon cap.node
+// as the asset ntk.cjs with its code caches ntk.cjs.cache and ntk.cjs.watch.cache; the capture addon cap.node
 // travels as the asset "cap.node" and is written to a cache directory and dlopen'ed on first use of watch
 // (src/watch/native.ts); the worker threads scan-worker.cjs and watch-worker.cjs travel as the assets of those
 // names, which a large scan and a followed session start as source text (lib/worker-script.ts). Runs offline:
@@ -63,6 +63,7 @@ try {
       assets: {
         'ntk.cjs': bundle,
         'ntk.cjs.cache': `${bundle}.cache`,
+        'ntk.cjs.watch.cache': `${bundle}.watch.cache`,
         'cap.node': addon,
         'scan-worker.cjs': join(work, 'scan-worker.cjs'),
         'watch-worker.cjs': join(work, 'watch-worker.cjs'),

@@ -1,9 +1,9 @@
 'use strict';
 // The single executable's main script (scripts/build-sea.mjs writes the version into VERSION). It answers
 // `ntk --version` at once, straight to the descriptor; anything else runs the bundle, carried as the asset
-// ntk.cjs, with V8's code cache of it (the asset ntk.cjs.cache), as bin/ntk does from dist/: a command loads
-// the bundle only when it needs it. V8 checks the cache against the source and this Node, and compiles as usual
-// when it does not fit.
+// ntk.cjs, with V8's code cache of it (the asset ntk.cjs.cache, or ntk.cjs.watch.cache for `watch`), as bin/ntk
+// does from dist/: a command loads the bundle only when it needs it. V8 checks the cache against the source and
+// this Node, and compiles as usual when it does not fit.
 const VERSION = '__NTK_VERSION__';
 const args = process.argv.slice(2);
 
@@ -24,7 +24,8 @@ if (!(args.length === 1 && args[0] === '--version' && versionNow())) {
   const { dirname } = require('node:path');
   const script = new vm.Script(Module.wrap(sea.getAsset('ntk.cjs', 'utf8')), {
     filename: 'ntk.cjs',
-    cachedData: Buffer.from(sea.getRawAsset('ntk.cjs.cache')),
+    // `watch` has a cache of its own, taken after reading a capture: the printers come compiled (build.mjs).
+    cachedData: Buffer.from(sea.getRawAsset(args[0] === 'watch' ? 'ntk.cjs.watch.cache' : 'ntk.cjs.cache')),
   });
   const module_ = { exports: {}, filename: process.execPath };
   script

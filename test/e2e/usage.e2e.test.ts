@@ -85,3 +85,28 @@ describe('bin/ntk without a build', () => {
     expect(r.code).toBe(1);
   });
 });
+
+describe("the build's code caches", () => {
+  // Checked in a child of its own: V8 refuses a cache made under other flags than the ones it runs with.
+  const accepts = (cache: string): string =>
+    spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const { readFileSync } = require('node:fs');
+         const [bundle, cache] = process.argv.slice(1);
+         const s = new (require('node:vm').Script)(require('node:module').wrap(readFileSync(bundle, 'utf8')), {
+           filename: bundle,
+           cachedData: readFileSync(cache),
+         });
+         process.stdout.write(String(!s.cachedDataRejected));`,
+        resolve(__dirname, '../../dist/ntk.cjs'),
+        resolve(__dirname, '../../dist', cache),
+      ],
+      { encoding: 'utf8' },
+    ).stdout;
+
+  it.each(['ntk.cjs.cache', 'ntk.cjs.watch.cache'])('V8 takes dist/%s for the bundle', (cache) => {
+    expect(accepts(cache)).toBe('true');
+  });
+});
