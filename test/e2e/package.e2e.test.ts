@@ -5,7 +5,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canCapture } from '../helpers/can-capture';
-import { startServer } from '../helpers/net';
+import { serverInWindow } from '../helpers/net';
 import { runNtk } from '../helpers/run-ntk';
 
 const root = resolve(__dirname, '../..');
@@ -34,14 +34,13 @@ describe('npm package', () => {
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toBe(require('../../package.json').version);
 
-    const srv = await startServer((s) => s.end('installed\n'));
+    // The window a large scan covers below, away from the listeners of tests running meanwhile.
+    const { server: srv, lo, hi } = await serverInWindow(5000, (s) => s.end('installed\n'));
     const r = await runNtk(['connect', '127.0.0.1', String(srv.port)], { bin: which });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('installed\n');
 
     // A large scan runs worker threads from the packaged dist/scan-worker.cjs.
-    const lo = Math.max(1, srv.port - 2500);
-    const hi = Math.min(65535, lo + 4999);
     const scan = await runNtk(['scan', '-n', '127.0.0.1', `${lo}-${hi}`], { bin: which, env: { NTK_DEBUG: '1' } });
     expect(scan.code).toBe(0);
     expect(scan.stdout).toContain(`127.0.0.1 ${srv.port}/tcp open`);

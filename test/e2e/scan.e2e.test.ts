@@ -3,13 +3,13 @@
  * run in scan-netns.e2e.test.ts, on a namespace's own loopback, where no other program opens listeners meanwhile.
  */
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { serviceName } from '../../src/lib/services';
 import { readSockTable } from '../../src/lib/socktable';
-import { freePort, startServer } from '../helpers/net';
+import { freePort, scanBlockBase, startServer } from '../helpers/net';
 import { errorLines, hasStackTrace, runNtk, spawnNtk } from '../helpers/run-ntk';
 
 const dir = mkdtempSync(join(tmpdir(), 'ntk-scan-'));
@@ -26,20 +26,10 @@ function listening(): Set<number> {
   );
 }
 
-/**
- * A random first port of a block below the kernel's ephemeral range: the client sockets of tests running
- * meanwhile (20,000 in the chat room's) take their ports from that range, and can fill it.
- */
-function candidateBase(): number {
-  const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
-  const top = Number.isInteger(low) && low > 4096 ? low - 10 : 30000;
-  return 1024 + Math.floor(Math.random() * (top - 1024));
-}
-
 /** Five listeners and a block of consecutive ports around them where nothing else listens. */
 async function fixture(): Promise<{ open: number[]; lo: number; hi: number }> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = candidateBase();
+    const base = scanBlockBase(10);
     const busy = listening();
     const ports = Array.from({ length: 10 }, (_, i) => base + i);
     if (ports.some((p) => busy.has(p))) continue;

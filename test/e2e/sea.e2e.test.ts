@@ -23,7 +23,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canCapture } from '../helpers/can-capture';
-import { freeUdpPort, startServer } from '../helpers/net';
+import { freeUdpPort, serverInWindow, startServer } from '../helpers/net';
 import { runNtk, spawnNtk } from '../helpers/run-ntk';
 import { untrustedDirectory } from '../../src/watch/privileges';
 
@@ -340,9 +340,8 @@ describe('single executable (dist/ntk)', () => {
   );
 
   it('scan runs its worker threads from the bundled asset', async () => {
-    const srv = await startServer();
-    const lo = Math.max(1, srv.port - 2500);
-    const hi = Math.min(65535, lo + 4999);
+    // Below the ephemeral range, away from the listeners of tests running meanwhile.
+    const { server: srv, lo, hi } = await serverInWindow(5000);
     const r = await runNtk(['scan', '-n', '--json', '127.0.0.1', `${lo}-${hi}`], {
       bin: exe,
       cwd: alone,

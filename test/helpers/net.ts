@@ -1,25 +1,74 @@
 /** Loopback servers and free ports for tests; everything is closed when the test finishes. */
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { onTestFinished } from 'vitest';
+import { readSockTable } from '../../src/lib/socktable';
 
-/** Returns a TCP port that was free on 127.0.0.1 a moment ago. */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+/** The first port of the kernel's ephemeral range: port 0 binds there, and client sockets take their ports there. */
+function ephemeralLow(): number {
+  const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  return Number.isInteger(low) && low > 4096 ? low : 32768;
 }
 
-/** Returns a UDP port that was free on 127.0.0.1 a moment ago. */
+/**
+ * Ports below the kernel's ephemeral range, which no program of the tests binds by itself (port 0 binds in the
+ * ephemeral range, and client sockets take their ports there: the 10,000 clients of the chat test can fill it).
+ * The lower half holds the windows and blocks that scans cover (serverInWindow, the scan tests' blocks); free
+ * ports come from the upper half, so that no scan ever reaches a listener started on one of them.
+ */
+function zones(): { scan: [number, number]; free: [number, number] } {
+  const top = ephemeralLow();
+  const mid = 1024 + ((top - 1024) >> 1);
+  return { scan: [1024, mid], free: [mid, top] };
+}
+
+/** A random first port of a block of `size` ports in the scan zone (see zones()). */
+export function scanBlockBase(size: number): number {
+  const [lo, hi] = zones().scan;
+  return lo + Math.floor(Math.random() * (hi - size - lo));
+}
+
+/** A random port of the free zone that no socket of any program uses now (not even in TIME_WAIT). */
+function unusedCandidate(): number {
+  const [lo, hi] = zones().free;
+  for (;;) {
+    const port = lo + Math.floor(Math.random() * (hi - lo));
+    const used = (['tcp', 'udp'] as const).some((proto) => readSockTable(proto).some((e) => e.localPort === port));
+    if (!used) return port;
+  }
+}
+
+/** Tries `bind` on candidate ports until one succeeds; returns it. */
+async function firstBindable(bind: (port: number) => Promise<boolean>): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = unusedCandidate();
+    if (await bind(port)) return port;
+  }
+  throw new Error('no free port');
+}
+
+/** Returns a TCP port that was free on `host` a moment ago, below the ephemeral range (see zones()). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return firstBindable(
+    (port) =>
+      new Promise((resolve) => {
+        const server = createServer();
+        server.once('error', () => resolve(false));
+        server.listen(port, host, () => server.close(() => resolve(true)));
+      }),
+  );
+}
+
+/** Returns a UDP port that was free on 127.0.0.1 a moment ago, below the ephemeral range (see zones()). */
 export function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  return new Promise((resolve) =>
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    }),
+  return firstBindable(
+    (port) =>
+      new Promise((resolve) => {
+        const s = createSocket('udp4');
+        s.once('error', () => s.close(() => resolve(false)));
+        s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
+      }),
   );
 }
 
@@ -72,6 +121,26 @@ export async function startServer(
       });
     },
   };
+}
+
+/**
+ * A TCP server (as startServer) in the middle of a random window of `size` ports of the scan zone (see zones()),
+ * for a test that scans the window: no listener of a test running meanwhile is there, whose one connection (an
+ * `ntk listen` accepts one) the scan would take.
+ */
+export async function serverInWindow(
+  size: number,
+  onConn: (socket: Socket) => void = () => {},
+): Promise<{ server: TestServer; lo: number; hi: number }> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const lo = scanBlockBase(size);
+    try {
+      return { server: await startServer(onConn, { port: lo + (size >> 1) }), lo, hi: lo + size - 1 };
+    } catch {
+      // taken: another window
+    }
+  }
+  throw new Error('no free port in the scan zone');
 }
 
 /** Collects everything `socket` sends until it ends. */
