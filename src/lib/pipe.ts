@@ -32,10 +32,10 @@ export type SessionEnd = 'peer-closed' | 'stdin-eof' | 'idle' | 'interrupt';
 export const CLOSE_GRACE_MS = 1000;
 
 /**
- * Runs stdin ⇄ socket until the peer closes, the idle timeout fires, -q expires after stdin EOF, or `io.interrupt`
- * is aborted (then the socket is closed the normal way, with a FIN, destroyed after CLOSE_GRACE_MS if the FIN cannot
- * get out; -w idle closes at once; with `rst`, a RST instead). Resolves once the socket is closed; rejects
- * with the socket's error (ECONNRESET, …).
+ * Runs stdin ⇄ socket (created with allowHalfOpen) until the peer closes, the idle timeout fires, -q expires after
+ * stdin EOF, or `io.interrupt` is aborted (then the socket is closed the normal way, with a FIN, destroyed after
+ * CLOSE_GRACE_MS if the FIN cannot get out; -w idle closes at once; with `rst`, a RST instead). Resolves once the
+ * socket is closed; rejects with the socket's error (ECONNRESET, …).
  */
 export function pipeTcp(socket: Socket, io: Io, opts: SessionOptions): Promise<SessionEnd> {
   return new Promise((resolve, reject) => {
@@ -50,6 +50,12 @@ export function pipeTcp(socket: Socket, io: Io, opts: SessionOptions): Promise<S
       io.stdin.unpipe(socket);
       io.stdin.pause();
     };
+    // end() sends our FIN once queued data is written; close the descriptor after that, like nc's exit does, or
+    // after a grace period if the peer does not read what is queued.
+    const closeWithFin = (): void => {
+      socket.end(() => socket.destroy());
+      graceTimer ??= setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+    };
     const finish = (why: SessionEnd): void => {
       reason = why;
       stopStdin();
@@ -63,10 +69,7 @@ export function pipeTcp(socket: Socket, io: Io, opts: SessionOptions): Promise<S
         socket.destroy();
         return;
       }
-      // end() sends our FIN once queued data is written; close the descriptor after that, like nc's exit does,
-      // or after a grace period if the peer does not read what is queued.
-      socket.end(() => socket.destroy());
-      graceTimer ??= setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+      closeWithFin();
     };
 
     const onEof = (): void => {
@@ -83,8 +86,16 @@ export function pipeTcp(socket: Socket, io: Io, opts: SessionOptions): Promise<S
       socket.setTimeout(opts.idleMs);
       socket.once('timeout', () => finish('idle'));
     }
-    // The peer's FIN: nothing more will arrive; Node answers with our own FIN (allowHalfOpen is false).
-    socket.once('end', stopStdin);
+    // The peer's FIN: nothing more will arrive, and the session ends with our FIN (a FIN even with --rst: the peer
+    // closed first, so no TIME_WAIT is left here). What stdin holds already still goes out first, as nc sends
+    // what it has read: the socket is half-open (allowHalfOpen), and one turn of the event loop reads the bytes
+    // waiting in a pipe.
+    socket.once('end', () =>
+      setImmediate(() => {
+        stopStdin();
+        if (!socket.destroyed) closeWithFin();
+      }),
+    );
 
     let failure: unknown;
     socket.once('error', (err) => {

@@ -100,7 +100,8 @@ function announce(opts: ListenOptions, io: Io, address: string, port: number): v
 async function bindTcp(opts: ListenOptions, io: Io): Promise<Server> {
   const address = bindAddress(opts);
   // Plain sessions take peers one at a time: a waiting peer's data stays in the kernel until its turn.
-  const server = createServer({ pauseOnConnect: opts.mode === 'plain' });
+  // A plain session's socket stays half-open after the peer's FIN, so that pipeTcp can still send what stdin holds.
+  const server = createServer({ pauseOnConnect: opts.mode === 'plain', allowHalfOpen: opts.mode === 'plain' });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -52,6 +52,14 @@ describe('ntk listen (TCP)', () => {
     expect((await ntk.done).code).toBe(0);
   });
 
+  it('a peer that half-closes at once still gets what stdin holds, as from nc -l', async () => {
+    const { ntk, port } = await listen([], { stdin: 'hello\n' });
+    const s = await dial(port);
+    s.end();
+    expect((await readAll(s)).toString()).toBe('hello\n');
+    expect((await ntk.done).code).toBe(0);
+  });
+
   it('accepts -l for nc habits', async () => {
     const { ntk, port } = await listen(['-l']);
     const s = await dial(port);
