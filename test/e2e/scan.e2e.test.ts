@@ -26,6 +26,12 @@ function listening(): Set<number> {
   );
 }
 
+/** The line a scan without -n prints for open port `p` of 127.0.0.1: with its service name, when it has one. */
+function openLine(p: number): string {
+  const name = serviceName(p, 'tcp');
+  return `127.0.0.1 ${p}/tcp open${name === undefined ? '' : ` ${name}`}\n`;
+}
+
 /** Five listeners and a block of consecutive ports around them where nothing else listens. */
 async function fixture(): Promise<{ open: number[]; lo: number; hi: number }> {
   for (let attempt = 0; attempt < 50; attempt++) {
@@ -68,7 +74,7 @@ describe('ntk scan on loopback', () => {
     const { open, lo, hi } = await fixture();
     const r = await runNtk(['scan', '127.0.0.1', `${lo}-${hi}`]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(open.map((p) => `127.0.0.1 ${p}/tcp open\n`).join(''));
+    expect(r.stdout).toBe(open.map(openLine).join(''));
     expect(errorLines(r.stderr)).toHaveLength(1);
     const none = await runNtk(['scan', '-n', '127.0.0.1', `${lo},${lo + 3}`]);
     expect(none.code).toBe(1);
@@ -136,7 +142,7 @@ describe('ntk scan on loopback', () => {
     const { open, lo, hi } = await fixture();
     const r = await runNtk(['scan', 'no-such-host.invalid', '127.0.0.1', `${lo}-${hi}`]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(open.map((p) => `127.0.0.1 ${p}/tcp open\n`).join(''));
+    expect(r.stdout).toBe(open.map(openLine).join(''));
     const lines = errorLines(r.stderr);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^ntk: scan: cannot resolve no-such-host\.invalid: /);
