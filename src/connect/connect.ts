@@ -157,8 +157,6 @@ function tcpAttempt(opts: ConnectOptions, target: ResolvedAddress, interrupt: Ab
       family: target.family,
       localAddress: opts.sourceAddress ?? (opts.sourcePort ? (target.family === 6 ? '::' : '0.0.0.0') : undefined),
       localPort: opts.sourcePort,
-      // Half-open after the peer's FIN, so that the session can still send what stdin holds (pipeTcp).
-      allowHalfOpen: true,
     });
     tapConnecting(socket, { address: target.address, port: opts.port });
     let timer: NodeJS.Timeout | undefined;

@@ -32,7 +32,7 @@ export type SessionEnd = 'peer-closed' | 'stdin-eof' | 'idle' | 'interrupt';
 export const CLOSE_GRACE_MS = 1000;
 
 /**
- * Runs stdin ⇄ socket (created with allowHalfOpen) until the peer closes, the idle timeout fires, -q expires after
+ * Runs stdin ⇄ socket until the peer closes, the idle timeout fires, -q expires after
  * stdin EOF, or `io.interrupt` is aborted (then the socket is closed the normal way, with a FIN, destroyed after
  * CLOSE_GRACE_MS if the FIN cannot get out; -w idle closes at once; with `rst`, a RST instead). Resolves once the
  * socket is closed; rejects with the socket's error (ECONNRESET, …).
@@ -87,15 +87,19 @@ export function pipeTcp(socket: Socket, io: Io, opts: SessionOptions): Promise<S
       socket.once('timeout', () => finish('idle'));
     }
     // The peer's FIN: nothing more will arrive, and the session ends with our FIN (a FIN even with --rst: the peer
-    // closed first, so no TIME_WAIT is left here). What stdin holds already still goes out first, as nc sends
-    // what it has read: the socket is half-open (allowHalfOpen), and one turn of the event loop reads the bytes
-    // waiting in a pipe.
-    socket.once('end', () =>
+    // closed first, so no TIME_WAIT is left here). On a half-open socket (a listener's), what stdin holds already
+    // still goes out first, as nc -l sends what it has read: one turn of the event loop reads the bytes waiting in
+    // a pipe. Otherwise Node answers with our FIN at once.
+    socket.once('end', () => {
+      if (!socket.allowHalfOpen) {
+        stopStdin();
+        return;
+      }
       setImmediate(() => {
         stopStdin();
         if (!socket.destroyed) closeWithFin();
-      }),
-    );
+      });
+    });
 
     let failure: unknown;
     socket.once('error', (err) => {
