@@ -32,10 +32,10 @@ export type SessionEnd = 'peer-closed' | 'stdin-eof' | 'idle' | 'interrupt';
 export const CLOSE_GRACE_MS = 1000;
 
 /**
- * Runs stdin ⇄ socket until the peer closes, the idle timeout fires, -q expires after
- * stdin EOF, or `io.interrupt` is aborted (then the socket is closed the normal way, with a FIN, destroyed after
- * CLOSE_GRACE_MS if the FIN cannot get out; -w idle closes at once; with `rst`, a RST instead). Resolves once the
- * socket is closed; rejects with the socket's error (ECONNRESET, …).
+ * Runs stdin ⇄ socket until the peer closes, the idle timeout fires, -q expires after stdin EOF, or `io.interrupt`
+ * is aborted (then the socket is closed the normal way, with a FIN, destroyed after CLOSE_GRACE_MS if the FIN cannot
+ * get out; -w idle closes at once; with `rst`, a RST instead). Resolves once the socket is closed; rejects
+ * with the socket's error (ECONNRESET, …).
  */
 export function pipeTcp(socket: Socket, io: Io, opts: SessionOptions): Promise<SessionEnd> {
   return new Promise((resolve, reject) => {
