@@ -167,12 +167,13 @@ const KNOWN = new Set<number>([
 ]);
 
 /**
- * Runs `prog` on a packet of which `caplen` bytes of `p` were captured and `wirelen` were on the wire; returns
- * what the program returns (0: reject; otherwise the bytes to keep), as bpf_filter() does.
+ * Runs `prog` on a packet of which `caplen` bytes, from `base` on in `p`, were captured and `wirelen` were on the
+ * wire; returns what the program returns (0: reject; otherwise the bytes to keep), as bpf_filter() does. Offsets
+ * in the program are from the packet's first byte; a file's packets are read in place in their chunk.
  */
-export function bpfRun(prog: BpfProgram, p: Uint8Array, wirelen: number, caplen: number): number {
+export function bpfRun(prog: BpfProgram, p: Uint8Array, wirelen: number, caplen: number, base = 0): number {
   const { code, jt, jf, k: ks } = prog;
-  const buflen = Math.min(caplen, p.length);
+  const buflen = Math.min(caplen, p.length - base);
   const mem = new Uint32Array(BPF_MEMWORDS);
   let A = 0;
   let X = 0;
@@ -186,15 +187,15 @@ export function bpfRun(prog: BpfProgram, p: Uint8Array, wirelen: number, caplen:
 
       case BPF_LD | BPF_W | BPF_ABS:
         if (k > buflen - 4) return 0;
-        A = word(p, k);
+        A = word(p, base + k);
         break;
       case BPF_LD | BPF_H | BPF_ABS:
         if (k > buflen - 2) return 0;
-        A = ((p[k] as number) << 8) | (p[k + 1] as number);
+        A = ((p[base + k] as number) << 8) | (p[base + k + 1] as number);
         break;
       case BPF_LD | BPF_B | BPF_ABS:
         if (k >= buflen) return 0;
-        A = p[k] as number;
+        A = p[base + k] as number;
         break;
       case BPF_LD | BPF_W | BPF_LEN:
         A = wirelen >>> 0;
@@ -205,24 +206,24 @@ export function bpfRun(prog: BpfProgram, p: Uint8Array, wirelen: number, caplen:
       case BPF_LD | BPF_W | BPF_IND: {
         const at = X + k;
         if (at > buflen - 4) return 0;
-        A = word(p, at);
+        A = word(p, base + at);
         break;
       }
       case BPF_LD | BPF_H | BPF_IND: {
         const at = X + k;
         if (at > buflen - 2) return 0;
-        A = ((p[at] as number) << 8) | (p[at + 1] as number);
+        A = ((p[base + at] as number) << 8) | (p[base + at + 1] as number);
         break;
       }
       case BPF_LD | BPF_B | BPF_IND: {
         const at = X + k;
         if (at >= buflen) return 0;
-        A = p[at] as number;
+        A = p[base + at] as number;
         break;
       }
       case BPF_LDX | BPF_MSH | BPF_B:
         if (k >= buflen) return 0;
-        X = ((p[k] as number) & 0xf) << 2;
+        X = ((p[base + k] as number) & 0xf) << 2;
         break;
       case BPF_LD | BPF_IMM:
         A = k;

@@ -12,7 +12,7 @@ import { bpfProgram, bpfRun } from './bpf.js';
 import { createError } from '../lib/errors.js';
 import { errnoOf, errnoWords } from '../lib/errno.js';
 import type { PacketSink, PacketSource, SourceEnd } from './source.js';
-import { LINKTYPE, packetBytes, type Packet } from '../print/packet.js';
+import { LINKTYPE, type Packet } from '../print/packet.js';
 import { PcapFileSource, PcapWriter } from './pcap-file.js';
 import type { LiveSource } from './live.js';
 import { loadCap, type CapStats } from './native.js';
@@ -72,7 +72,7 @@ async function fileFilter(
 ): Promise<PacketFilter> {
   const { compileFilterFor } = await import('./native.js');
   const prog = bpfProgram(compileFilterFor(expr, header));
-  return (pkt) => bpfRun(prog, packetBytes(pkt), pkt.len, pkt.caplen) !== 0;
+  return (pkt) => bpfRun(prog, pkt.data, pkt.len, pkt.caplen, pkt.offset) !== 0;
 }
 
 /** Runs `ntk watch`; resolves with the exit status. */

@@ -52,6 +52,18 @@ describe('bpfRun', () => {
     expect(bpfRun(bpfProgram(prog([0x30, 0, 0, 0], [0x6, 0, 0, 1])), new Uint8Array(0), 0, 0)).toBe(0);
   });
 
+  it('reads a packet in place at its offset in a larger buffer, the captured length counted from there', () => {
+    const p = bpfProgram(TCP_DST_80);
+    const around = new Uint8Array(SYN.length + 20).fill(0xff);
+    around.set(SYN, 7);
+    expect(bpfRun(p, around, SYN.length, SYN.length, 7)).toBe(0x40000);
+    around[7 + 37] = 81;
+    expect(bpfRun(p, around, SYN.length, SYN.length, 7)).toBe(0);
+    around[7 + 37] = 80;
+    // Cut before the port: the bytes that follow in the buffer are not the packet's.
+    expect(bpfRun(p, around, SYN.length, 37, 7)).toBe(0);
+  });
+
   it('reads the wire length with ld len ("less 64", "greater 100")', () => {
     // tcpdump -dd 'less 64': ld #pktlen; jgt #64 → reject.
     const less64 = bpfProgram(prog([0x80, 0, 0, 0], [0x25, 1, 0, 64], [0x6, 0, 0, 0x40000], [0x6, 0, 0, 0]));
