@@ -1,18 +1,19 @@
 /**
- * `ntk sockets` against `ss -tanpo` at the same moment: a listener, an established pair, a TIME_WAIT and a
+ * `ntk sockets` against `ss -tano` at the same moment: a listener, an established pair, a TIME_WAIT and a
  * CLOSE_WAIT made on purpose on loopback (other processes use the machine, so both are filtered to our ports).
+ * The owners are known without ss -p: every socket made here belongs to this process alone (Node opens them
+ * close-on-exec). ss -p would also open /proc/PID/attr/current of every process on the machine, which waits
+ * while any of them is in the middle of an execve.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { expectUsageError, runNtk, spawnNtk } from '../helpers/run-ntk';
-import { until } from '../helpers/peer';
 
 interface Row {
   state: string;
   local: string;
   peer: string;
-  pids: number[];
   timerSecs?: number;
 }
 
@@ -32,25 +33,28 @@ function dial(port: number): Promise<Socket> {
 }
 
 /**
- * ss's view of the sockets on `ports` (local or peer), with owners and the TIME_WAIT timer. ss filters by port
- * itself: other tests leave thousands of loopback sockets, and a whole table can outgrow any output buffer.
+ * ss's view of the sockets on `ports` (local or peer), with the TIME_WAIT timer. ss filters by port itself:
+ * other tests leave thousands of loopback sockets, and a whole table can outgrow any output buffer. It runs
+ * asynchronously with a deadline, so a slow ss fails the test with its own message.
  */
-function ssRows(ports: number[]): Row[] {
+async function ssRows(ports: number[]): Promise<Row[]> {
   const filter = ports.flatMap((p, i) => [...(i ? ['or'] : []), 'sport', '=', `:${p}`, 'or', 'dport', '=', `:${p}`]);
-  const r = spawnSync('ss', ['-tanpoH', ...filter], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0 || r.error) throw new Error(`ss failed: ${r.error?.message ?? r.stderr}`);
+  const stdout = await new Promise<string>((resolve, reject) =>
+    execFile('ss', ['-tanoH', ...filter], { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 20_000 }, (err, out) =>
+      err ? reject(new Error(`ss failed: ${err.message}`)) : resolve(out),
+    ),
+  );
   const rows: Row[] = [];
-  for (const line of r.stdout.split('\n')) {
+  for (const line of stdout.split('\n')) {
     const f = line.trim().split(/\s+/);
     if (f.length < 5) continue;
     const [state = '', , , local = '', peer = ''] = f;
     const rest = f.slice(5).join(' ');
     const port = (ep: string): number => Number(ep.slice(ep.lastIndexOf(':') + 1));
     if (!ports.includes(port(local)) && !ports.includes(port(peer))) continue;
-    const pids = [...rest.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
     const tw = /timer:\(timewait,(?:(\d+)min)?(?:(\d+)sec)?(?:(\d+)ms)?/.exec(rest);
     const timerSecs = tw ? Number(tw[1] ?? 0) * 60 + Number(tw[2] ?? 0) + Number(tw[3] ?? 0) / 1000 : undefined;
-    rows.push({ state: ssState(state), local, peer, pids: [...new Set(pids)].sort(), timerSecs });
+    rows.push({ state: ssState(state), local, peer, timerSecs });
   }
   return rows;
 }
@@ -66,10 +70,10 @@ function ssState(s: string): string {
   return map[s] ?? s.replace(/-/g, '_');
 }
 
-async function ntkRows(ports: number[]): Promise<Row[]> {
+async function ntkRows(ports: number[]): Promise<Array<Row & { pids: number[] }>> {
   const r = await runNtk(['sockets', '-t', '--json']);
   expect(r.code, r.stderr).toBe(0);
-  const rows: Row[] = [];
+  const rows: Array<Row & { pids: number[] }> = [];
   for (const line of r.stdout.split('\n').filter(Boolean)) {
     const o = JSON.parse(line) as {
       state: string;
@@ -97,15 +101,18 @@ async function ntkRows(ports: number[]): Promise<Row[]> {
 const key = (r: Row): string => `${r.state} ${r.local} ${r.peer}`;
 
 describe.runIf(canSs)('ntk sockets', () => {
-  it('shows the same sockets, states, peers and owners as ss -tanp (LISTEN, ESTABLISHED, TIME_WAIT, CLOSE_WAIT)', async () => {
+  it('shows the same sockets, states, peers and timers as ss -tano (LISTEN, ESTABLISHED, TIME_WAIT, CLOSE_WAIT), owned by this process', async () => {
     const kept: Socket[] = [];
     // A listener with an established pair.
     const server = createServer((s) => kept.push(s));
     const port = await listen(server);
     kept.push(await dial(port));
     // CLOSE_WAIT on the server side: the client's FIN arrives and the server (allowHalfOpen) does not close.
+    let finSeen = (): void => {};
+    const finArrived = new Promise<void>((resolve) => (finSeen = resolve));
     const halfOpen = createServer({ allowHalfOpen: true }, (s) => {
       kept.push(s);
+      s.once('end', () => finSeen());
       s.resume();
     });
     const cwPort = await listen(halfOpen);
@@ -123,28 +130,30 @@ describe.runIf(canSs)('ntk sockets', () => {
       for (const s of [...kept, cwClient]) s.destroy();
       for (const s of [server, halfOpen, twServer]) s.close();
     });
+    await finArrived;
     const ports = [port, cwPort, twPort];
-    await until(
-      () => ssRows(ports).some((r) => r.state === 'CLOSE_WAIT') && ssRows(ports).some((r) => r.state === 'TIME_WAIT'),
-      () => JSON.stringify(ssRows(ports)),
-    );
+    // Both FINs have been read; the ACK of the first may still be on its way to the client (FIN_WAIT1 → 2).
+    const wanted = ['LISTEN', 'ESTABLISHED', 'TIME_WAIT', 'CLOSE_WAIT', 'FIN_WAIT2'];
+    let before = await ssRows(ports);
+    for (let i = 0; i < 100 && !wanted.every((w) => before.some((r) => r.state === w)); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      before = await ssRows(ports);
+    }
+    expect(before.map((r) => r.state)).toEqual(expect.arrayContaining(wanted));
 
-    const before = ssRows(ports);
     const ours = await ntkRows(ports);
-    const after = ssRows(ports);
+    const after = await ssRows(ports);
     const states = ours.map((r) => r.state);
-    for (const s of ['LISTEN', 'ESTABLISHED', 'TIME_WAIT', 'CLOSE_WAIT', 'FIN_WAIT2']) expect(states).toContain(s);
+    for (const s of wanted) expect(states).toContain(s);
     // Other programs on the machine may touch our ports (a scan's SYN) between the readings: the sockets ss saw
     // in both readings must all be in ours, and ours must all be in one of ss's.
     const stable = before.map(key).filter((k) => after.map(key).includes(k));
     expect(stable.length).toBeGreaterThanOrEqual(6);
     for (const k of stable) expect(ours.map(key)).toContain(k);
     for (const k of ours.map(key)) expect([...before, ...after].map(key)).toContain(k);
-    for (const r of ours.filter((o) => stable.includes(key(o)))) {
-      const ss = before.find((b) => key(b) === key(r));
-      expect(r.pids, key(r)).toEqual(ss?.pids);
-      if (r.state !== 'TIME_WAIT') expect(r.pids, key(r)).toContain(process.pid);
-    }
+    // Every socket made here is this process's alone; a TIME_WAIT belongs to no process.
+    for (const r of ours.filter((o) => stable.includes(key(o))))
+      expect(r.pids, key(r)).toEqual(r.state === 'TIME_WAIT' ? [] : [process.pid]);
     // TIME_WAIT's seconds left: between ss's reading after and before ours, within 1 s.
     const tw = ours.find((r) => r.state === 'TIME_WAIT');
     const twBefore = before.find((r) => r.state === 'TIME_WAIT')?.timerSecs ?? NaN;
