@@ -2,8 +2,8 @@
  * `ntk sockets` against `ss -tano` at the same moment: a listener, an established pair, a TIME_WAIT and a
  * CLOSE_WAIT made on purpose on loopback (other processes use the machine, so both are filtered to our ports).
  * The owners are known without ss -p: every socket made here belongs to this process alone (Node opens them
- * close-on-exec). ss -p would also open /proc/PID/attr/current of every process on the machine, which waits
- * while any of them is in the middle of an execve.
+ * close-on-exec). ss -p would also open /proc/PID/attr/current of every process on the machine, an open that
+ * waits for that process's exec lock.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
