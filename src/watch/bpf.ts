@@ -166,6 +166,9 @@ const KNOWN = new Set<number>([
   BPF_MISC | BPF_TXA,
 ]);
 
+/** bpfRun's scratch memory: allocated once, not for every packet. */
+const SCRATCH = new Uint32Array(BPF_MEMWORDS);
+
 /**
  * Runs `prog` on a packet of which `caplen` bytes, from `base` on in `p`, were captured and `wirelen` were on the
  * wire; returns what the program returns (0: reject; otherwise the bytes to keep), as bpf_filter() does. Offsets
@@ -174,7 +177,8 @@ const KNOWN = new Set<number>([
 export function bpfRun(prog: BpfProgram, p: Uint8Array, wirelen: number, caplen: number, base = 0): number {
   const { code, jt, jf, k: ks } = prog;
   const buflen = Math.min(caplen, p.length - base);
-  const mem = new Uint32Array(BPF_MEMWORDS);
+  // One scratch memory serves every run (a run is synchronous), cleared as a fresh one would be.
+  const mem = SCRATCH.fill(0);
   let A = 0;
   let X = 0;
   for (let pc = 0; ; pc++) {

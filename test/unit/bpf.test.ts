@@ -103,6 +103,8 @@ describe('bpfRun', () => {
       [0x16, 0, 0, 0],
     );
     expect(bpfRun(bpfProgram(p), SYN, 1, 1)).toBe(42);
+    // A run starts with its scratch memory cleared, whatever a run before it stored: ld M[15]; ret A.
+    expect(bpfRun(bpfProgram(prog([0x60, 0, 0, 15], [0x16, 0, 0, 0])), SYN, 1, 1)).toBe(0);
   });
 
   it('jumps with ja, and with jgt/jge/jeq/jset against k and X', () => {
